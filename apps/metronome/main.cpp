@@ -1,0 +1,30 @@
+// metronome: one binary, one subcommand per role.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "cli_args.hpp"
+#include "engine_commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Metronome: deterministic multi-region game sessions"};
+  app.require_subcommand(1);
+  metronome::cli::add_state_command(app);
+  metronome::cli::add_replay_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::fprintf(stderr, "metronome: %s\nRun 'metronome --help' for usage.\n", e.what());
+    return 2;
+  } catch (const metronome::cli::usage_error& e) {
+    std::fprintf(stderr, "metronome: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "metronome: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs every Debian and npm package Metronome needs on Debian 12
+# (bookworm). Idempotent: a second run installs nothing and takes seconds.
+# Nothing is downloaded at build time; npm packages come from the lockfiles.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev
+  # libraries
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev libhiredis-dev libssl-dev libgeoip-dev geoip-database
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # servers and tools the tests and benchmarks start on 127.0.0.1
+  sqlite3 redis-server redis-tools prometheus wrk nginx-light jq curl procps
+)
+# Node.js 20 with npm: use the machine's if present (it may come from outside
+# Debian's archive), else Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The Debian packages start services we do not use: tests start their own
+# servers on their own ports.
+for svc in redis-server nginx prometheus; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    "${sudo_cmd[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  fi
+done
+
+for dir in tests/compat web; do
+  if [[ -f $dir/package-lock.json ]]; then
+    if [[ ! -d $dir/node_modules ]] || [[ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+      echo "setup: npm ci in $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  fi
+done
+echo "setup: done"
