@@ -1,0 +1,93 @@
+// The session store: one interface, three backends (sqlite, redis,
+// redis-cluster), chosen by a URL (make_session_store in store_factory.hpp).
+//
+// Contract for every backend:
+// - Every operation completes by calling its callback exactly once, with a
+//   value or an error. The callback may run on the caller's thread (SQLite
+//   completes inline) or on a store thread (Redis): callers must not assume
+//   which, must not block in it, and must not hold a lock while calling in.
+// - A successful completion means the data is durable in the store: a 2xx
+//   answered after it never loses the session (sqlite: committed to the WAL;
+//   redis: acknowledged by the master, and by WAIT 1 replica when configured).
+// - Nothing is ever half-written: a record is created whole or not at all;
+//   status changes are atomic compare-and-set transitions.
+// - errc::unavailable or errc::timeout when the backend cannot be reached;
+//   the store reconnects by itself on later calls.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "metronome/core/result.hpp"
+#include "metronome/store/session.hpp"
+
+namespace metronome::store {
+
+template <class T>
+using callback = std::function<void(result<T>)>;
+
+struct create_outcome {
+  session_record record;  ///< The stored record: the new one, or the user's active one.
+  bool created = false;   ///< False when one_active_per_user found an active session.
+};
+
+struct create_options {
+  /// Seed 002's policy: a user has at most one running session. When set and
+  /// the user (record.user_id, non-empty) already has one, nothing is
+  /// written and the existing session is returned with created = false.
+  /// Atomic: two concurrent creates for one user yield one session.
+  bool one_active_per_user = false;
+};
+
+struct end_request {
+  std::string id;
+  session_status to = session_status::stopped;  ///< stopped or exited.
+  std::optional<std::string> owner;             ///< When set, a different user_id gives errc::forbidden.
+  std::int64_t at_ms = 0;                       ///< Becomes ended_at_ms.
+};
+
+struct end_outcome {
+  session_record record;  ///< The record after the call.
+  bool changed = false;   ///< False when it had already ended (nothing written; the first end time stays).
+};
+
+struct page_request {
+  std::string user_id;
+  std::size_t limit = 20;  ///< 1 to 100.
+  std::string cursor;      ///< Empty for the first page, else next_cursor of the previous page.
+};
+
+struct page {
+  std::vector<session_record> sessions;  ///< Newest first (created_at_ms, then id, descending).
+  std::string next_cursor;               ///< Empty on the last page. Opaque to callers.
+};
+
+class session_store {
+ public:
+  virtual ~session_store() = default;
+
+  /// Stores a new session. errc::conflict if the id exists.
+  virtual void create(session_record record, create_options options, callback<create_outcome> done) = 0;
+
+  /// errc::not_found if there is no such id.
+  virtual void get(std::string id, callback<session_record> done) = 0;
+
+  /// Ends a running session (running -> stopped/exited), atomically.
+  /// errc::not_found, errc::forbidden (owner mismatch). Ending an ended
+  /// session changes nothing and reports changed = false.
+  virtual void end(end_request request, callback<end_outcome> done) = 0;
+
+  /// A user's sessions, newest first. errc::invalid_argument for a bad cursor.
+  virtual void list_by_user(page_request request, callback<page> done) = 0;
+
+  /// Succeeds when the backend answers (health checks).
+  virtual void ping(callback<void> done) = 0;
+
+  /// "sqlite", "redis" or "redis-cluster".
+  virtual std::string_view kind() const noexcept = 0;
+};
+
+}  // namespace metronome::store
