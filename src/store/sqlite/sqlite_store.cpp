@@ -1,0 +1,261 @@
+#include "sqlite/sqlite_store.hpp"
+
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <utility>
+
+#include "metronome/store/backends.hpp"
+#include "sqlite/sqlite_cursor.hpp"
+#include "sqlite/sqlite_error.hpp"
+#include "sqlite/sqlite_rows.hpp"
+#include "sqlite/sqlite_schema.hpp"
+#include "sqlite/sqlite_transaction.hpp"
+
+namespace metronome::store {
+namespace detail {
+namespace {
+
+constexpr std::size_t max_page_limit = 100;
+// Bounds the pool: more threads than this wait for a connection (up to the
+// store timeout) rather than each opening a file handle and a page cache.
+constexpr std::size_t max_connections = 8;
+
+std::chrono::milliseconds time_left(steady_clock::time_point deadline) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - steady_clock::now());
+  return std::max(left, std::chrono::milliseconds{0});
+}
+
+// Ids come from callers: quote at most a bounded prefix in messages.
+std::string bounded_quote(std::string_view text) {
+  constexpr std::size_t max_chars = 80;
+  std::string out = "'";
+  out += text.substr(0, max_chars);
+  if (text.size() > max_chars) out += "...";
+  out += "'";
+  return out;
+}
+
+template <class T>
+void complete(callback<T>& done, result<T> outcome) {
+  if (done) done(std::move(outcome));
+}
+
+// A primary-key clash on insert: the id exists (TEXT primary keys are a
+// unique index, which may report either code).
+bool is_duplicate_key(int rc) noexcept { return rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE; }
+
+result<session_record> find_by_id(sqlite_connection& c, const std::string& id) {
+  statement_scope q(c.statements().get);
+  q->bind(1, id);
+  const int rc = q->step();
+  if (rc == SQLITE_DONE) return make_error(errc::not_found, "no session with id " + bounded_quote(id));
+  if (rc != SQLITE_ROW) return c.failure(rc, "read session");
+  return read_record(*q);
+}
+
+result<create_outcome> create_once(sqlite_connection& c, const session_record& record, const create_options& options) {
+  auto& s = c.statements();
+  // Without the policy a single INSERT is its own atomic transaction; with it,
+  // check and insert share one write lock so no other process slips between.
+  const bool one_active = options.one_active_per_user && !record.user_id.empty();
+  write_transaction tx(c);
+  if (one_active) {
+    if (auto begun = tx.begin(); !begun) return begun.error();
+    statement_scope q(s.find_running);
+    q->bind(1, record.user_id);
+    const int rc = q->step();
+    if (rc == SQLITE_ROW) {
+      auto existing = read_record(*q);
+      if (!existing) return std::move(existing).error();
+      return create_outcome{std::move(*existing), false};  // Nothing written; tx rolls back.
+    }
+    if (rc != SQLITE_DONE) return c.failure(rc, "look up the user's running session");
+  }
+  {
+    statement_scope ins(s.insert);
+    bind_record(*ins, record);
+    const int rc = ins->step();
+    if (is_duplicate_key(rc)) return make_error(errc::conflict, "a session with id " + bounded_quote(record.id) + " already exists");
+    if (rc != SQLITE_DONE) return c.failure(rc, "insert session");
+  }
+  if (one_active) {
+    if (auto committed = tx.commit(); !committed) return committed.error();
+  }
+  return create_outcome{record, true};
+}
+
+result<end_outcome> end_once(sqlite_connection& c, const end_request& request) {
+  write_transaction tx(c);
+  if (auto begun = tx.begin(); !begun) return begun.error();
+  auto found = find_by_id(c, request.id);
+  if (!found) return std::move(found).error();
+  session_record record = std::move(*found);
+  // Ownership first: a stranger learns nothing about the session's state.
+  if (request.owner && *request.owner != record.user_id) {
+    return make_error(errc::forbidden, "session " + bounded_quote(request.id) + " belongs to another user");
+  }
+  if (record.ended()) return end_outcome{std::move(record), false};  // First end time stays.
+  {
+    statement_scope u(c.statements().update_end);
+    u->bind(1, request.id);
+    u->bind(2, status_name(request.to));
+    u->bind(3, request.at_ms);
+    const int rc = u->step();
+    if (rc != SQLITE_DONE) return c.failure(rc, "end session");
+    // We hold the write lock and just read 'running': anything else is a bug.
+    if (sqlite3_changes(c.db()) != 1) return make_error(errc::internal, "sqlite: session vanished under the write lock");
+  }
+  if (auto committed = tx.commit(); !committed) return committed.error();
+  record.status = request.to;
+  record.ended_at_ms = request.at_ms;
+  return end_outcome{std::move(record), true};
+}
+
+result<page> list_once(sqlite_connection& c, const page_request& request, const std::optional<cursor_position>& after) {
+  auto& s = c.statements();
+  // One row more than asked tells whether another page exists, so the last
+  // page has an empty cursor instead of leading to an empty page.
+  const auto rows = static_cast<std::int64_t>(request.limit + 1);
+  statement_scope q(after ? s.list_after : s.list_first);
+  q->bind(1, request.user_id);
+  if (after) {
+    q->bind(2, after->created_at_ms);
+    q->bind(3, after->id);
+    q->bind(4, rows);
+  } else {
+    q->bind(2, rows);
+  }
+  page out;
+  out.sessions.reserve(request.limit);
+  int rc = SQLITE_ROW;
+  while ((rc = q->step()) == SQLITE_ROW) {
+    if (out.sessions.size() == request.limit) {
+      const auto& last = out.sessions.back();
+      out.next_cursor = encode_cursor(last.created_at_ms, last.id);
+      return out;
+    }
+    auto record = read_record(*q);
+    if (!record) return std::move(record).error();
+    out.sessions.push_back(std::move(*record));
+  }
+  if (rc != SQLITE_DONE) return c.failure(rc, "list sessions");
+  return out;
+}
+
+result<void> ping_once(sqlite_connection& c) {
+  statement_scope q(c.statements().ping);
+  const int rc = q->step();
+  if (rc != SQLITE_ROW) return c.failure(rc, "ping");
+  return {};
+}
+
+}  // namespace
+
+sqlite_store::sqlite_store(sqlite_pool::settings settings, std::unique_ptr<sqlite_connection> first,
+                           std::chrono::milliseconds timeout)
+    : pool_(std::move(settings), std::move(first)), timeout_(timeout) {}
+
+template <class T, class F>
+result<T> sqlite_store::run(F&& attempt) {
+  try {
+    const auto deadline = steady_clock::now() + timeout_;
+    auto leased = pool_.acquire(deadline);
+    if (!leased) return std::move(leased).error();
+    sqlite_connection& c = **leased;
+    return retry_while_busy(deadline, [&]() -> result<T> {
+      c.set_busy_timeout(time_left(deadline));
+      return attempt(c);
+    });
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, std::string("sqlite: ") + e.what());
+  }
+}
+
+void sqlite_store::create(session_record record, create_options options, callback<create_outcome> done) {
+  if (record.id.empty()) {
+    complete(done, result<create_outcome>(make_error(errc::invalid_argument, "a session needs a non-empty id")));
+    return;
+  }
+  auto outcome = run<create_outcome>([&](sqlite_connection& c) { return create_once(c, record, options); });
+  complete(done, std::move(outcome));
+}
+
+void sqlite_store::get(std::string id, callback<session_record> done) {
+  auto outcome = run<session_record>([&](sqlite_connection& c) { return find_by_id(c, id); });
+  complete(done, std::move(outcome));
+}
+
+void sqlite_store::end(end_request request, callback<end_outcome> done) {
+  if (request.to == session_status::running) {
+    complete(done, result<end_outcome>(make_error(errc::invalid_argument, "a session can only end as stopped or exited")));
+    return;
+  }
+  auto outcome = run<end_outcome>([&](sqlite_connection& c) { return end_once(c, request); });
+  complete(done, std::move(outcome));
+}
+
+void sqlite_store::list_by_user(page_request request, callback<page> done) {
+  if (request.limit < 1 || request.limit > max_page_limit) {
+    complete(done, result<page>(make_error(errc::invalid_argument, "limit must be 1 to 100, got " +
+                                                                       std::to_string(request.limit))));
+    return;
+  }
+  std::optional<cursor_position> after;
+  if (!request.cursor.empty()) {
+    auto decoded = decode_cursor(request.cursor);
+    if (!decoded) {
+      complete(done, result<page>(std::move(decoded).error()));
+      return;
+    }
+    after = std::move(*decoded);
+  }
+  auto outcome = run<page>([&](sqlite_connection& c) { return list_once(c, request, after); });
+  complete(done, std::move(outcome));
+}
+
+void sqlite_store::ping(callback<void> done) {
+  auto outcome = run<void>([](sqlite_connection& c) { return ping_once(c); });
+  if (done) done(std::move(outcome));
+}
+
+}  // namespace detail
+
+result<std::unique_ptr<session_store>> make_sqlite_store(const std::string& path, const store_options& options) {
+  // Every pooled connection must reach the same database: SQLite's private
+  // temporary (empty path) and in-memory databases are one per connection.
+  if (path.empty() || path == ":memory:") {
+    return make_error(errc::invalid_argument, "sqlite: the store needs a file path, got '" + path + "'");
+  }
+  // Pooled connections are used from many threads (one at a time each).
+  if (sqlite3_threadsafe() == 0) {
+    return make_error(errc::unavailable, "sqlite: the SQLite library was built without thread support");
+  }
+  // Connections open lazily: pin a relative path now, so a later chdir
+  // cannot make a new connection open a different file.
+  std::error_code ec;
+  const std::string absolute = std::filesystem::absolute(path, ec).string();
+  if (ec) return make_error(errc::unavailable, "sqlite: cannot resolve path '" + path + "': " + ec.message());
+  try {
+    const auto deadline = detail::steady_clock::now() + options.timeout;
+    // Busy here means another process is creating the same file right now.
+    auto first = detail::retry_while_busy(deadline, [&]() -> result<std::unique_ptr<detail::sqlite_connection>> {
+      auto c = detail::sqlite_connection::open(absolute, options.sqlite_full_sync, detail::time_left(deadline));
+      if (!c) return c;
+      if (auto migrated = detail::migrate(**c); !migrated) return migrated.error();
+      if (auto prepared = (*c)->prepare_statements(); !prepared) return prepared.error();
+      return c;
+    });
+    if (!first) return std::move(first).error();
+    detail::sqlite_pool::settings settings{.path = absolute,
+                                           .full_sync = options.sqlite_full_sync,
+                                           .max_connections = detail::max_connections,
+                                           .busy_timeout = options.timeout};
+    return std::unique_ptr<session_store>(
+        std::make_unique<detail::sqlite_store>(std::move(settings), std::move(*first), options.timeout));
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, std::string("sqlite: ") + e.what());
+  }
+}
+
+}  // namespace metronome::store
