@@ -1,0 +1,45 @@
+// One I/O thread of the server: its own io_context (single-threaded, so no
+// strands), its own SO_REUSEPORT acceptor, and the connections it owns.
+// Everything here is touched only from the worker's thread, except where noted.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <unordered_set>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "metronome/net/server.hpp"
+
+namespace metronome::net::detail {
+
+/// A connection as the worker sees it, for shutdown.
+struct connection_slot {
+  boost::asio::ip::tcp::socket* socket = nullptr;
+  bool busy = false;  ///< A request is being read to its end, handled or answered.
+};
+
+struct shared_config {
+  server_config config;
+  handler on_request;
+  exchange_observer on_exchange;
+  std::atomic<std::size_t> connections{0};  ///< All workers; any thread.
+  std::atomic<bool> draining{false};        ///< stop() began; any thread.
+};
+
+struct worker {
+  explicit worker(std::shared_ptr<shared_config> shared) : shared_(std::move(shared)), acceptor_(io_) {}
+
+  std::shared_ptr<shared_config> shared_;
+  boost::asio::io_context io_{1};
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::unordered_set<connection_slot*> slots_;
+  std::thread thread_;
+};
+
+/// Runs one connection to its end. Defined in http_session.cpp.
+void start_http_session(worker& w, boost::asio::ip::tcp::socket socket);
+
+}  // namespace metronome::net::detail

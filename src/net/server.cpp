@@ -1,0 +1,133 @@
+// The server's lifecycle: one worker per I/O thread, each accepting on its own
+// SO_REUSEPORT socket; graceful stop in the order accept -> idle -> in-flight.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "detail/worker.hpp"
+#include "metronome/net/server.hpp"
+
+namespace metronome::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+class http_server::impl {
+ public:
+  impl(server_config config, handler on_request, exchange_observer on_exchange)
+      : shared_(std::make_shared<detail::shared_config>()) {
+    if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
+    shared_->config = std::move(config);
+    shared_->on_request = std::move(on_request);
+    shared_->on_exchange = std::move(on_exchange);
+  }
+
+  result<void> start() {
+    const server_config& cfg = shared_->config;
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(cfg.host, ec);
+    if (ec) return make_error(errc::invalid_argument, "bad listen address '" + cfg.host + "'");
+    std::uint16_t port = cfg.port;
+    for (unsigned i = 0; i < cfg.threads; ++i) {
+      auto w = std::make_unique<detail::worker>(shared_);
+      const tcp::endpoint ep(address, port);
+      w->acceptor_.open(ep.protocol(), ec);
+      if (!ec) w->acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) w->acceptor_.set_option(reuse_port(true), ec);
+      if (!ec) w->acceptor_.bind(ep, ec);
+      if (!ec) w->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        workers_.clear();
+        return make_error(errc::unavailable, "cannot listen on " + cfg.host + ":" + std::to_string(port) + ": " + ec.message());
+      }
+      port = w->acceptor_.local_endpoint().port();  // the others join the same port
+      workers_.push_back(std::move(w));
+    }
+    port_ = port;
+    for (auto& w : workers_) {
+      asio::co_spawn(w->io_, accept_loop(*w), asio::detached);
+      w->thread_ = std::thread([&io = w->io_] { io.run(); });
+    }
+    return {};
+  }
+
+  void stop() {
+    if (workers_.empty() || shared_->draining.exchange(true)) return;
+    // 1. Stop accepting; close connections waiting for a request.
+    for (auto& w : workers_) {
+      asio::post(w->io_, [&w = *w] {
+        boost::system::error_code ignored;
+        w.acceptor_.close(ignored);
+        for (auto* slot : w.slots_) {
+          if (!slot->busy) slot->socket->close(ignored);
+        }
+      });
+    }
+    // 2. In-flight requests finish (their sessions then end, since draining).
+    const auto deadline = std::chrono::steady_clock::now() + shared_->config.shutdown_grace;
+    while (shared_->connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    // 3. Whatever is left is cut off.
+    for (auto& w : workers_) {
+      asio::post(w->io_, [&w = *w] {
+        boost::system::error_code ignored;
+        for (auto* slot : w.slots_) slot->socket->close(ignored);
+      });
+    }
+    for (auto& w : workers_) {
+      // Sessions unwind on their own after their sockets close; give them a
+      // moment, then stop the loop regardless.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+      while (!w->slots_.empty() && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      w->io_.stop();
+      if (w->thread_.joinable()) w->thread_.join();
+    }
+    workers_.clear();
+  }
+
+  std::uint16_t port() const noexcept { return port_; }
+  std::size_t connection_count() const noexcept { return shared_->connections.load(); }
+
+ private:
+  asio::awaitable<void> accept_loop(detail::worker& w) {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket = co_await w.acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !w.acceptor_.is_open()) co_return;
+        continue;  // e.g. EMFILE: keep serving the connections we have
+      }
+      if (shared_->connections.fetch_add(1) >= shared_->config.max_connections) {
+        shared_->connections.fetch_sub(1);
+        socket.close(ec);  // over the limit: refuse at once rather than queue
+        continue;
+      }
+      detail::start_http_session(w, std::move(socket));
+    }
+  }
+
+  std::shared_ptr<detail::shared_config> shared_;
+  std::vector<std::unique_ptr<detail::worker>> workers_;
+  std::uint16_t port_ = 0;
+};
+
+http_server::http_server(server_config config, handler on_request, exchange_observer on_exchange)
+    : impl_(std::make_unique<impl>(std::move(config), std::move(on_request), std::move(on_exchange))) {}
+
+http_server::~http_server() { stop(); }
+
+result<void> http_server::start() { return impl_->start(); }
+std::uint16_t http_server::port() const noexcept { return impl_->port(); }
+void http_server::stop() { impl_->stop(); }
+std::size_t http_server::connection_count() const noexcept { return impl_->connection_count(); }
+
+}  // namespace metronome::net
