@@ -40,7 +40,7 @@ for svc in redis-server nginx prometheus; do
   fi
 done
 
-for dir in tests/compat web; do
+for dir in tests/compat tests/api web; do
   if [[ -f $dir/package-lock.json ]]; then
     if [[ ! -d $dir/node_modules ]] || [[ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
       echo "setup: npm ci in $dir"

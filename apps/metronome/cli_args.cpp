@@ -24,7 +24,7 @@ void session_flags::add(CLI::App& cmd) {
   cmd.add_option("--tick-ms", tick_ms_, "Step length in ms, 1 to 60000")->capture_default_str();
   cmd.add_option("--rule", rule_, "Rule: rounds or lcg-counter")->capture_default_str();
   cmd.add_option("--mean-interval", mean_interval_, "rounds: mean steps between breaks (default 50)");
-  cmd.add_option("--jitter", jitter_, "rounds: largest offset of a break from its lattice point (default 49)");
+  cmd.add_option("--jitter", jitter_, "rounds: largest offset of a break from its lattice point (default: mean interval - 1)");
   cmd.add_option("--break-probability", break_probability_, "lcg-counter: a break on average every N steps (default 50)");
 }
 

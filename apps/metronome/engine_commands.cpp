@@ -60,6 +60,10 @@ void add_replay_command(CLI::App& app) {
     const std::int64_t first = parse_int("--from", *from, 0, engine::max_time_ms);
     const std::int64_t last = parse_int("--to", *to, 0, engine::max_time_ms);
     if (first > last) throw usage_error(fmt::format("--from ({}) must not be greater than --to ({})", first, last));
+    if (last > engine::last_step(params)) {
+      throw usage_error(fmt::format("--to: step {} would begin after the last representable time (2^53-1 ms); the last step is {}",
+                                    last, engine::last_step(params)));
+    }
     if (last - first + 1 > engine::max_replay_steps) {
       throw usage_error(fmt::format("the range covers {} steps; at most {} per call", last - first + 1,
                                     engine::max_replay_steps));

@@ -6,12 +6,14 @@
 
 #include "cli_args.hpp"
 #include "engine_commands.hpp"
+#include "region_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Metronome: deterministic multi-region game sessions"};
   app.require_subcommand(1);
   metronome::cli::add_state_command(app);
   metronome::cli::add_replay_command(app);
+  metronome::cli::add_region_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,60 @@
+// The region node's HTTP API: seed 004's /v1/sessions, seeds 000 and 002's
+// /game routes, health and metrics. Documented in docs/openapi.yaml.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include "metronome/net/http.hpp"
+#include "metronome/obs/log.hpp"
+#include "metronome/region/metrics.hpp"
+#include "metronome/region/session_service.hpp"
+
+namespace metronome::region {
+
+/// What the health monitor last learned about the store (any thread).
+class store_health {
+ public:
+  void record(bool ok, std::string error = {});
+  bool ok() const noexcept { return ok_.load(); }
+  std::string last_error() const;
+
+ private:
+  std::atomic<bool> ok_{true};
+  mutable std::mutex mutex_;
+  std::string error_;
+};
+
+class region_api {
+ public:
+  region_api(session_service& service, region_metrics& metrics, const store_health& health);
+
+  /// The net::handler: routes one request and replies exactly once.
+  void handle(net::request&& req, net::reply_fn reply);
+
+  /// Access log line and request metrics for one answered request.
+  void observe(const net::exchange_summary& x, bool access_log);
+
+  /// Largest step range one replay request may cover.
+  static constexpr std::int64_t max_replay_steps_per_request = 100'000;
+
+ private:
+  void create_session(const net::request& req, net::reply_fn reply);
+  void list_sessions(const net::request& req, net::reply_fn reply);
+  void get_session(const std::string& id, net::reply_fn reply);
+  void session_state(const std::string& id, net::reply_fn reply);
+  void stop_session(const std::string& id, const net::request& req, net::reply_fn reply);
+  void replay(const std::string& id, const net::request& req, net::reply_fn reply);
+  void game_start(const net::request& req, net::reply_fn reply);
+  void game_exit(const net::request& req, net::reply_fn reply);
+  void health(const char* route, net::reply_fn reply);
+
+  session_service& service_;
+  region_metrics& metrics_;
+  const store_health& health_;
+  obs::logger log_{"region"};
+  obs::logger access_{"http"};
+};
+
+}  // namespace metronome::region

@@ -1,0 +1,195 @@
+#include "json_codec.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <ctime>
+
+namespace metronome::region {
+namespace {
+
+result<std::uint32_t> rule_param(const json::object& o, std::string_view name, std::int64_t lo, std::int64_t hi,
+                                 std::uint32_t fallback) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return fallback;
+  const auto* i = v->if_int64();
+  const auto* u = v->if_uint64();
+  const std::int64_t n = i ? *i : (u && *u <= static_cast<std::uint64_t>(hi) ? static_cast<std::int64_t>(*u) : hi + 1);
+  if ((i == nullptr && u == nullptr) || n < lo || n > hi) {
+    return make_error(errc::invalid_argument, "rule." + std::string(name) + " must be an integer from " + std::to_string(lo) +
+                                                  " to " + std::to_string(hi));
+  }
+  return static_cast<std::uint32_t>(n);
+}
+
+}  // namespace
+
+json::object rule_to_object(const engine::rule& r) {
+  json::object o;
+  if (const auto* rr = std::get_if<engine::rounds_rule>(&r)) {
+    o["name"] = "rounds";
+    o["mean_interval"] = rr->mean_interval;
+    o["jitter"] = rr->jitter;
+  } else {
+    o["name"] = "lcg-counter";
+    o["break_probability"] = std::get<engine::lcg_counter_rule>(r).break_probability;
+  }
+  return o;
+}
+
+std::string rule_to_json(const engine::rule& r) { return json::serialize(rule_to_object(r)); }
+
+result<engine::rule> rule_from_value(const json::value& v) {
+  json::object o;
+  if (v.is_string()) {
+    o["name"] = v.as_string();
+  } else if (v.is_object()) {
+    o = v.as_object();
+  } else {
+    return make_error(errc::invalid_argument, "rule must be a rule name or an object with a name");
+  }
+  const json::value* name = o.if_contains("name");
+  if (name == nullptr || !name->is_string()) return make_error(errc::invalid_argument, "rule.name must be a string");
+  const std::string_view n = name->as_string();
+  if (n == engine::rounds_rule::name) {
+    auto mean = rule_param(o, "mean_interval", 1, engine::rounds_rule::max_mean_interval, 50);
+    if (!mean) return mean.error();
+    auto jitter = rule_param(o, "jitter", 0, std::int64_t{*mean} - 1, *mean - 1);
+    if (!jitter) return jitter.error();
+    return engine::rule{engine::rounds_rule{.mean_interval = *mean, .jitter = *jitter}};
+  }
+  if (n == engine::lcg_counter_rule::name) {
+    auto bp = rule_param(o, "break_probability", 1, engine::lcg_counter_rule::max_break_probability, 50);
+    if (!bp) return bp.error();
+    return engine::rule{engine::lcg_counter_rule{*bp}};
+  }
+  return make_error(errc::invalid_argument, "unknown rule '" + std::string(n) + "' (expected rounds or lcg-counter)");
+}
+
+result<engine::rule> rule_from_json(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec) return make_error(errc::invalid_argument, "rule is not JSON");
+  return rule_from_value(v);
+}
+
+std::string rfc3339_ms(std::int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+json::object session_view(const store::session_record& s) {
+  json::object o;
+  o["id"] = s.id;
+  const bool secret = s.mode == store::session_mode::server && !s.ended();
+  if (secret) {
+    o["seed"] = nullptr;
+  } else {
+    o["seed"] = std::to_string(s.seed);
+  }
+  o["start_at"] = rfc3339_ms(s.start_at_ms);
+  o["start_at_ms"] = s.start_at_ms;
+  o["tick_ms"] = s.tick_ms;
+  boost::system::error_code ec;
+  o["rule"] = json::parse(s.rule_json, ec);
+  o["metadata"] = json::parse(s.metadata_json, ec);
+  o["status"] = store::status_name(s.status);
+  o["region"] = s.region;
+  o["mode"] = store::mode_name(s.mode);
+  if (!s.user_id.empty()) o["user_id"] = s.user_id;
+  o["created_at"] = rfc3339_ms(s.created_at_ms);
+  if (s.ended_at_ms) o["ended_at"] = rfc3339_ms(*s.ended_at_ms);
+  if (s.mode == store::session_mode::server) {
+    o["commitment"] = json::object{{"algorithm", "sha256"}, {"value", s.commitment}};
+    if (!secret) o["salt"] = s.salt;
+  }
+  return o;
+}
+
+json::object game_view(const store::session_record& s) {
+  json::object o;
+  // Seed 000.
+  o["gameId"] = s.id;
+  const bool secret = s.mode == store::session_mode::server && !s.ended();
+  if (secret) {
+    o["seed"] = nullptr;
+  } else {
+    o["seed"] = s.seed;  // < 2^53: exact as a JavaScript number
+  }
+  o["startAt"] = s.start_at_ms;
+  o["tickMs"] = s.tick_ms;
+  // Seed 002.
+  o["session_id"] = s.id;
+  o["user_id"] = s.user_id;
+  o["region"] = s.region;
+  o["started_at"] = rfc3339_ms(s.created_at_ms);
+  o["status"] = s.status == store::session_status::running ? "active" : store::status_name(s.status);
+  if (s.ended_at_ms) o["exited_at"] = rfc3339_ms(*s.ended_at_ms);
+  // Metronome.
+  boost::system::error_code ec;
+  o["rule"] = json::parse(s.rule_json, ec);
+  o["mode"] = store::mode_name(s.mode);
+  if (s.mode == store::session_mode::server) o["commitment"] = s.commitment;
+  return o;
+}
+
+json::object state_view(const engine::state& st) {
+  json::object o;
+  o["phase"] = engine::phase_name(st.phase);
+  o["step"] = st.step;
+  o["value"] = st.value;
+  o["round"] = st.round;
+  o["broken"] = st.broken;
+  if (st.phase == engine::phase::countdown) o["remaining_ms"] = st.remaining_ms;
+  return o;
+}
+
+result<json::object> parse_object_body(std::string_view body, bool allow_empty) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    if (allow_empty) return json::object{};
+    return make_error(errc::invalid_argument, "a JSON object body is required");
+  }
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 32;
+  json::value v = json::parse(body, ec, {}, opts);
+  if (ec) return make_error(errc::invalid_argument, "malformed JSON body: " + ec.message());
+  if (!v.is_object()) return make_error(errc::invalid_argument, "the body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+result<std::optional<std::string>> optional_string(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return std::optional<std::string>{};
+  if (!v->is_string()) return make_error(errc::invalid_argument, std::string(name) + " must be a string");
+  return std::optional<std::string>{std::string(v->as_string())};
+}
+
+result<std::optional<std::int64_t>> optional_int(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return std::optional<std::int64_t>{};
+  if (const auto* i = v->if_int64()) return std::optional<std::int64_t>{*i};
+  if (const auto* u = v->if_uint64(); u && *u <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return std::optional<std::int64_t>{static_cast<std::int64_t>(*u)};
+  }
+  return make_error(errc::invalid_argument, std::string(name) + " must be an integer");
+}
+
+result<void> check_user_id(std::string_view id) {
+  if (id.empty() || id.size() > max_user_id_bytes) {
+    return make_error(errc::invalid_argument, "user id must be 1 to " + std::to_string(max_user_id_bytes) + " bytes");
+  }
+  for (const char c : id) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return make_error(errc::invalid_argument, "user id must not contain control characters");
+    }
+  }
+  return {};
+}
+
+}  // namespace metronome::region

@@ -1,0 +1,18 @@
+#include "metronome/region/metrics.hpp"
+
+namespace metronome::region {
+
+region_metrics::region_metrics()
+    : http_requests(registry.add_counter("metronome_http_requests_total", "HTTP requests answered, by route template, method and status.")),
+      http_duration(registry.add_histogram("metronome_http_request_duration_seconds",
+                                           "Time from a request's first byte to its response written, by route template.",
+                                           obs::registry::latency_buckets())),
+      store_duration(registry.add_histogram("metronome_store_operation_duration_seconds",
+                                            "Session store operation latency, by operation.", obs::registry::latency_buckets())),
+      store_errors(registry.add_counter("metronome_store_errors_total", "Session store operations that failed, by operation and error code.")),
+      sessions_created(registry.add_counter("metronome_sessions_created_total", "Sessions created, by mode.")),
+      sessions_ended(registry.add_counter("metronome_sessions_ended_total", "Sessions stopped or exited, by final status.")),
+      store_up(registry.add_gauge("metronome_store_up", "1 when the session store answered the last health ping, else 0.")),
+      http_connections(registry.add_gauge("metronome_http_connections", "Open HTTP connections.")) {}
+
+}  // namespace metronome::region

@@ -1,0 +1,74 @@
+// Seeds 000 and 002: POST /game/start and POST /game/exit, accepting either
+// document's request shape and answering with both documents' fields.
+#include "json_codec.hpp"
+#include "metronome/region/api.hpp"
+#include "reply.hpp"
+
+namespace metronome::region {
+
+using detail::reply_error;
+using detail::reply_json;
+
+namespace {
+
+/// The first present string among the given names (seed 000 and 002 spellings).
+result<std::optional<std::string>> either_string(const json::object& o, std::string_view a, std::string_view b) {
+  auto first = optional_string(o, a);
+  if (!first || *first) return first;
+  return optional_string(o, b);
+}
+
+}  // namespace
+
+// Shared with routes_v1.cpp.
+result<create_request> read_create_fields_for_game(const json::object& body);
+
+void region_api::game_start(const net::request& req, net::reply_fn reply) {
+  constexpr const char* route = "/game/start";
+  auto body = parse_object_body(req.body, false);
+  if (!body) return reply_error(reply, body.error(), route);
+  auto user = either_string(*body, "userId", "user_id");
+  if (!user) return reply_error(reply, user.error(), route);
+  if (!*user) return reply_error(reply, make_error(errc::invalid_argument, "userId (or user_id) is required"), route);
+  if (auto ok = check_user_id(**user); !ok) return reply_error(reply, ok.error(), route);
+  auto region = optional_string(*body, "region");
+  if (!region) return reply_error(reply, region.error(), route);
+  if (*region && **region != service_.config().region) {
+    return reply_error(reply, make_error(errc::invalid_argument, "this node serves region '" + service_.config().region + "', not '" +
+                                                                     **region + "': send the request to the edge, which routes by region"), route);
+  }
+  auto fields = read_create_fields_for_game(*body);
+  if (!fields) return reply_error(reply, fields.error(), route);
+  fields->user_id = **user;
+  fields->one_active_per_user = true;  // seed 002: one active session per user
+  service_.create(std::move(*fields), [this, reply, rid = req.request_id](result<store::create_outcome> r) {
+    if (!r) {
+      log_.warn("game start failed", {{"request_id", rid}, {"error", r.error().message}});
+      return reply_error(reply, r.error(), route);
+    }
+    json::object o = game_view(r->record);
+    o["resumed"] = !r->created;
+    reply_json(reply, r->created ? 201 : 200, o, route);
+  });
+}
+
+void region_api::game_exit(const net::request& req, net::reply_fn reply) {
+  constexpr const char* route = "/game/exit";
+  auto body = parse_object_body(req.body, false);
+  if (!body) return reply_error(reply, body.error(), route);
+  auto id = either_string(*body, "gameId", "session_id");
+  if (!id) return reply_error(reply, id.error(), route);
+  if (!*id || (*id)->empty()) return reply_error(reply, make_error(errc::invalid_argument, "gameId (or session_id) is required"), route);
+  auto user = either_string(*body, "userId", "user_id");
+  if (!user) return reply_error(reply, user.error(), route);
+  store::end_request end{.id = **id, .to = store::session_status::exited, .owner = *user, .at_ms = service_.time().now_ms()};
+  service_.end(std::move(end), [reply](result<store::end_outcome> r) {
+    if (!r) return reply_error(reply, r.error(), route);
+    json::object o = game_view(r->record);
+    o["ok"] = true;
+    o["already_ended"] = !r->changed;
+    reply_json(reply, 200, o, route);
+  });
+}
+
+}  // namespace metronome::region
