@@ -65,6 +65,7 @@ expect_bad "replay from > to" replay "${base[@]}" --from 10 --to 9
 expect_bad "replay negative from" replay "${base[@]}" --from -1 --to 9
 expect_bad "replay over 10^7 steps" replay "${base[@]}" --from 0 --to 10000000
 expect_bad "replay non-numeric" replay "${base[@]}" --from zero --to 9
+expect_bad "replay past the time domain" replay --seed 1 --start-at 0 --tick-ms 60000 --from 9007199254740000 --to 9007199254740100
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -97,11 +97,14 @@ function drawCase(rng: TestRandom, id: number): PropertyCase {
   }
   const params: SessionParams = { seed, startAt, tickMs, rule };
   const step = now < startAt ? rng.below(1000) : (now - startAt - ((now - startAt) % tickMs)) / tickMs;
-  const replayFrom = Math.max(0, step - rng.between(0, 150));
-  const replayTo = Math.min(MAX_TIME_MS, step + rng.between(0, 150));
+  // Replays stop at the session's last step: the last one that begins at or
+  // before 2^53 - 1 ms (docs/engine.md, "Walking steps").
+  const lastStep = Math.floor((MAX_TIME_MS - startAt) / tickMs);
+  const replayFrom = Math.min(lastStep, Math.max(0, step - rng.between(0, 150)));
+  const replayTo = Math.min(lastStep, step + rng.between(0, 150));
   const breaksLength = rng.pick([1_000, 20_000, 60_000]);
   const breaksRange: [number, number] | null =
-    id % 3 === 0 ? [replayFrom, Math.min(MAX_TIME_MS, replayFrom + breaksLength)] : null;
+    id % 3 === 0 ? [replayFrom, Math.min(lastStep, replayFrom + breaksLength)] : null;
   return { id, kind, seedText, params, jitterGiven, now, replayFrom, replayTo, breaksRange };
 }
 

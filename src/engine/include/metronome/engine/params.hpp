@@ -31,7 +31,11 @@ struct rounds_rule {
   static constexpr std::uint32_t max_mean_interval = 1'000'000'000;
 
   std::uint32_t mean_interval = 50;  ///< Mean steps between breaks, 1 to 10^9. Default 50.
-  std::uint32_t jitter = 49;         ///< Largest offset of a break from its lattice point (steps), 0 to mean_interval - 1. Default 49.
+  /// Largest offset of a break from its lattice point (steps), 0 to
+  /// mean_interval - 1. Default 49, which is mean_interval - 1 for the default
+  /// mean; every front end (CLI, HTTP) defaults it to mean_interval - 1 when
+  /// only mean_interval is given, so set both when constructing by hand.
+  std::uint32_t jitter = 49;
 
   friend bool operator==(const rounds_rule&, const rounds_rule&) = default;
 };

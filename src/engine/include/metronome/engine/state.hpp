@@ -37,9 +37,16 @@ state state_at_step(const session_params& params, std::int64_t step) noexcept;
 /// True when a break happens at `step` (step >= 0). Cheaper than state_at_step.
 bool breaks_at(const session_params& params, std::int64_t step) noexcept;
 
-/// When step `step` begins: start_at + step * tick_ms.
+/// When step `step` begins: start_at + step * tick_ms. Precondition:
+/// step <= last_step(params), so the result stays in the time domain.
 constexpr std::int64_t step_start_ms(const session_params& params, std::int64_t step) noexcept {
   return params.start_at_ms + step * params.tick_ms;
+}
+
+/// The last step that begins within the time domain (at or before
+/// max_time_ms). Replays must not go past it.
+constexpr std::int64_t last_step(const session_params& params) noexcept {
+  return (max_time_ms - params.start_at_ms) / params.tick_ms;
 }
 
 }  // namespace metronome::engine
