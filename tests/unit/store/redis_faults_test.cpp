@@ -1,0 +1,276 @@
+// Standalone Redis under faults: a server that never answers, one that
+// answers garbage, Redis down at start, Redis stopped and restarted,
+// shutdown with requests pending, and WAIT with and without a replica.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "metronome/store/backends.hpp"
+#include "redis_servers.hpp"
+
+namespace metronome::store {
+namespace {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+// Blocking wrappers for the asynchronous store (tests only). A callback that
+// never comes is a test failure after `limit`, not a hang.
+template <class T>
+result<T> wait_for(const std::function<void(callback<T>)>& start, std::chrono::milliseconds limit = std::chrono::seconds(15)) {
+  auto p = std::make_shared<std::promise<result<T>>>();
+  auto f = p->get_future();
+  start([p](result<T> r) { p->set_value(std::move(r)); });
+  if (f.wait_for(limit) != std::future_status::ready) {
+    ADD_FAILURE() << "a store callback did not arrive within " << limit.count() << " ms";
+    return make_error(errc::internal, "callback never arrived");
+  }
+  return f.get();
+}
+
+struct sync_store {
+  session_store& s;
+  result<create_outcome> create(const session_record& r, bool one_active = false) {
+    return wait_for<create_outcome>([&](callback<create_outcome> cb) { s.create(r, create_options{.one_active_per_user = one_active}, std::move(cb)); });
+  }
+  result<session_record> get(const std::string& id) {
+    return wait_for<session_record>([&](callback<session_record> cb) { s.get(id, std::move(cb)); });
+  }
+  result<end_outcome> end(end_request req) {
+    return wait_for<end_outcome>([&](callback<end_outcome> cb) { s.end(std::move(req), std::move(cb)); });
+  }
+  result<page> list(const std::string& user, std::size_t limit, std::string cursor = "") {
+    return wait_for<page>([&](callback<page> cb) { s.list_by_user(page_request{user, limit, std::move(cursor)}, std::move(cb)); });
+  }
+  result<void> ping() {
+    return wait_for<void>([&](callback<void> cb) { s.ping(std::move(cb)); });
+  }
+};
+
+session_record make_record(std::string id, std::string user, std::int64_t created_at_ms = 1'700'000'000'000) {
+  session_record r;
+  r.id = std::move(id);
+  r.user_id = std::move(user);
+  r.region = "eu-west";
+  r.seed = 9'007'199'254'740'991ULL;
+  r.start_at_ms = created_at_ms + 500;
+  r.tick_ms = 100;
+  r.rule_json = R"({"name":"rounds","mean_interval":50,"jitter":49})";
+  r.created_at_ms = created_at_ms;
+  r.metadata_json = R"({"note":"x"})";
+  return r;
+}
+
+// Error code of a failed result, or nullopt when it succeeded.
+template <class T>
+std::optional<errc> code_of(const result<T>& r) {
+  if (r) return std::nullopt;
+  return r.error().code;
+}
+
+// A TCP listener on 127.0.0.1 that accepts connections and then either
+// never answers or answers `reply` to whatever arrives.
+class fake_server {
+ public:
+  explicit fake_server(std::string reply = "") : reply_(std::move(reply)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 64) != 0) throw std::runtime_error("listen");
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~fake_server() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+    for (int c : clients_) ::close(c);
+  }
+  std::uint16_t port() const { return port_; }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      ++accepted_;
+      clients_.push_back(c);
+      if (reply_.empty()) continue;  // silent: read nothing, say nothing
+      char buf[4096];
+      if (::read(c, buf, sizeof buf) > 0) [[maybe_unused]] auto n = ::write(c, reply_.data(), reply_.size());
+    }
+  }
+  std::string reply_;
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> accepted_{0};
+  std::vector<int> clients_;
+  std::thread thread_;
+};
+
+long long ms_since(steady::time_point t) {
+  return static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t).count());
+}
+
+TEST(redis_faults, silent_server_times_out_every_operation_within_the_bound) {
+  fake_server silent;
+  store_options options;
+  options.timeout = 300ms;
+  auto store = make_redis_store({"127.0.0.1", silent.port()}, options);
+  sync_store s{*store};
+  const auto start = steady::now();
+  // Many at once, of every kind; each must come back with timeout.
+  std::vector<std::future<std::optional<errc>>> results;
+  for (int i = 0; i < 50; ++i) {
+    results.push_back(std::async(std::launch::async, [&s, i]() -> std::optional<errc> {
+      switch (i % 5) {
+        case 0: return code_of(s.get("x"));
+        case 1: return code_of(s.create(make_record("id" + std::to_string(i), "u"), true));
+        case 2: return code_of(s.end(end_request{.id = "x", .to = session_status::stopped, .owner = std::nullopt, .at_ms = 1}));
+        case 3: return code_of(s.list("u", 10));
+        default: return code_of(s.ping());
+      }
+    }));
+  }
+  for (auto& r : results) EXPECT_EQ(r.get(), errc::timeout);
+  const auto elapsed = ms_since(start);
+  EXPECT_GE(elapsed, 290);
+  EXPECT_LT(elapsed, 300 + 400) << "operations must end near options.timeout";
+  EXPECT_GE(silent.accepted(), 1);
+}
+
+TEST(redis_faults, garbage_reply_is_internal_not_a_crash) {
+  fake_server liar("!this is not RESP\r\n");
+  store_options options;
+  options.timeout = 1s;
+  auto store = make_redis_store({"127.0.0.1", liar.port()}, options);
+  sync_store s{*store};
+  auto r = s.get("x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::internal) << r.error().message;
+}
+
+TEST(redis_faults, store_started_before_redis_works_once_redis_is_up) {
+  const std::uint16_t port = test::free_port();
+  store_options options;
+  options.timeout = 1s;
+  auto store = make_redis_store({"127.0.0.1", port}, options);
+  sync_store s{*store};
+  const auto start = steady::now();
+  EXPECT_EQ(code_of(s.ping()), errc::unavailable);
+  EXPECT_EQ(code_of(s.get("x")), errc::unavailable);
+  EXPECT_LT(ms_since(start), 1000) << "a refused connection fails fast, not at the timeout";
+
+  const std::string dir = test::make_temp_dir("metronome-redis-late-");
+  test::redis_server late(dir, port, {});
+  late.start();
+  const auto up = steady::now();
+  bool ok = false;
+  while (!ok && ms_since(up) < 3000) {
+    ok = s.create(make_record("late", "u")).has_value();
+    if (!ok) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(ok);
+  EXPECT_LT(ms_since(up), 1500) << "reconnect backoff is capped at 500 ms";
+  EXPECT_TRUE(s.get("late"));
+  late.stop();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(redis_faults, stopped_redis_is_unavailable_and_restart_recovers) {
+  test::redis_standalone redis;
+  store_options options;
+  options.timeout = 1s;
+  auto store = make_redis_store({"127.0.0.1", redis.port()}, options);
+  sync_store s{*store};
+  ASSERT_TRUE(s.create(make_record("before", "u")));
+  redis.server().stop();
+  for (int i = 0; i < 3; ++i) {
+    const auto start = steady::now();
+    EXPECT_EQ(code_of(s.get("before")), errc::unavailable);
+    EXPECT_LT(ms_since(start), 1000);
+  }
+  redis.server().start();
+  const auto up = steady::now();
+  bool ok = false;
+  while (!ok && ms_since(up) < 3000) {
+    ok = s.create(make_record("after", "u")).has_value();
+    if (!ok) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(ok);
+  auto got = s.get("after");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->id, "after");
+}
+
+TEST(redis_faults, destructor_completes_pending_callbacks_with_unavailable) {
+  fake_server silent;
+  store_options options;
+  options.timeout = 20s;
+  auto store = make_redis_store({"127.0.0.1", silent.port()}, options);
+  constexpr int n = 100;
+  std::atomic<int> unavailable{0};
+  std::atomic<int> calls{0};
+  for (int i = 0; i < n; ++i) {
+    store->get("x", [&](result<session_record> r) {
+      ++calls;
+      if (!r && r.error().code == errc::unavailable) ++unavailable;
+    });
+  }
+  std::this_thread::sleep_for(50ms);  // let them reach the socket
+  const auto start = steady::now();
+  store.reset();
+  EXPECT_LT(ms_since(start), 1000);
+  EXPECT_EQ(calls.load(), n);
+  EXPECT_EQ(unavailable.load(), n);
+}
+
+TEST(redis_faults, wait_for_replica_needs_a_replica) {
+  test::redis_standalone primary;
+  store_options options;
+  options.timeout = 500ms;
+  options.wait_for_replica = true;
+  auto store = make_redis_store({"127.0.0.1", primary.port()}, options);
+  sync_store s{*store};
+  const auto start = steady::now();
+  EXPECT_EQ(code_of(s.create(make_record("w1", "u"))), errc::unavailable);
+  EXPECT_LT(ms_since(start), 900);
+
+  // With a replica attached the same write is acknowledged.
+  const std::string dir = test::make_temp_dir("metronome-redis-replica-");
+  test::redis_server replica(dir, test::free_port(), {"--replicaof", "127.0.0.1", std::to_string(primary.port())});
+  replica.start();
+  const auto linked = steady::now();
+  while (test::redis_info(replica.port(), "replication", "master_link_status") != "up" && ms_since(linked) < 5000) {
+    std::this_thread::sleep_for(20ms);
+  }
+  auto created = s.create(make_record("w2", "u"), true);
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_TRUE(created->created);
+  auto ended = s.end(end_request{.id = "w2", .to = session_status::stopped, .owner = std::nullopt, .at_ms = 9});
+  ASSERT_TRUE(ended) << ended.error().message;
+  EXPECT_EQ(test::redis_cli(replica.port(), {"HGET", "mt:s:{w2}", "status"}), "stopped");
+  replica.stop();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace metronome::store
