@@ -1,9 +1,14 @@
 #include "redis_servers.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -18,16 +23,42 @@ std::string chomp(std::string s) {
   return s;
 }
 
+bool port_is_free(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
 // A cluster node also needs port + 10000 (the cluster bus) free.
 std::uint16_t free_cluster_port() {
   for (int attempt = 0; attempt < 200; ++attempt) {
     const std::uint16_t p = free_port();
-    if (p + 10000 > 65535) continue;
-    const std::uint16_t bus = static_cast<std::uint16_t>(p + 10000);
-    if (wait_for_port(bus, 0ms)) continue;  // something listens there
+    if (p + 10000 > 65535 || !port_is_free(static_cast<std::uint16_t>(p + 10000))) continue;
     return p;
   }
   throw std::runtime_error("no free port pair for a cluster node");
+}
+
+// Another process can take a "free" port before our server binds it: start
+// on fresh ports a few times before giving up.
+template <class MakePort>
+std::unique_ptr<redis_server> start_on_free_port(const std::string& dir, MakePort make_port,
+                                                 const std::function<std::vector<std::string>(std::uint16_t)>& args) {
+  for (int attempt = 1;; ++attempt) {
+    const std::uint16_t port = make_port();
+    auto server = std::make_unique<redis_server>(dir, port, args(port));
+    try {
+      server->start();
+      return server;
+    } catch (const std::runtime_error&) {
+      if (attempt == 3) throw;
+    }
+  }
 }
 
 std::string tail(const std::string& text, std::size_t n) { return text.size() <= n ? text : text.substr(text.size() - n); }
@@ -73,9 +104,13 @@ void redis_server::start(std::chrono::milliseconds timeout) {
                                 "--appendonly", "no", "--daemonize", "no", "--dir", dir_, "--repl-diskless-sync-delay", "0"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = child_process::spawn(argv, {}, log_path());
-  if (!wait_for_port(port_, timeout) || !process_.running()) {
-    throw std::runtime_error("redis-server on port " + std::to_string(port_) + " did not start: " + tail(read_file(log_path()), 2000));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::string pid = std::to_string(process_.pid());
+  while (process_.running() && std::chrono::steady_clock::now() < deadline) {
+    if (wait_for_port(port_, 50ms) && redis_info(port_, "server", "process_id") == pid) return;
   }
+  process_.stop(1000ms);
+  throw std::runtime_error("redis-server on port " + std::to_string(port_) + " did not start: " + tail(read_file(log_path()), 2000));
 }
 
 void redis_server::stop() { process_.stop(5000ms); }
@@ -86,9 +121,10 @@ void redis_server::kill() {
 }
 
 redis_standalone::redis_standalone(std::vector<std::string> extra_args) : dir_(make_temp_dir("metronome-redis-")) {
-  server_ = std::make_unique<redis_server>(dir_, free_port(), std::move(extra_args));
-  server_->start();
+  server_ = start_on_free_port(dir_, [] { return free_port(); }, [&](std::uint16_t) { return extra_args; });
 }
+
+std::string redis_standalone::url() const { return "redis://127.0.0.1:" + std::to_string(port()); }
 
 redis_standalone::~redis_standalone() {
   server_->stop();
@@ -99,13 +135,11 @@ redis_standalone::~redis_standalone() {
 redis_cluster::redis_cluster(redis_cluster_options options) : dir_(make_temp_dir("metronome-redis-cluster-")) {
   const std::size_t n = options.masters * (1 + options.replicas_per_master);
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint16_t port = free_cluster_port();
-    nodes_.push_back(std::make_unique<redis_server>(
-        dir_, port,
-        std::vector<std::string>{"--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + std::to_string(port) + ".conf",
-                                 "--cluster-node-timeout", std::to_string(options.node_timeout_ms)}));
+    nodes_.push_back(start_on_free_port(dir_, free_cluster_port, [&](std::uint16_t port) {
+      return std::vector<std::string>{"--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + std::to_string(port) + ".conf",
+                                      "--cluster-node-timeout", std::to_string(options.node_timeout_ms)};
+    }));
   }
-  for (auto& node : nodes_) node->start();
   std::vector<std::string> create{"--cluster", "create"};
   for (auto& node : nodes_) create.push_back("127.0.0.1:" + std::to_string(node->port()));
   create.insert(create.end(), {"--cluster-replicas", std::to_string(options.replicas_per_master), "--cluster-yes"});
@@ -125,6 +159,12 @@ redis_cluster::~redis_cluster() {
 std::vector<std::uint16_t> redis_cluster::ports() const {
   std::vector<std::uint16_t> out;
   for (const auto& node : nodes_) out.push_back(node->port());
+  return out;
+}
+
+std::string redis_cluster::url() const {
+  std::string out = "redis-cluster://";
+  for (const auto& node : nodes_) out += (out.back() == '/' ? "" : ",") + std::string("127.0.0.1:") + std::to_string(node->port());
   return out;
 }
 

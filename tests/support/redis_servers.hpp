@@ -35,8 +35,9 @@ class redis_server {
   redis_server(redis_server&&) noexcept = default;
   redis_server& operator=(redis_server&&) noexcept = default;
 
-  /// Starts the process and waits until it accepts connections. Throws
-  /// std::runtime_error if it does not within `timeout`.
+  /// Starts the process and waits until it answers on its port as itself
+  /// (INFO's process_id is its PID, so a port taken by someone else in the
+  /// meantime is noticed). Throws std::runtime_error if not within `timeout`.
   void start(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   void stop();  ///< SIGTERM by PID, waits (SIGKILL after 5 s).
   void kill();  ///< SIGKILL by PID, waits.
@@ -65,6 +66,8 @@ class redis_standalone {
 
   std::uint16_t port() const noexcept { return server_->port(); }
   redis_server& server() noexcept { return *server_; }
+  /// "redis://127.0.0.1:PORT", for make_session_store.
+  std::string url() const;
 
  private:
   std::string dir_;
@@ -90,6 +93,8 @@ class redis_cluster {
   std::size_t size() const noexcept { return nodes_.size(); }
   redis_server& node(std::size_t i) { return *nodes_.at(i); }
   std::vector<std::uint16_t> ports() const;
+  /// "redis-cluster://127.0.0.1:P1,127.0.0.1:P2,...", for make_session_store.
+  std::string url() const;
 
   /// The node that serves `slot` now, asked of any running node; -1 if none knows.
   int master_of_slot(int slot);

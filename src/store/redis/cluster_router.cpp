@@ -161,6 +161,7 @@ void cluster_router::start_refresh(steady::time_point now) {
   for (node* m : masters_) candidates.emplace_back(m->host(), m->port());
   for (const auto& s : seeds_) candidates.emplace_back(s.host, s.port);
   if (candidates.empty()) return;
+  refresh_candidates_ = candidates.size();
   const auto& [host, port] = candidates[refresh_cursor_++ % candidates.size()];
   refreshing_ = true;
   refresh_wanted_ = false;
@@ -180,9 +181,19 @@ void cluster_router::on_slots(const std::string& asked_host, completion&& c) {
   if (stopping_) return;
   // On failure the next refresh asks the next candidate; tick() starts one
   // while requests are parked, and failing requests ask for one themselves.
-  if (!c.ok() || c.replies.empty()) return;
-  auto ranges = parse_cluster_slots(reply_view(c.replies.front().get()), asked_host);
-  if (!ranges) return;
+  // Once every candidate has failed in a row, nobody can be reached: what
+  // waits for a map fails now rather than at its deadline.
+  auto ranges = c.ok() && !c.replies.empty() ? parse_cluster_slots(reply_view(c.replies.front().get()), asked_host)
+                                             : result<std::vector<slot_range>>(c.failure ? *c.failure : error{errc::internal, "empty reply"});
+  if (!ranges) {
+    if (++refresh_failures_ >= refresh_candidates_) {
+      refresh_failures_ = 0;
+      for (auto& r : parked_) finish_with(std::move(r), errc::unavailable, "no Redis Cluster node reachable: " + ranges.error().message);
+      parked_.clear();
+    }
+    return;
+  }
+  refresh_failures_ = 0;
   std::vector<node*> fresh(slot_count, nullptr);
   std::vector<node*> masters;
   for (const auto& range : *ranges) {

@@ -272,5 +272,30 @@ TEST(redis_faults, wait_for_replica_needs_a_replica) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(redis_faults, cluster_store_without_a_reachable_node_fails_within_the_bound) {
+  store_options options;
+  options.timeout = 400ms;
+  {
+    // Nothing listens: refused at once, so the answer comes before the timeout.
+    auto store = make_redis_cluster_store({{"127.0.0.1", test::free_port()}, {"127.0.0.1", test::free_port()}}, options);
+    sync_store s{*store};
+    const auto start = steady::now();
+    EXPECT_EQ(code_of(s.get("x")), errc::unavailable);
+    EXPECT_EQ(code_of(s.create(make_record("x", "u"))), errc::unavailable);
+    EXPECT_EQ(code_of(s.ping()), errc::unavailable);
+    EXPECT_LT(ms_since(start), 3 * 400);
+  }
+  {
+    // A seed that accepts and never answers: no hang either.
+    fake_server silent;
+    auto store = make_redis_cluster_store({{"127.0.0.1", silent.port()}}, options);
+    sync_store s{*store};
+    const auto start = steady::now();
+    const auto code = code_of(s.get("x"));
+    EXPECT_TRUE(code == errc::unavailable || code == errc::timeout);
+    EXPECT_LT(ms_since(start), 400 + 400);
+  }
+}
+
 }  // namespace
 }  // namespace metronome::store

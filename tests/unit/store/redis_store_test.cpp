@@ -118,6 +118,16 @@ class redis_store_suite : public ::testing::TestWithParam<backend> {
     return total;
   }
 
+  long long sum_over_masters_errors(const std::string& error) {
+    long long total = 0;
+    for (auto port : master_ports()) {
+      const std::string v = test::redis_info(port, "errorstats", "errorstat_" + error);  // count=N,...
+      const auto eq = v.find('=');
+      if (eq != std::string::npos) total += std::stoll(v.substr(eq + 1));
+    }
+    return total;
+  }
+
   long long total_keys() {
     long long total = 0;
     for (auto port : master_ports()) total += std::stoll(test::redis_cli(port, {"DBSIZE"}));
@@ -351,6 +361,12 @@ TEST_P(redis_store_suite, lists_newest_first_in_pages) {
   EXPECT_TRUE(nobody->sessions.empty());
   EXPECT_TRUE(nobody->next_cursor.empty());
 
+  // Scripts are found by their SHA-1 (EVALSHA): NOSCRIPT only the first
+  // time a node sees each script, not once per call.
+  const long long noscript = sum_over_masters_errors("NOSCRIPT");
+  EXPECT_GE(noscript, 1) << "a fresh server has no script cached";
+  EXPECT_LE(noscript, 3 * static_cast<long long>(master_ports().size()));
+
   EXPECT_EQ(code_of(s.list("pat", 0)), errc::invalid_argument);
   EXPECT_EQ(code_of(s.list("pat", 101)), errc::invalid_argument);
   EXPECT_EQ(code_of(s.list("pat", 10, "garbage")), errc::invalid_argument);
@@ -403,6 +419,9 @@ TEST_P(redis_store_suite, concurrent_requests_are_pipelined) {
   EXPECT_GE(commands, n);
   // Without pipelining every GET needs its own read on the server.
   EXPECT_LT(reads, n / 10) << "server reads " << reads << " for " << commands << " commands";
+  // Every command went straight to its slot's master: the slot computation
+  // agrees with the servers'.
+  EXPECT_EQ(sum_over_masters_errors("MOVED"), 0);
   std::printf("[ pipeline ] %d gets in %lld ms, %lld server reads (%.1f commands per read)\n", n,
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()), reads,
               static_cast<double>(commands) / static_cast<double>(std::max(reads, 1LL)));
