@@ -2,8 +2,10 @@
 // hand it to the handler, wait for its reply (or the handler timeout), write
 // the response, repeat while keep-alive.
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <optional>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -35,6 +37,11 @@ struct reply_slot {
   explicit reply_slot(asio::io_context& io) : wake(io, steady::time_point::max()) {}
   asio::steady_timer wake;  ///< Used as an event: cancelled when the reply lands.
   std::optional<response> reply;
+  /// While the handler runs on the worker's thread: a reply given from that
+  /// thread (SQLite answers inline) is stored directly, with no post and no
+  /// timer. Other threads always post.
+  std::atomic<bool> in_handler{false};
+  std::thread::id worker_thread;
 };
 
 /// Held by every copy of the reply_fn; if the last copy dies unanswered the
@@ -47,7 +54,12 @@ struct reply_guard {
     }
   }
   void answer(response r) {
-    if (!answered_.exchange(true)) deliver(std::move(r));
+    if (answered_.exchange(true)) return;
+    if (slot_->in_handler.load() && std::this_thread::get_id() == slot_->worker_thread) {
+      slot_->reply = std::move(r);
+      return;
+    }
+    deliver(std::move(r));
   }
 
  private:
@@ -191,11 +203,14 @@ class http_session {
     last_request_.path = req.path;
     last_request_.request_id = req.request_id;
     last_request_.remote_address = req.remote_address;
+    slot->worker_thread = std::this_thread::get_id();
+    slot->in_handler = true;
     try {
       worker_.shared_->on_request(std::move(req), [guard](response r) { guard->answer(std::move(r)); });
     } catch (const std::exception& e) {
       guard->answer(error_response(make_error(errc::internal, std::string("handler failed: ") + e.what())));
     }
+    slot->in_handler = false;
     guard.reset();  // from now on only the handler's copies keep it alive
     if (!slot->reply) {
       slot->wake.expires_after(worker_.shared_->config.handler_timeout);

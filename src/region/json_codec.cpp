@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "metronome/net/http_errors.hpp"
+
 namespace metronome::region {
 namespace {
 
@@ -83,33 +85,62 @@ std::string rfc3339_ms(std::int64_t ms) {
   return buf;
 }
 
-json::object session_view(const store::session_record& s) {
-  json::object o;
-  o["id"] = s.id;
+namespace {
+
+void append_string_field(std::string& out, std::string_view name, std::string_view value) {
+  out += ",\"";
+  out += name;
+  out += "\":\"";
+  net::append_json_escaped(out, value);
+  out.push_back('"');
+}
+
+void append_int_field(std::string& out, std::string_view name, std::int64_t value) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  out += std::to_string(value);
+}
+
+}  // namespace
+
+std::string session_view_json(const store::session_record& s, std::string_view extra) {
+  std::string out;
+  out.reserve(512 + s.metadata_json.size());
+  out += "{\"id\":\"";
+  net::append_json_escaped(out, s.id);
+  out.push_back('"');
   const bool secret = s.mode == store::session_mode::server && !s.ended();
   if (secret) {
-    o["seed"] = nullptr;
+    out += ",\"seed\":null";
   } else {
-    o["seed"] = std::to_string(s.seed);
+    append_string_field(out, "seed", std::to_string(s.seed));
   }
-  o["start_at"] = rfc3339_ms(s.start_at_ms);
-  o["start_at_ms"] = s.start_at_ms;
-  o["tick_ms"] = s.tick_ms;
-  boost::system::error_code ec;
-  o["rule"] = json::parse(s.rule_json, ec);
-  o["metadata"] = json::parse(s.metadata_json, ec);
-  o["status"] = store::status_name(s.status);
-  o["region"] = s.region;
-  o["mode"] = store::mode_name(s.mode);
-  if (!s.user_id.empty()) o["user_id"] = s.user_id;
-  o["created_at"] = rfc3339_ms(s.created_at_ms);
-  if (s.ended_at_ms) o["ended_at"] = rfc3339_ms(*s.ended_at_ms);
+  append_string_field(out, "start_at", rfc3339_ms(s.start_at_ms));
+  append_int_field(out, "start_at_ms", s.start_at_ms);
+  append_int_field(out, "tick_ms", s.tick_ms);
+  out += ",\"rule\":";
+  out += s.rule_json;  // written by rule_to_json: valid JSON
+  out += ",\"metadata\":";
+  out += s.metadata_json;  // checked and re-serialized on the way in: valid JSON
+  append_string_field(out, "status", store::status_name(s.status));
+  append_string_field(out, "region", s.region);
+  append_string_field(out, "mode", store::mode_name(s.mode));
+  if (!s.user_id.empty()) append_string_field(out, "user_id", s.user_id);
+  append_string_field(out, "created_at", rfc3339_ms(s.created_at_ms));
+  if (s.ended_at_ms) append_string_field(out, "ended_at", rfc3339_ms(*s.ended_at_ms));
   if (s.mode == store::session_mode::server) {
-    o["commitment"] = json::object{{"algorithm", "sha256"}, {"value", s.commitment}};
-    if (!secret) o["salt"] = s.salt;
+    out += ",\"commitment\":{\"algorithm\":\"sha256\",\"value\":\"";
+    net::append_json_escaped(out, s.commitment);
+    out += "\"}";
+    if (!secret) append_string_field(out, "salt", s.salt);
   }
-  return o;
+  out += extra;
+  out.push_back('}');
+  return out;
 }
+
+json::object session_view(const store::session_record& s) { return json::parse(session_view_json(s)).as_object(); }
 
 json::object game_view(const store::session_record& s) {
   json::object o;

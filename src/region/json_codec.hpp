@@ -31,8 +31,13 @@ result<engine::rule> rule_from_json(std::string_view text);
 /// "2024-01-15T10:30:03.250Z".
 std::string rfc3339_ms(std::int64_t ms);
 
-/// The /v1 view of a session. The seed is withheld from running server-mode
-/// sessions; their salt appears only once they have ended.
+/// The /v1 view of a session as JSON text, written directly (the stored rule
+/// and metadata are already JSON and are spliced in as they are). The seed is
+/// withheld from running server-mode sessions; their salt appears only once
+/// they have ended. `extra` (",\"k\":v" fields) is added at the end.
+std::string session_view_json(const store::session_record& s, std::string_view extra = {});
+
+/// The same as a JSON object.
 json::object session_view(const store::session_record& s);
 
 /// Seed 000 + seed 002 fields for /game/start and /game/exit.

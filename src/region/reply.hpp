@@ -17,6 +17,14 @@ inline void reply_json(const net::reply_fn& reply, unsigned status, const boost:
   reply(std::move(r));
 }
 
+inline void reply_json_text(const net::reply_fn& reply, unsigned status, std::string body, const char* route) {
+  net::response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.route = route;
+  reply(std::move(r));
+}
+
 inline void reply_error(const net::reply_fn& reply, const error& e, const char* route) {
   net::response r = net::error_response(e);
   r.route = route;

@@ -75,7 +75,7 @@ void region_api::create_session(const net::request& req, net::reply_fn reply) {
       log_.warn("create failed", {{"request_id", rid}, {"error", r.error().message}});
       return reply_error(reply, r.error(), route);
     }
-    reply_json(reply, 201, session_view(r->record), route);
+    detail::reply_json_text(reply, 201, session_view_json(r->record), route);
   });
 }
 
@@ -97,11 +97,15 @@ void region_api::list_sessions(const net::request& req, net::reply_fn reply) {
   if (auto cursor = req.query_param("cursor")) page.cursor = *cursor;
   service_.list(std::move(page), [reply](result<store::page> r) {
     if (!r) return reply_error(reply, r.error(), route);
-    json::array sessions;
-    for (const auto& s : r->sessions) sessions.push_back(session_view(s));
-    json::object o{{"sessions", std::move(sessions)}};
-    o["next_cursor"] = r->next_cursor.empty() ? json::value(nullptr) : json::value(r->next_cursor);
-    reply_json(reply, 200, o, route);
+    std::string body = "{\"sessions\":[";
+    for (std::size_t i = 0; i < r->sessions.size(); ++i) {
+      if (i > 0) body.push_back(',');
+      body += session_view_json(r->sessions[i]);
+    }
+    body += "],\"next_cursor\":";
+    body += r->next_cursor.empty() ? std::string("null") : json::serialize(json::value(r->next_cursor));
+    body.push_back('}');
+    detail::reply_json_text(reply, 200, std::move(body), route);
   });
 }
 
@@ -109,7 +113,7 @@ void region_api::get_session(const std::string& id, net::reply_fn reply) {
   constexpr const char* route = "/v1/sessions/{id}";
   service_.get(id, [reply](result<store::session_record> r) {
     if (!r) return reply_error(reply, r.error(), route);
-    reply_json(reply, 200, session_view(*r), route);
+    detail::reply_json_text(reply, 200, session_view_json(*r), route);
   });
 }
 
@@ -140,9 +144,7 @@ void region_api::stop_session(const std::string& id, const net::request& req, ne
   store::end_request end{.id = id, .to = store::session_status::stopped, .owner = *user, .at_ms = service_.time().now_ms()};
   service_.end(std::move(end), [reply](result<store::end_outcome> r) {
     if (!r) return reply_error(reply, r.error(), route);
-    json::object o = session_view(r->record);
-    o["already_ended"] = !r->changed;
-    reply_json(reply, 200, o, route);
+    detail::reply_json_text(reply, 200, session_view_json(r->record, r->changed ? ",\"already_ended\":false" : ",\"already_ended\":true"), route);
   });
 }
 

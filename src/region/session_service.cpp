@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <vector>
 
 #include "json_codec.hpp"
 #include "metronome/core/random.hpp"
@@ -12,12 +13,32 @@ namespace metronome::region {
 session_service::session_service(store::session_store& store, const clock& clk, service_config config, region_metrics& metrics)
     : store_(store), clock_(clk), config_(std::move(config)), metrics_(metrics) {}
 
+namespace {
+
+/// The latency histogram of one store operation, cached per thread.
+obs::histogram& op_histogram(region_metrics& m, const char* op) {
+  struct entry {
+    const region_metrics* owner;
+    const char* op;
+    obs::histogram* h;
+  };
+  thread_local std::vector<entry> cache;
+  for (const auto& e : cache) {
+    if (e.owner == &m && e.op == op) return *e.h;
+  }
+  if (cache.size() >= 64) cache.clear();
+  cache.push_back(entry{&m, op, &m.store_duration.with({{"op", op}})});
+  return *cache.back().h;
+}
+
+}  // namespace
+
 template <class T>
 store::callback<T> session_service::timed(const char* op, store::callback<T> done) {
   const std::int64_t started = clock_.monotonic_us();
   return [this, op, started, done = std::move(done)](result<T> r) mutable {
     const auto seconds = static_cast<double>(clock_.monotonic_us() - started) / 1e6;
-    metrics_.store_duration.with({{"op", op}}).observe(seconds);
+    op_histogram(metrics_, op).observe(seconds);
     if (!r) {
       metrics_.store_errors.with({{"op", op}, {"code", std::string(errc_name(r.error().code))}}).inc();
       // To a client, a store that does not answer in time is an unavailable
