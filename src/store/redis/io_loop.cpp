@@ -81,7 +81,7 @@ void io_loop::run() {
       fds.push_back(pollfd{c->fd(), c->events(), 0});
       generations.push_back(c->generation());
     }
-    const int timeout = router_->busy() || !local_.empty() ? tick_ms : -1;
+    const int timeout = !local_.empty() ? 0 : router_->busy() ? tick_ms : -1;
     const int n = ::poll(fds.data(), fds.size(), timeout);
     const auto now = steady::now();
     if (n > 0 && (fds[0].revents & POLLIN) != 0) {

@@ -28,11 +28,12 @@ void complete(const callback<T>& done, result<T> r) {
 }
 
 // Appends WAIT 1 <ms> so the reply says whether a replica has every write
-// this connection sent so far. Its own timeout ends before the operation's
-// deadline, so the answer (even "0 replicas") arrives in time.
+// this connection sent so far. Its own timeout is half the time left: Redis
+// notices an expired WAIT only on its next event-loop turn (up to 100 ms at
+// the default hz 10), and "0 replicas" must still arrive before the deadline.
 void append_wait(std::string& payload, steady::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now()).count();
-  const std::int64_t wait_ms = std::max<std::int64_t>(1, left * 3 / 4);
+  const std::int64_t wait_ms = std::max<std::int64_t>(1, left / 2);
   append_command(payload, {"WAIT", "1", decimal(wait_ms)});
 }
 
@@ -121,7 +122,7 @@ void redis_store::send_eval(const std::shared_ptr<eval_call>& call, bool by_body
         send_eval(call, true);  // not executed: this node has not cached the script yet
         return;
       }
-      call->done(make_error(errc::internal, "redis script " + std::string(call->script->name) + " failed: " + v.describe()));
+      call->done(make_error(error_reply_code(*v.text()), "redis script " + std::string(call->script->name) + " failed: " + v.describe()));
       return;
     }
     eval_reply out;
@@ -151,7 +152,7 @@ void redis_store::command(std::vector<std::string> args, std::size_t key_index, 
     }
     const reply_view v(c.replies.front().get());
     if (v.is_error()) {
-      done(make_error(errc::internal, "redis answered " + v.describe()));
+      done(make_error(error_reply_code(*v.text()), "redis answered " + v.describe()));
       return;
     }
     done(std::move(c.replies.front()));

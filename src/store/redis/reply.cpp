@@ -85,4 +85,12 @@ redirect classify_error(std::string_view e) noexcept {
   return {};
 }
 
+errc error_reply_code(std::string_view e) noexcept {
+  if (classify_error(e).what != redirect::kind::none) return errc::unavailable;
+  for (std::string_view transient : {"BUSY", "OOM", "NOREPLICAS", "MISCONF"}) {
+    if (e.starts_with(transient)) return errc::unavailable;
+  }
+  return errc::internal;
+}
+
 }  // namespace metronome::store::detail::redis

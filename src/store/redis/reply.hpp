@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "metronome/core/error.hpp"
+
 struct redisReply;  // hiredis; defined in <hiredis/hiredis.h>
 
 namespace metronome::store::detail::redis {
@@ -55,5 +57,11 @@ struct redirect {
 /// MOVED/ASK with their target; TRYAGAIN, CLUSTERDOWN, LOADING, READONLY,
 /// MASTERDOWN as retry_later (the command was not executed).
 redirect classify_error(std::string_view error_text) noexcept;
+
+/// What an error reply means to a caller of the store: the server cannot
+/// serve now (loading, busy, out of memory, a cluster in transition, or a
+/// redirection that reached the standalone store) is errc::unavailable;
+/// anything else (a script bug, a wrong type) is errc::internal.
+errc error_reply_code(std::string_view error_text) noexcept;
 
 }  // namespace metronome::store::detail::redis
