@@ -37,6 +37,10 @@ struct host_port {
 };
 
 std::unique_ptr<session_store> make_redis_store(host_port server, const store_options& options = {});
+
+/// The HOST:PORT list of a redis:// (one) or redis-cluster:// (one or more)
+/// URL; errc::invalid_argument for anything else.
+result<std::vector<host_port>> parse_store_url_hosts(std::string_view url);
 std::unique_ptr<session_store> make_redis_cluster_store(std::vector<host_port> seeds, const store_options& options = {});
 
 }  // namespace metronome::store

@@ -1,0 +1,44 @@
+// Where the region registry lives (seed 002's main server): regions register
+// and heartbeat; edges read the list. Kept in the same store as the sessions
+// (same URL), so several edges behind one load balancer agree.
+//
+// Traffic is light (a heartbeat per region every few seconds, a read per edge
+// per second), so each backend runs its operations one at a time on its own
+// worker thread: a store outage never blocks a caller's thread. Callbacks run
+// on that worker thread, exactly once, within the store timeout.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metronome/core/result.hpp"
+#include "metronome/store/backends.hpp"
+#include "metronome/store/session_store.hpp"
+
+namespace metronome::store {
+
+struct region_record {
+  std::string name;                ///< "eu", "us", ... ([a-z0-9-], 1-32 chars).
+  std::string base_url;            ///< http://host:port of its HTTP API.
+  std::string ws_url;              ///< ws://host:port/ws of its tick broadcaster, or empty.
+  std::int64_t registered_at_ms = 0;  ///< First registration (kept across heartbeats).
+  std::int64_t last_seen_ms = 0;      ///< Latest heartbeat.
+  friend bool operator==(const region_record&, const region_record&) = default;
+};
+
+class registry_store {
+ public:
+  virtual ~registry_store() = default;
+  /// Inserts or refreshes a region (registered_at_ms is kept if it exists).
+  virtual void upsert_region(region_record record, callback<region_record> done) = 0;
+  /// Every registered region, by name.
+  virtual void list_regions(callback<std::vector<region_record>> done) = 0;
+};
+
+/// Same URLs as make_session_store.
+result<std::unique_ptr<registry_store>> make_registry_store(std::string_view url, const store_options& options = {});
+
+}  // namespace metronome::store
