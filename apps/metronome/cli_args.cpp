@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "metronome/engine/seed.hpp"
+#include "metronome/obs/log.hpp"
 
 namespace metronome::cli {
 
@@ -65,5 +66,45 @@ engine::session_params session_flags::parse() const {
   if (const auto bad = engine::validate(params)) throw usage_error(bad->field + ": " + bad->message);
   return params;
 }
+
+bool parse_bool(std::string_view flag, const std::string& value) {
+  if (value == "true" || value == "1" || value == "yes") return true;
+  if (value == "false" || value == "0" || value == "no") return false;
+  throw usage_error(fmt::format("{}: expected true or false, got '{}'", flag, value));
+}
+
+void add_env_option(CLI::App& cmd, const char* flag, std::string& target, const char* env, const char* help) {
+  cmd.add_option(flag, target, help)->envname(env)->capture_default_str();
+}
+
+void http_flags::add(CLI::App& cmd) {
+  add_env_option(cmd, "--host", host_, "HOST", "Address to listen on");
+  add_env_option(cmd, "--port", port_, "PORT", "Port to listen on (0 picks a free one)");
+  add_env_option(cmd, "--threads", threads_, "THREADS", "I/O threads (0 = number of cores)");
+  add_env_option(cmd, "--body-limit", body_limit_, "BODY_LIMIT_BYTES", "Largest request body (bytes); larger gets 413");
+  add_env_option(cmd, "--header-limit", header_limit_, "HEADER_LIMIT_BYTES", "Largest request head (bytes); larger gets 431");
+  add_env_option(cmd, "--read-timeout-ms", read_timeout_ms_, "READ_TIMEOUT_MS", "Time to receive a whole request once it starts (ms)");
+  add_env_option(cmd, "--idle-timeout-ms", idle_timeout_ms_, "IDLE_TIMEOUT_MS", "Keep-alive idle time before closing (ms)");
+  add_env_option(cmd, "--max-connections", max_connections_, "MAX_CONNECTIONS", "Open connections; more are refused");
+  add_env_option(cmd, "--access-log", access_log_, "ACCESS_LOG", "Log every request (true/false)");
+  add_env_option(cmd, "--log-level", log_level_, "LOG_LEVEL", "debug, info, warn or error");
+}
+
+net::server_config http_flags::parse() const {
+  net::server_config c;
+  c.host = host_;
+  c.port = static_cast<std::uint16_t>(parse_int("--port (PORT)", port_, 0, 65535));
+  c.threads = static_cast<unsigned>(parse_int("--threads (THREADS)", threads_, 0, 256));
+  c.body_limit = static_cast<std::size_t>(parse_int("--body-limit (BODY_LIMIT_BYTES)", body_limit_, 1024, 64 << 20));
+  c.header_limit = static_cast<std::size_t>(parse_int("--header-limit (HEADER_LIMIT_BYTES)", header_limit_, 1024, 1 << 20));
+  c.read_timeout = std::chrono::milliseconds(parse_int("--read-timeout-ms (READ_TIMEOUT_MS)", read_timeout_ms_, 100, 600'000));
+  c.idle_timeout = std::chrono::milliseconds(parse_int("--idle-timeout-ms (IDLE_TIMEOUT_MS)", idle_timeout_ms_, 100, 3'600'000));
+  c.max_connections = static_cast<std::size_t>(parse_int("--max-connections (MAX_CONNECTIONS)", max_connections_, 1, 1'000'000));
+  (void)access_log();
+  if (!obs::set_log_level(log_level_)) throw usage_error("--log-level (LOG_LEVEL): expected debug, info, warn or error");
+  return c;
+}
+
+bool http_flags::access_log() const { return parse_bool("--access-log (ACCESS_LOG)", access_log_); }
 
 }  // namespace metronome::cli

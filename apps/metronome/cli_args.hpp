@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "metronome/engine/params.hpp"
+#include "metronome/net/server.hpp"
 
 namespace metronome::cli {
 
@@ -31,5 +32,28 @@ class session_flags {
   std::string seed_, start_at_, tick_ms_ = "100", rule_ = "rounds";
   std::string mean_interval_, jitter_, break_probability_;
 };
+
+/// true/false/1/0/yes/no, or usage_error naming the flag.
+bool parse_bool(std::string_view flag, const std::string& value);
+
+/// The HTTP server settings every server command shares (flag + env var):
+/// HOST, PORT, THREADS, BODY_LIMIT_BYTES, HEADER_LIMIT_BYTES, READ_TIMEOUT_MS,
+/// IDLE_TIMEOUT_MS, MAX_CONNECTIONS, ACCESS_LOG, LOG_LEVEL.
+class http_flags {
+ public:
+  explicit http_flags(std::string default_port) : port_(std::move(default_port)) {}
+  void add(CLI::App& cmd);
+  /// Parses everything and applies LOG_LEVEL; usage_error on a bad value.
+  net::server_config parse() const;
+  bool access_log() const;
+
+ private:
+  std::string host_ = "127.0.0.1", port_, threads_ = "0", body_limit_ = "65536", header_limit_ = "8192";
+  std::string read_timeout_ms_ = "10000", idle_timeout_ms_ = "30000", max_connections_ = "10000";
+  std::string access_log_ = "true", log_level_ = "info";
+};
+
+/// Adds an option with an environment variable and its default shown in --help.
+void add_env_option(CLI::App& cmd, const char* flag, std::string& target, const char* env, const char* help);
 
 }  // namespace metronome::cli

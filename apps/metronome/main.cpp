@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_args.hpp"
+#include "edge_command.hpp"
 #include "engine_commands.hpp"
 #include "region_command.hpp"
 
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   metronome::cli::add_state_command(app);
   metronome::cli::add_replay_command(app);
   metronome::cli::add_region_command(app);
+  metronome::cli::add_edge_command(app);
 
   try {
     app.parse(argc, argv);

@@ -3,10 +3,7 @@
 namespace metronome::region {
 
 region_metrics::region_metrics()
-    : http_requests(registry.add_counter("metronome_http_requests_total", "HTTP requests answered, by route template, method and status.")),
-      http_duration(registry.add_histogram("metronome_http_request_duration_seconds",
-                                           "Time from a request's first byte to its response written, by route template.",
-                                           obs::registry::latency_buckets())),
+    : http(registry),
       store_duration(registry.add_histogram("metronome_store_operation_duration_seconds",
                                             "Session store operation latency, by operation.", obs::registry::latency_buckets())),
       store_errors(registry.add_counter("metronome_store_errors_total", "Session store operations that failed, by operation and error code.")),

@@ -153,51 +153,6 @@ void region_api::health(const char* route, net::reply_fn reply) {
   reply_json(reply, ok ? 200 : 503, o, route);
 }
 
-namespace {
-
-/// The metrics of one (route, method, status) combination, cached per thread
-/// so that answering a request allocates nothing for its metrics.
-struct http_series {
-  const region_metrics* owner;
-  std::string route, method;
-  unsigned status;
-  obs::counter* requests;
-  obs::histogram* duration;
-};
-
-}  // namespace
-
-void region_api::observe(const net::exchange_summary& x, bool access_log) {
-  const std::string_view route = x.route.empty() ? std::string_view("unmatched") : x.route;
-  thread_local std::vector<http_series> cache;
-  http_series* series = nullptr;
-  for (auto& s : cache) {
-    if (s.owner == &metrics_ && s.status == x.status && s.route == route && s.method == x.req.method) {
-      series = &s;
-      break;
-    }
-  }
-  if (series == nullptr) {
-    if (cache.size() >= 256) cache.clear();  // bounded: odd methods cannot grow it forever
-    const std::string r(route);
-    cache.push_back(http_series{&metrics_, r, x.req.method, x.status,
-                                &metrics_.http_requests.with({{"route", r}, {"method", x.req.method}, {"status", std::to_string(x.status)}}),
-                                &metrics_.http_duration.with({{"route", r}})});
-    series = &cache.back();
-  }
-  series->requests->inc();
-  series->duration->observe(static_cast<double>(x.duration.count()) / 1e6);
-  if (access_log || x.status >= 500) {
-    access_.log(x.status >= 500 ? obs::level::warn : obs::level::info, "request",
-                {{"request_id", x.req.request_id},
-                 {"method", x.req.method},
-                 {"path", x.req.path},
-                 {"route", route},
-                 {"status", x.status},
-                 {"duration_us", x.duration.count()},
-                 {"bytes", x.response_bytes},
-                 {"remote", x.req.remote_address}});
-  }
-}
+void region_api::observe(const net::exchange_summary& x, bool access_log) { metrics_.http.observe(x, access_log); }
 
 }  // namespace metronome::region

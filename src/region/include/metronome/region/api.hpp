@@ -54,7 +54,6 @@ class region_api {
   region_metrics& metrics_;
   const store_health& health_;
   obs::logger log_{"region"};
-  obs::logger access_{"http"};
 };
 
 }  // namespace metronome::region

@@ -18,6 +18,8 @@ struct region_config {
   bool is_main = false;                        ///< IS_MAIN: seed 002's main-server flag. Default false.
   std::string main_server_url;                 ///< MAIN_SERVER_URL: registry to register with when not main. Default none.
   std::int64_t register_interval_seconds = 30; ///< REGISTER_INTERVAL_SECONDS: heartbeat period (s). Default 30.
+  std::string advertise_url;                   ///< ADVERTISE_URL: this node's URL as the registry hands it out. Default http://HOST:PORT.
+  std::string ws_url;                          ///< WS_URL: this node's WebSocket endpoint as the registry hands it out. Default none.
   bool access_log = true;                      ///< ACCESS_LOG: one JSON line per request. Default true.
   net::server_config http;                     ///< HOST, PORT, THREADS and the HTTP limits.
 };

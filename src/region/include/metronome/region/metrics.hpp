@@ -1,6 +1,7 @@
 // The region node's metrics, registered once and rendered at GET /metrics.
 #pragma once
 
+#include "metronome/net/http_metrics.hpp"
 #include "metronome/obs/metrics.hpp"
 
 namespace metronome::region {
@@ -9,8 +10,7 @@ struct region_metrics {
   region_metrics();
 
   obs::registry registry;
-  obs::family<obs::counter>& http_requests;         ///< {route, method, status}
-  obs::family<obs::histogram>& http_duration;       ///< {route}, seconds
+  net::http_metrics http;                            ///< Requests by route, method, status; latency.
   obs::family<obs::histogram>& store_duration;      ///< {op}, seconds
   obs::family<obs::counter>& store_errors;          ///< {op, code}
   obs::family<obs::counter>& sessions_created;      ///< {mode}

@@ -1,0 +1,263 @@
+// The edge's router, registry routes, health, background probes and the web
+// client's static files.
+#include "metronome/edge/edge_api.hpp"
+
+#include <openssl/crypto.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "metronome/net/http_errors.hpp"
+
+namespace metronome::edge {
+
+namespace json = boost::json;
+
+namespace {
+
+void reply_error(const net::reply_fn& reply, const error& e, const char* route) {
+  net::response r = net::error_response(e);
+  r.route = route;
+  reply(std::move(r));
+}
+
+void reply_json(const net::reply_fn& reply, unsigned status, const json::value& v, const char* route) {
+  net::response r;
+  r.status = status;
+  r.body = json::serialize(v);
+  r.route = route;
+  reply(std::move(r));
+}
+
+std::string rfc3339(std::int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+/// Constant-time comparison: the time taken does not depend on where the
+/// strings differ (only on the supplied token's length).
+bool token_matches(std::string_view given, std::string_view expected) {
+  if (expected.empty()) return false;
+  std::string padded(expected.size(), '\0');
+  const std::size_t n = std::min(given.size(), expected.size());
+  std::copy_n(given.begin(), n, padded.begin());
+  const bool same = CRYPTO_memcmp(padded.data(), expected.data(), expected.size()) == 0;
+  return same && given.size() == expected.size();
+}
+
+std::string_view content_type_for(const std::filesystem::path& p) {
+  const std::string ext = p.extension().string();
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".json" || ext == ".map") return "application/json";
+  if (ext == ".woff2") return "font/woff2";
+  return "application/octet-stream";
+}
+
+bool valid_region_name(std::string_view n) {
+  return !n.empty() && n.size() <= 32 && n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string_view::npos;
+}
+
+}  // namespace
+
+edge_metrics::edge_metrics()
+    : http(registry),
+      proxied(registry.add_counter("metronome_edge_proxied_total", "Requests proxied to regions, by region and outcome.")),
+      proxy_latency(registry.add_histogram("metronome_edge_proxy_duration_seconds", "Round trip of proxied requests, by region.",
+                                           obs::registry::latency_buckets())),
+      decisions(registry.add_counter("metronome_edge_routing_decisions_total", "Starts routed, by the rule that chose the region.")),
+      cache_lookups(registry.add_counter("metronome_edge_session_cache_lookups_total", "Session cache lookups, by result.")),
+      healthy_regions(registry.add_gauge("metronome_edge_healthy_regions", "Regions eligible for new sessions.")) {}
+
+edge_api::edge_api(edge_settings settings, region_directory& directory, session_cache& cache, store::session_store& sessions,
+                   store::registry_store& registry, net::http_client& client, const clock& clk, const country_map& countries,
+                   const geoip_lookup& geoip, const address_set& trusted_proxies, edge_metrics& metrics)
+    : settings_(std::move(settings)),
+      directory_(directory),
+      cache_(cache),
+      sessions_(sessions),
+      registry_(registry),
+      client_(client),
+      clock_(clk),
+      countries_(countries),
+      geoip_(geoip),
+      trusted_(trusted_proxies),
+      metrics_(metrics) {}
+
+void edge_api::handle(net::request&& req, net::reply_fn reply) {
+  const std::string& p = req.path;
+  const std::string& m = req.method;
+  auto method_not_allowed = [&](const char* allow, const char* route) {
+    net::response r = net::error_response(make_error(errc::method_not_allowed, std::string("allowed methods: ") + allow));
+    r.headers.emplace_back("Allow", allow);
+    r.route = route;
+    reply(std::move(r));
+  };
+  struct post_route {
+    const char* path;
+    void (edge_api::*fn)(const net::request&, net::reply_fn, const char*, bool);
+    bool seed002;
+  };
+  static constexpr post_route posts[] = {{"/edge/game/start", &edge_api::start, false}, {"/edge/game/exit", &edge_api::exit, false},
+                                         {"/game/start", &edge_api::start, true},       {"/game/exit", &edge_api::exit, true}};
+  for (const auto& r : posts) {
+    if (p == r.path) {
+      if (m != "POST") return method_not_allowed("POST", r.path);
+      return (this->*r.fn)(req, std::move(reply), r.path, r.seed002);
+    }
+  }
+  if (p == "/api/regions/register") {
+    if (m != "POST") return method_not_allowed("POST", "/api/regions/register");
+    return register_region(req, std::move(reply));
+  }
+  if (p == "/api/regions") {
+    if (m != "GET") return method_not_allowed("GET", "/api/regions");
+    return list_regions(std::move(reply));
+  }
+  if (p.starts_with("/edge/sessions/")) {
+    if (m != "GET") return method_not_allowed("GET", "/edge/sessions/{id}");
+    const std::string id = p.substr(std::string_view("/edge/sessions/").size());
+    if (id.empty() || id.size() > 64 || id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != std::string::npos) {
+      return reply_error(reply, make_error(errc::not_found, "no session " + id), "/edge/sessions/{id}");
+    }
+    return session(id, std::move(reply));
+  }
+  if (p == "/healthz" || p == "/health") {
+    if (m != "GET") return method_not_allowed("GET", p == "/healthz" ? "/healthz" : "/health");
+    return health(p == "/healthz" ? "/healthz" : "/health", std::move(reply));
+  }
+  if (p == "/metrics") {
+    if (m != "GET") return method_not_allowed("GET", "/metrics");
+    net::response r;
+    metrics_.healthy_regions.with({}).set(static_cast<double>(directory_.healthy(clock_.now_ms()).size()));
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.registry.render();
+    r.route = "/metrics";
+    return reply(std::move(r));
+  }
+  if ((m == "GET" || m == "HEAD") && serve_file(req, reply)) return;
+  reply_error(reply, make_error(errc::not_found, "no route for " + m + " " + p), "unmatched");
+}
+
+void edge_api::register_region(const net::request& req, net::reply_fn reply) {
+  constexpr const char* route = "/api/regions/register";
+  std::string_view token = req.header("x-registry-token");
+  if (const std::string_view auth = req.header("authorization"); token.empty() && auth.starts_with("Bearer ")) {
+    token = auth.substr(7);
+  }
+  if (!token_matches(token, settings_.registry_token)) {
+    net::response r = net::error_response(make_error(errc::unauthorized, "a valid registry token is required (Authorization: Bearer ... or X-Registry-Token)"));
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"metronome-registry\"");
+    r.route = route;
+    return reply(std::move(r));
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec);
+  if (ec || !v.is_object()) return reply_error(reply, make_error(errc::invalid_argument, "the body must be a JSON object"), route);
+  const json::object& o = v.as_object();
+  auto str = [&](const char* k) -> std::string {
+    const json::value* x = o.if_contains(k);
+    return x != nullptr && x->is_string() ? std::string(x->as_string()) : std::string();
+  };
+  store::region_record rec{str("region"), str("base_url"), str("ws_url"), 0, clock_.now_ms()};
+  if (!valid_region_name(rec.name)) return reply_error(reply, make_error(errc::invalid_argument, "region must be 1-32 characters of a-z, 0-9, '-'"), route);
+  if (!net::parse_http_base_url(rec.base_url)) return reply_error(reply, make_error(errc::invalid_argument, "base_url must be http://HOST:PORT"), route);
+  if (!rec.ws_url.empty() && !rec.ws_url.starts_with("ws://")) return reply_error(reply, make_error(errc::invalid_argument, "ws_url must be ws://HOST:PORT/PATH"), route);
+  registry_.upsert_region(std::move(rec), [this, reply](result<store::region_record> r) {
+    if (!r) return reply_error(reply, r.error(), route);
+    directory_.merge_registered({*r});
+    reply_json(reply, 200,
+               json::object{{"region", r->name}, {"base_url", r->base_url}, {"ws_url", r->ws_url}, {"status", "registered"},
+                            {"registered_at", rfc3339(r->registered_at_ms)}, {"last_seen", rfc3339(r->last_seen_ms)}},
+               route);
+  });
+}
+
+void edge_api::list_regions(net::reply_fn reply) {
+  json::array regions;
+  for (const auto& v : directory_.all(clock_.now_ms())) {
+    json::object o{{"region", v.name},
+                   {"base_url", v.base_url},
+                   {"ws_url", v.ws_url},
+                   {"status", v.healthy ? "up" : "down"},
+                   {"source", v.is_static ? "static" : "registered"},
+                   {"heartbeat", v.heartbeat_fresh ? "fresh" : "missed"},
+                   {"probe_ok", v.probe_ok},
+                   {"breaker", v.breaker},
+                   {"rtt_ms", v.rtt_ms},
+                   {"load", json::object{{"inflight", v.inflight}, {"proxied_total", v.proxied_total}}}};
+    o["last_seen"] = v.last_seen_ms > 0 ? json::value(rfc3339(v.last_seen_ms)) : json::value(nullptr);
+    regions.push_back(std::move(o));
+  }
+  reply_json(reply, 200, json::object{{"regions", std::move(regions)}, {"default_region", settings_.default_region}}, "/api/regions");
+}
+
+void edge_api::health(const char* route, net::reply_fn reply) {
+  const auto all = directory_.all(clock_.now_ms());
+  std::size_t up = 0;
+  for (const auto& v : all) up += v.healthy ? 1 : 0;
+  const bool ok = up > 0;
+  reply_json(reply, ok ? 200 : 503,
+             json::object{{"status", ok ? "ok" : "degraded"}, {"regions", json::object{{"up", up}, {"total", all.size()}}}}, route);
+}
+
+void edge_api::probe_regions(std::chrono::milliseconds timeout) {
+  (void)timeout;  // the client's request_timeout bounds every probe
+  for (const auto& v : directory_.all(clock_.now_ms())) {
+    net::client_request cr;
+    cr.method = "GET";
+    cr.host = v.host;
+    cr.port = v.port;
+    cr.target = "/healthz";
+    const std::int64_t started = clock_.monotonic_us();
+    client_.request(std::move(cr), [this, name = v.name, started](result<net::client_response> r) {
+      const double rtt_ms = static_cast<double>(clock_.monotonic_us() - started) / 1000.0;
+      directory_.record_probe(name, r && r->status == 200, rtt_ms);
+    });
+  }
+}
+
+void edge_api::refresh_registry() {
+  registry_.list_regions([this](result<std::vector<store::region_record>> r) {
+    if (r) {
+      directory_.merge_registered(*r);
+    } else {
+      log_.warn("registry refresh failed", {{"error", r.error().message}});
+    }
+  });
+}
+
+bool edge_api::serve_file(const net::request& req, const net::reply_fn& reply) {
+  if (settings_.web_root.empty()) return false;
+  namespace fs = std::filesystem;
+  std::string rel = req.path == "/" ? "index.html" : req.path.substr(1);
+  if (rel.find("..") != std::string::npos || rel.find('\\') != std::string::npos || rel.find('\0') != std::string::npos) return false;
+  const fs::path root = fs::path(settings_.web_root);
+  const fs::path file = root / rel;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return false;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  net::response r;
+  r.content_type = std::string(content_type_for(file));
+  r.body = req.method == "HEAD" ? std::string() : ss.str();
+  r.headers.emplace_back("Cache-Control", rel.starts_with("assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+  r.route = "static";
+  reply(std::move(r));
+  return true;
+}
+
+}  // namespace metronome::edge

@@ -1,0 +1,300 @@
+// The edge's game routes: choosing a region, proxying start and exit, and the
+// session cache.
+#include <boost/json.hpp>
+
+#include "metronome/edge/edge_api.hpp"
+#include "metronome/net/http_errors.hpp"
+
+namespace metronome::edge {
+
+namespace json = boost::json;
+
+namespace {
+
+void reply_error(const net::reply_fn& reply, const error& e, const char* route) {
+  net::response r = net::error_response(e);
+  r.route = route;
+  reply(std::move(r));
+}
+
+void reply_json(const net::reply_fn& reply, unsigned status, const json::object& o, const char* route) {
+  net::response r;
+  r.status = status;
+  r.body = json::serialize(o);
+  r.route = route;
+  reply(std::move(r));
+}
+
+result<json::object> parse_body(std::string_view body) {
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 32;
+  json::value v = json::parse(body, ec, {}, opts);
+  if (ec) return make_error(errc::invalid_argument, "malformed JSON body: " + ec.message());
+  if (!v.is_object()) return make_error(errc::invalid_argument, "the body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+/// The first of two spellings present as a string; "" when absent;
+/// errc::invalid_argument when present with another type.
+result<std::string> string_field(const json::object& o, std::string_view a, std::string_view b = {}) {
+  for (const std::string_view name : {a, b}) {
+    if (name.empty()) continue;
+    const json::value* v = o.if_contains(name);
+    if (v == nullptr || v->is_null()) continue;
+    if (!v->is_string()) return make_error(errc::invalid_argument, std::string(name) + " must be a string");
+    return std::string(v->as_string());
+  }
+  return std::string();
+}
+
+bool is_json(const net::request& req) {
+  std::string type(req.header("content-type"));
+  for (char& c : type) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return type.starts_with("application/json");
+}
+
+/// The edge's view of a session: what a client needs to run it and where it lives.
+json::object edge_view_from_game(const json::object& game, const std::string& region) {
+  json::object o;
+  for (const char* k : {"gameId", "seed", "startAt", "tickMs", "status", "rule", "mode", "commitment", "user_id"}) {
+    if (const json::value* v = game.if_contains(k)) o[k] = *v;
+  }
+  o["backendRegion"] = region;
+  return o;
+}
+
+json::object edge_view_from_record(const store::session_record& s) {
+  json::object o;
+  o["gameId"] = s.id;
+  const bool secret = s.mode == store::session_mode::server && !s.ended();
+  o["seed"] = secret ? json::value(nullptr) : json::value(s.seed);
+  o["startAt"] = s.start_at_ms;
+  o["tickMs"] = s.tick_ms;
+  o["status"] = s.status == store::session_status::running ? "active" : store::status_name(s.status);
+  boost::system::error_code ec;
+  o["rule"] = json::parse(s.rule_json, ec);
+  o["mode"] = store::mode_name(s.mode);
+  if (!s.commitment.empty()) o["commitment"] = s.commitment;
+  o["user_id"] = s.user_id;
+  o["backendRegion"] = s.region;
+  return o;
+}
+
+}  // namespace
+
+result<edge_api::choice> edge_api::choose_region(const net::request& req, const std::string& preferred) const {
+  const std::int64_t now = clock_.now_ms();
+  auto healthy = [&](const std::string& name) -> std::optional<region_view> {
+    if (name.empty()) return std::nullopt;
+    auto v = directory_.find(name, now);
+    if (v && v->healthy) return v;
+    return std::nullopt;
+  };
+  if (auto v = healthy(preferred)) return choice{*v, "preferredRegion", ""};
+  if (auto v = healthy(std::string(req.header("x-user-region")))) return choice{*v, "x-user-region", ""};
+  std::string country(req.header("cf-ipcountry"));
+  if (country.empty() || country == "XX" || country == "T1") {
+    const std::string client = client_address(req.remote_address, req.header("x-forwarded-for"), trusted_);
+    country = geoip_.country_of(client).value_or("");
+  }
+  if (!country.empty()) {
+    if (const auto region = countries_.region_for(country)) {
+      if (auto v = healthy(*region)) return choice{*v, "geo", country};
+    }
+  }
+  if (auto v = healthy(settings_.default_region)) return choice{*v, "default", country};
+  const auto any = directory_.healthy(now);
+  if (!any.empty()) return choice{any.front(), "fallback", country};
+  return make_error(errc::unavailable, "no healthy region can take the session");
+}
+
+void edge_api::forward(const region_view& region, const std::string& path, std::string body, const net::request& req,
+                       net::client_callback done) {
+  net::client_request cr;
+  cr.method = "POST";
+  cr.host = region.host;
+  cr.port = region.port;
+  cr.target = path;
+  cr.body = std::move(body);
+  cr.headers.emplace_back("Content-Type", "application/json");
+  cr.headers.emplace_back("X-Request-Id", req.request_id);
+  std::string xff(req.header("x-forwarded-for"));
+  cr.headers.emplace_back("X-Forwarded-For", xff.empty() ? req.remote_address : xff + ", " + req.remote_address);
+  directory_.begin_request(region.name);
+  const std::int64_t started = clock_.monotonic_us();
+  client_.request(std::move(cr), [this, name = region.name, started, done = std::move(done)](result<net::client_response> r) {
+    directory_.end_request(name);
+    const bool failed = !r || r->status >= 500;
+    if (failed) {
+      directory_.record_failure(name, clock_.now_ms());
+    } else {
+      directory_.record_success(name);
+    }
+    const std::string outcome = !r ? std::string(errc_name(r.error().code)) : std::to_string(r->status / 100) + "xx";
+    metrics_.proxied.with({{"region", name}, {"outcome", outcome}}).inc();
+    metrics_.proxy_latency.with({{"region", name}}).observe(static_cast<double>(clock_.monotonic_us() - started) / 1e6);
+    done(std::move(r));
+  });
+}
+
+void edge_api::start(const net::request& req, net::reply_fn reply, const char* route, bool seed002) {
+  if (!is_json(req)) return reply_error(reply, make_error(errc::unsupported_media_type, "send the body as application/json"), route);
+  auto body = parse_body(req.body);
+  if (!body) return reply_error(reply, body.error(), route);
+  auto user = string_field(*body, "userId", "user_id");
+  if (!user) return reply_error(reply, user.error(), route);
+  if (user->empty()) return reply_error(reply, make_error(errc::invalid_argument, "userId is required"), route);
+  auto preferred = string_field(*body, seed002 ? "region" : "preferredRegion", seed002 ? "preferredRegion" : "region");
+  if (!preferred) return reply_error(reply, preferred.error(), route);
+  auto chosen = choose_region(req, *preferred);
+  if (!chosen) return reply_error(reply, chosen.error(), route);
+  metrics_.decisions.with({{"rule", chosen->rule}}).inc();
+
+  // The region gets the player's request without the routing hints.
+  body->erase("preferredRegion");
+  body->erase("region");
+  auto forwarded = std::make_shared<std::string>(json::serialize(*body));
+  auto first = std::make_shared<choice>(std::move(*chosen));
+  auto finish = [this, reply, route, first](const region_view& served_by, net::client_response res, const std::string& retried_from) {
+    boost::system::error_code ec;
+    json::value v = json::parse(res.body, ec);
+    if (ec || !v.is_object()) {
+      return reply_error(reply, make_error(errc::internal, "region " + served_by.name + " sent an unreadable answer"), route);
+    }
+    json::object& o = v.as_object();
+    if (res.status < 300) {
+      // The owner: usually the region that served the start, but a user's
+      // running session returned from the shared store may live elsewhere.
+      const json::value* owner_field = o.if_contains("region");
+      const std::string owner = owner_field != nullptr && owner_field->is_string() ? std::string(owner_field->as_string()) : served_by.name;
+      o["backendRegion"] = owner;
+      if (owner != served_by.name) o["servedBy"] = served_by.name;
+      o["routedBy"] = first->rule;
+      if (!first->country.empty()) o["country"] = first->country;
+      if (!retried_from.empty()) o["retriedFrom"] = retried_from;
+      if (!served_by.ws_url.empty()) o["wsEndpoint"] = served_by.ws_url;
+      if (const json::value* id = o.if_contains("gameId"); id != nullptr && id->is_string()) {
+        const std::string gid(id->as_string());
+        cache_.put(gid, cached_session{owner, json::serialize(edge_view_from_game(o, owner))}, clock_.now_ms());
+      }
+    }
+    reply_json(reply, res.status, o, route);
+  };
+  forward(first->region, "/game/start", *forwarded, req,
+          [this, reply, route, first, forwarded, finish, req_copy = std::make_shared<net::request>(req)](result<net::client_response> r) {
+            if (r && r->status < 500) return finish(first->region, std::move(*r), "");
+            // Retry once on the next healthy region. Safe even if the first
+            // region did create the session and only the answer was lost:
+            // regions share the store and /game/start returns a user's
+            // running session instead of creating a second one.
+            const auto next = directory_.healthy(clock_.now_ms(), first->region.name);
+            log_.warn("start failed, retrying elsewhere",
+                      {{"request_id", req_copy->request_id}, {"region", first->region.name},
+                       {"error", r ? "HTTP " + std::to_string(r->status) : r.error().message},
+                       {"next", next.empty() ? std::string("none") : next.front().name}});
+            if (next.empty()) {
+              if (r) return finish(first->region, std::move(*r), "");
+              return reply_error(reply, make_error(errc::unavailable, "region " + first->region.name + " is unavailable and no other is healthy"), route);
+            }
+            forward(next.front(), "/game/start", *forwarded, *req_copy,
+                    [reply, route, finish, next = next.front(), failed = first->region.name](result<net::client_response> r2) {
+                      if (!r2) return reply_error(reply, make_error(errc::unavailable, "regions " + failed + " and " + next.name + " are unavailable"), route);
+                      finish(next, std::move(*r2), failed);
+                    });
+          });
+}
+
+void edge_api::exit(const net::request& req, net::reply_fn reply, const char* route, bool seed002) {
+  if (!is_json(req)) return reply_error(reply, make_error(errc::unsupported_media_type, "send the body as application/json"), route);
+  auto body = parse_body(req.body);
+  if (!body) return reply_error(reply, body.error(), route);
+  auto id = string_field(*body, seed002 ? "session_id" : "gameId", seed002 ? "gameId" : "session_id");
+  if (!id) return reply_error(reply, id.error(), route);
+  if (id->empty()) return reply_error(reply, make_error(errc::invalid_argument, "gameId is required"), route);
+  auto user = string_field(*body, "userId", "user_id");
+  if (!user) return reply_error(reply, user.error(), route);
+  auto named = string_field(*body, "backendRegion");
+  if (!named) return reply_error(reply, named.error(), route);
+
+  json::object forwarded{{"gameId", *id}};
+  if (!user->empty()) forwarded["userId"] = *user;
+  auto payload = std::make_shared<std::string>(json::serialize(forwarded));
+  auto req_copy = std::make_shared<net::request>(req);
+  const std::string game_id = *id;
+
+  // Sends to the owning region if healthy, else to any healthy region (they
+  // share the store, so any of them can end it); one retry elsewhere.
+  auto send = [this, reply, route, payload, req_copy, game_id](const std::string& owner, const std::string& found_by) {
+    const std::int64_t now = clock_.now_ms();
+    std::vector<region_view> targets;
+    if (auto v = directory_.find(owner, now); v && v->healthy) targets.push_back(*v);
+    for (auto& v : directory_.healthy(now, owner)) targets.push_back(std::move(v));
+    if (targets.empty()) return reply_error(reply, make_error(errc::unavailable, "no healthy region can end the session"), route);
+    auto finish = [this, reply, route, owner, found_by, game_id](const std::string& served_by, net::client_response res) {
+      boost::system::error_code ec;
+      json::value v = json::parse(res.body, ec);
+      if (ec || !v.is_object()) return reply_error(reply, make_error(errc::internal, "region " + served_by + " sent an unreadable answer"), route);
+      json::object& o = v.as_object();
+      if (res.status < 300) {
+        o["backendRegion"] = owner;
+        o["servedBy"] = served_by;
+        o["regionFrom"] = found_by;
+        cache_.erase(game_id);
+      }
+      reply_json(reply, res.status, o, route);
+    };
+    forward(targets.front(), "/game/exit", *payload, *req_copy,
+            [this, reply, route, payload, req_copy, targets, finish](result<net::client_response> r) {
+              if (r && r->status < 500) return finish(targets.front().name, std::move(*r));
+              if (targets.size() < 2) {
+                if (r) return finish(targets.front().name, std::move(*r));
+                return reply_error(reply, make_error(errc::unavailable, "region " + targets.front().name + " is unavailable"), route);
+              }
+              forward(targets[1], "/game/exit", *payload, *req_copy, [reply, route, finish, name = targets[1].name](result<net::client_response> r2) {
+                if (!r2) return reply_error(reply, make_error(errc::unavailable, "no region could end the session"), route);
+                finish(name, std::move(*r2));
+              });
+            });
+  };
+
+  const std::int64_t now = clock_.now_ms();
+  if (!named->empty() && directory_.find(*named, now)) return send(*named, "body");
+  if (auto hit = cache_.get(game_id, now)) {
+    metrics_.cache_lookups.with({{"result", "hit"}}).inc();
+    return send(hit->region, "cache");
+  }
+  metrics_.cache_lookups.with({{"result", "miss"}}).inc();
+  sessions_.get(game_id, [reply, route, send, game_id](result<store::session_record> r) {
+    if (r) return send(r->region, "store");
+    if (r.error().code == errc::not_found) return reply_error(reply, make_error(errc::not_found, "no session " + game_id), route);
+    reply_error(reply, make_error(errc::invalid_argument, "cannot tell which region owns the session (give backendRegion): " + r.error().message), route);
+  });
+}
+
+void edge_api::session(const std::string& id, net::reply_fn reply) {
+  constexpr const char* route = "/edge/sessions/{id}";
+  if (auto hit = cache_.get(id, clock_.now_ms())) {
+    metrics_.cache_lookups.with({{"result", "hit"}}).inc();
+    net::response r;
+    r.body = hit->game_json;
+    r.body.insert(r.body.size() - 1, ",\"cached\":true");
+    r.headers.emplace_back("X-Cache", "hit");
+    r.route = route;
+    return reply(std::move(r));
+  }
+  metrics_.cache_lookups.with({{"result", "miss"}}).inc();
+  sessions_.get(id, [this, reply, id](result<store::session_record> r) {
+    if (!r) return reply_error(reply, r.error(), route);
+    json::object o = edge_view_from_record(*r);
+    cache_.put(id, cached_session{r->region, json::serialize(o)}, clock_.now_ms());
+    o["cached"] = false;
+    net::response res;
+    res.body = json::serialize(o);
+    res.headers.emplace_back("X-Cache", "miss");
+    res.route = route;
+    reply(std::move(res));
+  });
+}
+
+}  // namespace metronome::edge

@@ -1,0 +1,100 @@
+// The edge gateway (seeds 000, 001) and region registry (seed 002's main
+// server) over HTTP. Routes:
+//   POST /edge/game/start, POST /edge/game/exit, GET /edge/sessions/{id}
+//   POST /game/start, POST /game/exit   (seed 002's main server, proxied)
+//   POST /api/regions/register, GET /api/regions
+//   GET /healthz, GET /health, GET /metrics, and the web client's files at /.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "metronome/core/clock.hpp"
+#include "metronome/edge/geo.hpp"
+#include "metronome/edge/region_directory.hpp"
+#include "metronome/edge/session_cache.hpp"
+#include "metronome/net/http.hpp"
+#include "metronome/net/http_client.hpp"
+#include "metronome/net/http_metrics.hpp"
+#include "metronome/obs/log.hpp"
+#include "metronome/store/registry_store.hpp"
+#include "metronome/store/session_store.hpp"
+
+namespace metronome::edge {
+
+struct edge_settings {
+  std::string default_region = "eu";          ///< DEFAULT_REGION: rule 4 of the selection. Default eu.
+  std::string registry_token;                 ///< REGISTRY_TOKEN: shared secret for /api/regions/register; empty refuses all.
+  std::int64_t register_interval_ms = 30'000; ///< REGISTER_INTERVAL_SECONDS: a region missing 3 heartbeats is down.
+  std::int64_t cache_ttl_ms = 30'000;         ///< SESSION_CACHE_TTL_MS. Default 30 s.
+  std::size_t cache_capacity = 100'000;       ///< SESSION_CACHE_MAX entries. Default 100,000.
+  std::string web_root;                       ///< WEB_ROOT: directory served at / (the built web client). Default none.
+};
+
+struct edge_metrics {
+  explicit edge_metrics();
+  obs::registry registry;
+  net::http_metrics http;
+  obs::family<obs::counter>& proxied;         ///< {region, outcome}
+  obs::family<obs::histogram>& proxy_latency; ///< {region}
+  obs::family<obs::counter>& decisions;       ///< {rule}
+  obs::family<obs::counter>& cache_lookups;   ///< {result}
+  obs::family<obs::gauge>& healthy_regions;
+};
+
+class edge_api {
+ public:
+  edge_api(edge_settings settings, region_directory& directory, session_cache& cache, store::session_store& sessions,
+           store::registry_store& registry, net::http_client& client, const clock& clk, const country_map& countries,
+           const geoip_lookup& geoip, const address_set& trusted_proxies, edge_metrics& metrics);
+
+  void handle(net::request&& req, net::reply_fn reply);
+  void observe(const net::exchange_summary& x, bool access_log) { metrics_.http.observe(x, access_log); }
+
+  /// Background work, called every health interval by the process: probes
+  /// each region's /healthz (round-trip time, up/down) and reloads the
+  /// registry from the store, so every edge sharing the store agrees.
+  void probe_regions(std::chrono::milliseconds timeout);
+  void refresh_registry();
+
+  /// How a region was chosen for a start.
+  struct choice {
+    region_view region;
+    std::string rule;  ///< preferredRegion, x-user-region, geo, default, fallback
+    std::string country;
+  };
+  /// The selection rules in order; errc::unavailable when no region is healthy.
+  result<choice> choose_region(const net::request& req, const std::string& preferred) const;
+
+ private:
+  struct start_input;
+  void start(const net::request& req, net::reply_fn reply, const char* route, bool seed002);
+  void exit(const net::request& req, net::reply_fn reply, const char* route, bool seed002);
+  void session(const std::string& id, net::reply_fn reply);
+  void register_region(const net::request& req, net::reply_fn reply);
+  void list_regions(net::reply_fn reply);
+  void health(const char* route, net::reply_fn reply);
+  bool serve_file(const net::request& req, const net::reply_fn& reply);
+
+  /// POSTs `body` to `path` on `region` with the request's id and
+  /// X-Forwarded-For; feeds the circuit breaker and the metrics.
+  void forward(const region_view& region, const std::string& path, std::string body, const net::request& req,
+               net::client_callback done);
+
+  edge_settings settings_;
+  region_directory& directory_;
+  session_cache& cache_;
+  store::session_store& sessions_;
+  store::registry_store& registry_;
+  net::http_client& client_;
+  const clock& clock_;
+  const country_map& countries_;
+  const geoip_lookup& geoip_;
+  const address_set& trusted_;
+  edge_metrics& metrics_;
+  obs::logger log_{"edge"};
+};
+
+}  // namespace metronome::edge

@@ -1,0 +1,75 @@
+// What the edge knows about each region: where it is, whether it is healthy
+// (fresh heartbeat, passing health probe, closed circuit breaker), its
+// measured round-trip time and load. Safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "metronome/store/registry_store.hpp"
+
+namespace metronome::edge {
+
+struct breaker_settings {
+  int failures_to_open = 3;            ///< Consecutive failures that take a region out of rotation. Default 3.
+  std::int64_t cooldown_ms = 10'000;   ///< How long it stays out before one trial request. Default 10 s.
+};
+
+struct region_view {
+  std::string name, base_url, ws_url, host;
+  std::uint16_t port = 0;
+  bool is_static = false;            ///< Configured with REGIONS (never expires).
+  bool registered = false;           ///< Known from the registry.
+  std::int64_t registered_at_ms = 0;
+  std::int64_t last_seen_ms = 0;     ///< Latest heartbeat (registered regions).
+  bool heartbeat_fresh = true;       ///< Registered: seen within 3 heartbeat intervals.
+  bool probe_ok = false;             ///< Latest /healthz probe answered 200.
+  double rtt_ms = 0;                 ///< Probe round-trip time, smoothed (EWMA 0.3).
+  std::string breaker = "closed";    ///< closed, open, half-open.
+  std::int64_t inflight = 0;         ///< Requests this edge is proxying to it now.
+  std::int64_t proxied_total = 0;
+  bool healthy = false;              ///< Eligible for new sessions.
+};
+
+class region_directory {
+ public:
+  region_directory(breaker_settings breaker, std::int64_t heartbeat_interval_ms)
+      : breaker_(breaker), heartbeat_interval_ms_(heartbeat_interval_ms) {}
+
+  /// A configured region (from REGIONS). errc::invalid_argument for a bad URL.
+  result<void> add_static(const std::string& name, const std::string& base_url);
+  /// Merges registry records (registration or periodic refresh).
+  void merge_registered(const std::vector<store::region_record>& records);
+
+  void record_probe(const std::string& name, bool ok, double rtt_ms);
+  /// Request outcomes, for the circuit breaker.
+  void record_success(const std::string& name);
+  void record_failure(const std::string& name, std::int64_t now_ms);
+  void begin_request(const std::string& name);
+  void end_request(const std::string& name);
+
+  std::optional<region_view> find(const std::string& name, std::int64_t now_ms) const;
+  std::vector<region_view> all(std::int64_t now_ms) const;
+  /// Healthy regions, lowest round-trip time first, optionally without one.
+  std::vector<region_view> healthy(std::int64_t now_ms, const std::string& except = "") const;
+
+ private:
+  struct state {
+    region_view v;
+    int consecutive_failures = 0;
+    std::int64_t open_until_ms = 0;
+    bool probed = false;
+  };
+  region_view view_of(const state& s, std::int64_t now_ms) const;
+
+  breaker_settings breaker_;
+  std::int64_t heartbeat_interval_ms_;
+  mutable std::mutex mutex_;
+  std::map<std::string, state> regions_;
+};
+
+}  // namespace metronome::edge
