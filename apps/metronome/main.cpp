@@ -8,6 +8,7 @@
 #include "edge_command.hpp"
 #include "engine_commands.hpp"
 #include "region_command.hpp"
+#include "up_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Metronome: deterministic multi-region game sessions"};
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   metronome::cli::add_replay_command(app);
   metronome::cli::add_region_command(app);
   metronome::cli::add_edge_command(app);
+  metronome::cli::add_up_command(app);
 
   try {
     app.parse(argc, argv);

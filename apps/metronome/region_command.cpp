@@ -1,5 +1,6 @@
 #include "region_command.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <future>
 #include <memory>
@@ -82,12 +83,21 @@ void check_health(region::session_service& service, region::store_health& health
   }
 }
 
+/// When the next heartbeat is due (ms since the epoch): every
+/// REGISTER_INTERVAL_SECONDS after a success, one second after a failure (so
+/// a region that starts before the registry joins as soon as it is up).
+struct heartbeat_schedule {
+  std::atomic<std::int64_t> next_due_ms{0};
+};
+
 /// Seed 002: a region that is not the main server registers with it at start
 /// and heartbeats every REGISTER_INTERVAL_SECONDS.
-void heartbeat(net::http_client& client, const region::region_config& cfg, const std::string& token, std::uint16_t port) {
+void heartbeat(net::http_client& client, const region::region_config& cfg, const std::string& token, std::uint16_t port,
+               const std::shared_ptr<heartbeat_schedule>& schedule, const clock& clk) {
   static const obs::logger log("registry");
   auto main = net::parse_http_base_url(cfg.main_server_url);
-  if (!main) return;
+  if (!main || clk.now_ms() < schedule->next_due_ms.load()) return;
+  schedule->next_due_ms = clk.now_ms() + 1000;  // until an answer says otherwise
   const std::string advertised = cfg.advertise_url.empty() ? "http://" + cfg.http.host + ":" + std::to_string(port) : cfg.advertise_url;
   net::client_request req;
   req.method = "POST";
@@ -102,11 +112,13 @@ void heartbeat(net::http_client& client, const region::region_config& cfg, const
   req.body += "\",\"ws_url\":\"";
   net::append_json_escaped(req.body, cfg.ws_url);
   req.body += "\"}";
-  client.request(std::move(req), [region = cfg.region](result<net::client_response> r) {
+  client.request(std::move(req), [region = cfg.region, schedule, &clk, interval_ms = cfg.register_interval_seconds * 1000](result<net::client_response> r) {
     if (!r) {
       log.warn("heartbeat failed", {{"region", region}, {"error", r.error().message}});
     } else if (r->status != 200) {
       log.warn("heartbeat refused", {{"region", region}, {"status", r->status}});
+    } else {
+      schedule->next_due_ms = clk.now_ms() + interval_ms;
     }
   });
 }
@@ -140,8 +152,10 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
     std::optional<periodic_task> heartbeats;
     if (!cfg.is_main && !cfg.main_server_url.empty()) {
       const std::string token = env_or("REGISTRY_TOKEN", "");
-      heartbeats.emplace(std::chrono::seconds(cfg.register_interval_seconds),
-                         [&, token, port = server.port()] { heartbeat(client, cfg, token, port); });
+      auto schedule = std::make_shared<heartbeat_schedule>();
+      heartbeats.emplace(std::chrono::seconds(1), [&, token, schedule, port = server.port()] {
+        heartbeat(client, cfg, token, port, schedule, clock);
+      });
     }
     const int sig = net::wait_for_termination_signal();
     log.info("shutting down", {{"signal", sig}});

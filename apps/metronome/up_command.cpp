@@ -1,0 +1,205 @@
+// Starts an edge + registry on :8080 and regions eu, us and asia on :8081 to
+// :8083 as child processes of this one (the same binary), all sharing one
+// store, and stops them all on Ctrl-C. Each child gets PR_SET_PDEATHSIG, so
+// even a `kill -9` of this process leaves no orphans.
+#include "up_command.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli_args.hpp"
+#include "metronome/core/random.hpp"
+#include "metronome/net/signals.hpp"
+#include "metronome/obs/log.hpp"
+
+extern char** environ;
+
+namespace metronome::cli {
+namespace {
+
+struct up_flags {
+  std::string store, data_dir = "metronome-data", edge_port = "8080", first_region_port = "8081", web_root;
+  std::string countdown_ms = "3000", log_level = "info", access_log = "false";
+};
+
+struct child {
+  std::string name;
+  pid_t pid = -1;
+  std::uint16_t port = 0;
+};
+
+pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.insert(env_strings.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);  // the parent died before prctl
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, nullptr);
+    execve("/proc/self/exe", argv.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+bool port_open(std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+/// Default web root: web/dist beside the source tree this binary was built in, if present.
+std::string default_web_root() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+    if (std::filesystem::exists(dir / "web" / "dist" / "index.html", ec)) return (dir / "web" / "dist").string();
+  }
+  return {};
+}
+
+int run_up(const up_flags& f) {
+  obs::logger log("up");
+  const auto edge_port = static_cast<std::uint16_t>(parse_int("--edge-port", f.edge_port, 1, 65535));
+  const auto first_port = static_cast<std::uint16_t>(parse_int("--first-region-port", f.first_region_port, 1, 65533));
+  (void)parse_int("--countdown-ms", f.countdown_ms, 0, 600'000);
+  (void)parse_bool("--access-log", f.access_log);
+  std::error_code ec;
+  std::filesystem::create_directories(f.data_dir, ec);
+  if (ec) throw usage_error("--data-dir: cannot create " + f.data_dir + ": " + ec.message());
+  const std::string store = f.store.empty() ? "sqlite:" + std::filesystem::absolute(f.data_dir).string() + "/metronome.db" : f.store;
+  const std::string web_root = f.web_root.empty() ? default_web_root() : f.web_root;
+  const std::string token = random_hex(16);
+  const std::vector<std::string> common = {"STORE=" + store, "REGISTRY_TOKEN=" + token, "LOG_LEVEL=" + f.log_level,
+                                           "ACCESS_LOG=" + f.access_log, "HOST=127.0.0.1", "REGISTER_INTERVAL_SECONDS=5"};
+
+  net::block_termination_signals();
+  std::vector<child> children;
+  auto start = [&](const std::string& name, std::uint16_t port, std::vector<std::string> env, std::vector<std::string> args) {
+    env.insert(env.end(), common.begin(), common.end());
+    env.push_back("PORT=" + std::to_string(port));
+    children.push_back(child{name, spawn(args, env), port});
+  };
+  start("edge", edge_port, {"DEFAULT_REGION=eu", "HEALTH_INTERVAL_MS=1000", "WEB_ROOT=" + web_root}, {"metronome", "edge"});
+  // The registry first, so that the regions' first registration lands.
+  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10); !port_open(edge_port);) {
+    if (std::chrono::steady_clock::now() > until) break;  // reported below with the others
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::array<const char*, 3> regions = {"eu", "us", "asia"};
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    const auto port = static_cast<std::uint16_t>(first_port + i);
+    start(regions[i], port,
+          {std::string("REGION=") + regions[i], "MAIN_SERVER_URL=http://127.0.0.1:" + std::to_string(edge_port),
+           "COUNTDOWN_MS=" + f.countdown_ms, "WS_URL=ws://127.0.0.1:" + std::to_string(port) + "/ws", "THREADS=1"},
+          {"metronome", "region"});
+  }
+
+  auto stop_all = [&](int code) {
+    for (const auto& c : children) {
+      if (c.pid > 0) kill(c.pid, SIGTERM);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (auto& c : children) {
+      while (c.pid > 0) {
+        if (waitpid(c.pid, nullptr, WNOHANG) == c.pid) break;
+        if (std::chrono::steady_clock::now() > deadline) {
+          kill(c.pid, SIGKILL);
+          waitpid(c.pid, nullptr, 0);
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      c.pid = -1;
+    }
+    log.info("all stopped");
+    return code;
+  };
+
+  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (const auto& c : children) {
+    while (!port_open(c.port)) {
+      if (std::chrono::steady_clock::now() > ready_by || waitpid(c.pid, nullptr, WNOHANG) == c.pid) {
+        log.error("a process did not start", {{"process", c.name}, {"port", c.port}});
+        return stop_all(1);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  std::printf("Metronome is up.\n  edge + registry  http://localhost:%u/   (web client%s)\n", edge_port,
+              web_root.empty() ? ": not built, run npm run build in web/" : "");
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    std::printf("  region %-5s     http://localhost:%u/\n", regions[i], static_cast<unsigned>(first_port + i));
+  }
+  std::printf("  store            %s\nPress Ctrl-C to stop.\n", store.c_str());
+  std::fflush(stdout);
+
+  // Wait for Ctrl-C / SIGTERM; report children that die meanwhile.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  const timespec tick{0, 200'000'000};
+  for (;;) {
+    const int sig = sigtimedwait(&set, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) {
+      log.info("stopping", {{"signal", sig}});
+      return stop_all(0);
+    }
+    for (auto& c : children) {
+      int status = 0;
+      if (c.pid > 0 && waitpid(c.pid, &status, WNOHANG) == c.pid) {
+        log.error("a process exited", {{"process", c.name}, {"status", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)}});
+        c.pid = -1;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void add_up_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("up", "Run the whole system: edge + registry on :8080, regions eu/us/asia on :8081-8083");
+  auto f = std::make_shared<up_flags>();
+  cmd->add_option("--store", f->store, "Shared store (default sqlite:DATA_DIR/metronome.db); redis://... or redis-cluster://...");
+  cmd->add_option("--data-dir", f->data_dir, "Where the SQLite store lives")->capture_default_str();
+  cmd->add_option("--edge-port", f->edge_port, "Edge port")->capture_default_str();
+  cmd->add_option("--first-region-port", f->first_region_port, "Port of eu; us and asia take the next two")->capture_default_str();
+  cmd->add_option("--web-root", f->web_root, "The built web client (default: web/dist of this source tree)");
+  cmd->add_option("--countdown-ms", f->countdown_ms, "Countdown of new sessions (ms)")->capture_default_str();
+  cmd->add_option("--log-level", f->log_level, "debug, info, warn or error")->capture_default_str();
+  cmd->add_option("--access-log", f->access_log, "Log every request (true/false)")->capture_default_str();
+  cmd->callback([f] { std::exit(run_up(*f)); });
+}
+
+}  // namespace metronome::cli
