@@ -133,6 +133,12 @@ void edge_api::handle(net::request&& req, net::reply_fn reply) {
     }
     return session(id, std::move(reply));
   }
+  if (p == "/edge/time") {
+    // For clients that sync their clock over HTTP (docs/protocol.md, "Clock
+    // synchronization", with an HTTP round trip in place of a ping).
+    if (m != "GET") return method_not_allowed("GET", "/edge/time");
+    return reply_json(reply, 200, json::object{{"serverTimestamp", clock_.now_ms()}}, "/edge/time");
+  }
   if (p == "/healthz" || p == "/health") {
     if (m != "GET") return method_not_allowed("GET", p == "/healthz" ? "/healthz" : "/health");
     return health(p == "/healthz" ? "/healthz" : "/health", std::move(reply));

@@ -1,6 +1,6 @@
 // The edge gateway (seeds 000, 001) and region registry (seed 002's main
 // server) over HTTP. Routes:
-//   POST /edge/game/start, POST /edge/game/exit, GET /edge/sessions/{id}
+//   POST /edge/game/start, POST /edge/game/exit, GET /edge/sessions/{id}, GET /edge/time
 //   POST /game/start, POST /game/exit   (seed 002's main server, proxied)
 //   POST /api/regions/register, GET /api/regions
 //   GET /healthz, GET /health, GET /metrics, and the web client's files at /.
