@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli_args.hpp"
+#include "metronome/broadcast/broadcaster.hpp"
 #include "metronome/core/clock.hpp"
 #include "metronome/core/periodic_task.hpp"
 #include "metronome/net/http_client.hpp"
@@ -29,7 +30,22 @@ struct region_flags {
   std::string region = "eu", is_main = "false", main_server_url, register_interval = "30";
   std::string store = "sqlite:metronome.db", countdown_ms = "3000", default_tick_ms = "100", store_timeout_ms = "2000";
   std::string advertise_url, ws_url;
+  std::string max_latency_ms = "150", max_jitter_ms = "50", warning_latency_ms = "100", warning_jitter_ms = "30";
+  std::string latency_samples = "5", ping_interval_ms = "1000", unresponsive_ms = "5000", reconnect_grace_ms = "10000";
 };
+
+broadcast::settings broadcast_settings(const region_flags& f) {
+  broadcast::settings s;
+  s.max_latency_ms = static_cast<double>(parse_int("--max-latency-ms (MAX_LATENCY_MS)", f.max_latency_ms, 1, 60'000));
+  s.max_jitter_ms = static_cast<double>(parse_int("--max-jitter-ms (MAX_JITTER_MS)", f.max_jitter_ms, 1, 60'000));
+  s.warning_latency_ms = static_cast<double>(parse_int("--warning-latency-ms (WARNING_LATENCY_MS)", f.warning_latency_ms, 1, 60'000));
+  s.warning_jitter_ms = static_cast<double>(parse_int("--warning-jitter-ms (WARNING_JITTER_MS)", f.warning_jitter_ms, 1, 60'000));
+  s.latency_samples = static_cast<std::size_t>(parse_int("--latency-samples (LATENCY_SAMPLES)", f.latency_samples, 1, 100));
+  s.ping_interval_ms = parse_int("--ping-interval-ms (PING_INTERVAL_MS)", f.ping_interval_ms, 50, 60'000);
+  s.unresponsive_ms = parse_int("--unresponsive-ms (UNRESPONSIVE_MS)", f.unresponsive_ms, 100, 600'000);
+  s.reconnect_grace_ms = parse_int("--reconnect-grace-ms (RECONNECT_GRACE_MS)", f.reconnect_grace_ms, 0, 3'600'000);
+  return s;
+}
 
 std::string env_or(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
@@ -123,7 +139,7 @@ void heartbeat(net::http_client& client, const region::region_config& cfg, const
   });
 }
 
-int run_region(const region::region_config& cfg, const store::store_options& store_opts) {
+int run_region(const region::region_config& cfg, const store::store_options& store_opts, const broadcast::settings& ticks) {
   obs::logger log("region");
   auto store = store::make_session_store(cfg.store_url, store_opts);
   if (!store) throw usage_error("--store (STORE): " + store.error().message);
@@ -136,9 +152,14 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
                                                          .default_tick_ms = cfg.default_tick_ms},
                                   metrics);
   region::region_api api(service, metrics, health);
+  broadcast::broadcaster ticker(**store, clock, ticks, cfg.region, &region::session_service::params_of, metrics.registry);
+  api.set_hooks(region::api_hooks{
+      .session_ended = [&ticker](const store::session_record& r) { ticker.session_ended(r); },
+      .players = [&ticker](const std::string& id, std::function<void(std::string)> done) { ticker.players(id, std::move(done)); }});
   net::http_server server(
       cfg.http, [&api](net::request&& req, net::reply_fn reply) { api.handle(std::move(req), std::move(reply)); },
       [&api, access = cfg.access_log](const net::exchange_summary& x) { api.observe(x, access); });
+  server.set_websocket(net::ws_config{.path = "/ws", .subprotocols = broadcast::broadcaster::subprotocols()}, ticker.open_fn());
   if (auto started = server.start(); !started) {
     log.error("cannot start", {{"error", started.error().message}});
     return 1;
@@ -159,7 +180,8 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
     }
     const int sig = net::wait_for_termination_signal();
     log.info("shutting down", {{"signal", sig}});
-    server.stop();  // stop accepting, finish in-flight requests
+    ticker.shutdown();  // players get close 1001; the hubs' timers go
+    server.stop();      // stop accepting, finish in-flight requests
   }
   store->reset();  // flush and close the store last
   log.info("stopped");
@@ -183,11 +205,20 @@ void add_region_command(CLI::App& app) {
   opt("--countdown-ms", f->countdown_ms, "COUNTDOWN_MS", "Sessions start this long after creation (ms)");
   opt("--default-tick-ms", f->default_tick_ms, "DEFAULT_TICK_MS", "Tick length when a request names none (ms)");
   opt("--store-timeout-ms", f->store_timeout_ms, "STORE_TIMEOUT_MS", "Longest a store operation may take (ms)");
+  opt("--max-latency-ms", f->max_latency_ms, "MAX_LATENCY_MS", "Tick broadcaster: mean RTT above this kicks (ms)");
+  opt("--max-jitter-ms", f->max_jitter_ms, "MAX_JITTER_MS", "Tick broadcaster: RTT std dev above this kicks (ms)");
+  opt("--warning-latency-ms", f->warning_latency_ms, "WARNING_LATENCY_MS", "Tick broadcaster: mean RTT above this warns (ms)");
+  opt("--warning-jitter-ms", f->warning_jitter_ms, "WARNING_JITTER_MS", "Tick broadcaster: RTT std dev above this warns (ms)");
+  opt("--latency-samples", f->latency_samples, "LATENCY_SAMPLES", "Tick broadcaster: RTT samples in the rolling window");
+  opt("--ping-interval-ms", f->ping_interval_ms, "PING_INTERVAL_MS", "Tick broadcaster: server ping period (ms)");
+  opt("--unresponsive-ms", f->unresponsive_ms, "UNRESPONSIVE_MS", "Tick broadcaster: an unanswered ping this old kicks (ms)");
+  opt("--reconnect-grace-ms", f->reconnect_grace_ms, "RECONNECT_GRACE_MS", "Tick broadcaster: a dropped player may rejoin within (ms)");
   cmd->callback([f] {
     store::store_options store_opts;
     const region::region_config cfg = build_config(*f, store_opts);
+    const broadcast::settings ticks = broadcast_settings(*f);
     net::block_termination_signals();
-    const int code = run_region(cfg, store_opts);
+    const int code = run_region(cfg, store_opts, ticks);
     if (code != 0) std::exit(code);
   });
 }

@@ -17,7 +17,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
+#include "detail/websocket_start.hpp"
 #include "detail/worker.hpp"
 #include "metronome/core/random.hpp"
 #include "metronome/net/http_errors.hpp"
@@ -138,7 +140,7 @@ class http_session {
   }
   ~http_session() {
     worker_.slots_.erase(&slot_);
-    worker_.shared_->connections.fetch_sub(1);
+    if (!handed_off_) worker_.shared_->connections.fetch_sub(1);  // else the WebSocket session owns the count
   }
 
   asio::awaitable<void> run() {
@@ -182,6 +184,24 @@ class http_session {
         break;
       }
 
+      if (worker_.shared_->on_ws_open && boost::beast::websocket::is_upgrade(parser.get())) {
+        const std::string_view target = parser.get().target();
+        if (target.substr(0, target.find('?')) == worker_.shared_->websocket.path) {
+          auto upgrade = parser.release();
+          request converted;
+          converted.method = "GET";
+          converted.target = std::string(upgrade.target());
+          const auto q = converted.target.find('?');
+          converted.path = converted.target.substr(0, q);
+          if (q != std::string::npos) converted.query = converted.target.substr(q + 1);
+          for (const auto& field : upgrade) converted.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+          converted.remote_address = remote_;
+          converted.request_id = new_request_id();
+          handed_off_ = true;
+          start_websocket_session(worker_, std::move(stream_), std::move(upgrade), std::move(converted));
+          co_return;
+        }
+      }
       request req = to_request(parser.release(), remote_);
       const bool keep_alive = req.keep_alive && ++served < cfg.max_requests_per_connection;
       response res = co_await dispatch(std::move(req));
@@ -247,6 +267,7 @@ class http_session {
   std::string remote_;
   connection_slot slot_;
   request last_request_;
+  bool handed_off_ = false;  ///< The stream now belongs to a WebSocket session.
 };
 
 }  // namespace

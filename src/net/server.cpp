@@ -28,6 +28,11 @@ class http_server::impl {
     shared_->on_exchange = std::move(on_exchange);
   }
 
+  void set_websocket(ws_config config, ws_open_fn on_open) {
+    shared_->websocket = std::move(config);
+    shared_->on_ws_open = std::move(on_open);
+  }
+
   result<void> start() {
     const server_config& cfg = shared_->config;
     boost::system::error_code ec;
@@ -52,7 +57,10 @@ class http_server::impl {
     port_ = port;
     for (auto& w : workers_) {
       asio::co_spawn(w->io_, accept_loop(*w), asio::detached);
-      w->thread_ = std::thread([&io = w->io_] { io.run(); });
+      w->thread_ = std::thread([&w = *w] {
+        w.loop_.set_thread(std::this_thread::get_id());
+        w.io_.run();
+      });
     }
     return {};
   }
@@ -126,6 +134,7 @@ http_server::http_server(server_config config, handler on_request, exchange_obse
 http_server::~http_server() { stop(); }
 
 result<void> http_server::start() { return impl_->start(); }
+void http_server::set_websocket(ws_config config, ws_open_fn on_open) { impl_->set_websocket(std::move(config), std::move(on_open)); }
 std::uint16_t http_server::port() const noexcept { return impl_->port(); }
 void http_server::stop() { impl_->stop(); }
 std::size_t http_server::connection_count() const noexcept { return impl_->connection_count(); }

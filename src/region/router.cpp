@@ -126,15 +126,17 @@ void region_api::handle(net::request&& req, net::reply_fn reply) {
     }
     if (parts.size() == 4) {
       const std::string_view action = parts[3];
-      const char* route = action == "state"    ? "/v1/sessions/{id}/state"
-                          : action == "stop"   ? "/v1/sessions/{id}/stop"
-                          : action == "replay" ? "/v1/sessions/{id}/replay"
-                                               : nullptr;
+      const char* route = action == "state"     ? "/v1/sessions/{id}/state"
+                          : action == "stop"    ? "/v1/sessions/{id}/stop"
+                          : action == "replay"  ? "/v1/sessions/{id}/replay"
+                          : action == "players" ? "/v1/sessions/{id}/players"
+                                                : nullptr;
       if (route != nullptr) {
         if (!only(action == "stop" ? "POST" : "GET", route)) return;
         if (!plausible_id(id)) return reply_error(reply, make_error(errc::not_found, "no session " + id), route);
         if (action == "state") return session_state(id, std::move(reply));
         if (action == "replay") return replay(id, req, std::move(reply));
+        if (action == "players") return players(id, std::move(reply));
         if (detail::require_json(req, reply, route)) stop_session(id, req, std::move(reply));
         return;
       }

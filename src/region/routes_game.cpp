@@ -62,8 +62,9 @@ void region_api::game_exit(const net::request& req, net::reply_fn reply) {
   auto user = either_string(*body, "userId", "user_id");
   if (!user) return reply_error(reply, user.error(), route);
   store::end_request end{.id = **id, .to = store::session_status::exited, .owner = *user, .at_ms = service_.time().now_ms()};
-  service_.end(std::move(end), [reply](result<store::end_outcome> r) {
+  service_.end(std::move(end), [this, reply](result<store::end_outcome> r) {
     if (!r) return reply_error(reply, r.error(), route);
+    if (r->changed && hooks_.session_ended) hooks_.session_ended(r->record);
     json::object o = game_view(r->record);
     o["ok"] = true;
     o["already_ended"] = !r->changed;

@@ -142,8 +142,9 @@ void region_api::stop_session(const std::string& id, const net::request& req, ne
   auto user = optional_string(*body, "user_id");
   if (!user) return reply_error(reply, user.error(), route);
   store::end_request end{.id = id, .to = store::session_status::stopped, .owner = *user, .at_ms = service_.time().now_ms()};
-  service_.end(std::move(end), [reply](result<store::end_outcome> r) {
+  service_.end(std::move(end), [this, reply](result<store::end_outcome> r) {
     if (!r) return reply_error(reply, r.error(), route);
+    if (r->changed && hooks_.session_ended) hooks_.session_ended(r->record);
     detail::reply_json_text(reply, 200, session_view_json(r->record, r->changed ? ",\"already_ended\":false" : ",\"already_ended\":true"), route);
   });
 }
@@ -202,6 +203,17 @@ void region_api::replay(const std::string& id, const net::request& req, net::rep
       engine::for_each_state(*params, first, last, emit);
     }
     reply_json(reply, 200, json::object{{"id", r->id}, {"from", first}, {"to", last}, {"breaks_only", breaks_only}, {"states", std::move(states)}}, route);
+  });
+}
+
+void region_api::players(const std::string& id, net::reply_fn reply) {
+  constexpr const char* route = "/v1/sessions/{id}/players";
+  service_.get(id, [this, reply, id](result<store::session_record> r) {
+    if (!r) return reply_error(reply, r.error(), route);
+    if (!hooks_.players) return detail::reply_json_text(reply, 200, R"({"id":")" + id + R"(","players":[]})", route);
+    hooks_.players(id, [reply, id](std::string players) {
+      detail::reply_json_text(reply, 200, R"({"id":")" + id + R"(","players":)" + players + "}", route);
+    });
   });
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "detail/loop_impl.hpp"
 #include "metronome/net/server.hpp"
 
 namespace metronome::net::detail {
@@ -27,6 +28,8 @@ struct shared_config {
   exchange_observer on_exchange;
   std::atomic<std::size_t> connections{0};  ///< All workers; any thread.
   std::atomic<bool> draining{false};        ///< stop() began; any thread.
+  ws_config websocket;                      ///< Used when on_ws_open is set.
+  ws_open_fn on_ws_open;
 };
 
 struct worker {
@@ -34,6 +37,7 @@ struct worker {
 
   std::shared_ptr<shared_config> shared_;
   boost::asio::io_context io_{1};
+  loop_impl loop_{io_};
   boost::asio::ip::tcp::acceptor acceptor_;
   std::unordered_set<connection_slot*> slots_;
   std::thread thread_;

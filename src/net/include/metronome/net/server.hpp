@@ -9,6 +9,7 @@
 
 #include "metronome/core/result.hpp"
 #include "metronome/net/http.hpp"
+#include "metronome/net/websocket.hpp"
 
 namespace metronome::net {
 
@@ -33,6 +34,9 @@ class http_server {
   ~http_server();  ///< Calls stop().
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;
+
+  /// Serves WebSocket upgrades at config.path. Call before start().
+  void set_websocket(ws_config config, ws_open_fn on_open);
 
   /// Binds and starts the I/O threads. errc::unavailable if the address is in use.
   result<void> start();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -26,9 +27,19 @@ class store_health {
   std::string error_;
 };
 
+/// What the region tells other components, and asks them (the tick broadcaster).
+struct api_hooks {
+  /// A session ended through this node (stop or exit).
+  std::function<void(const store::session_record&)> session_ended;
+  /// The players connected to a session on this node, as a JSON array.
+  std::function<void(const std::string& id, std::function<void(std::string)> done)> players;
+};
+
 class region_api {
  public:
   region_api(session_service& service, region_metrics& metrics, const store_health& health);
+
+  void set_hooks(api_hooks hooks) { hooks_ = std::move(hooks); }
 
   /// The net::handler: routes one request and replies exactly once.
   void handle(net::request&& req, net::reply_fn reply);
@@ -46,6 +57,7 @@ class region_api {
   void session_state(const std::string& id, net::reply_fn reply);
   void stop_session(const std::string& id, const net::request& req, net::reply_fn reply);
   void replay(const std::string& id, const net::request& req, net::reply_fn reply);
+  void players(const std::string& id, net::reply_fn reply);
   void game_start(const net::request& req, net::reply_fn reply);
   void game_exit(const net::request& req, net::reply_fn reply);
   void health(const char* route, net::reply_fn reply);
@@ -53,6 +65,7 @@ class region_api {
   session_service& service_;
   region_metrics& metrics_;
   const store_health& health_;
+  api_hooks hooks_;
   obs::logger log_{"region"};
 };
 

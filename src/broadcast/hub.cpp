@@ -1,0 +1,355 @@
+#include "hub.hpp"
+
+#include <boost/json.hpp>
+
+#include "metronome/engine/state.hpp"
+
+namespace metronome::broadcast {
+
+namespace json = boost::json;
+
+std::string_view state_name(player_state s) noexcept {
+  switch (s) {
+    case player_state::connecting: return "connecting";
+    case player_state::ready: return "ready";
+    case player_state::playing: return "playing";
+    case player_state::disconnected: return "disconnected";
+  }
+  return "connecting";
+}
+
+hub::hub(net::loop& l, store::session_store& store, const clock& clk, const settings& s, const std::string& region,
+         const params_fn& params, broadcast_metrics& metrics)
+    : loop_(l), store_(store), clock_(clk), settings_(s), region_(region), params_(params), metrics_(metrics) {}
+
+hub::~hub() { *alive_ = false; }
+
+std::shared_ptr<net::ws_session_handler> hub::open(std::shared_ptr<net::ws_connection> conn) {
+  auto l = std::make_shared<link>(*this, std::move(conn));
+  l->start();
+  metrics_.connections.with({}).add(1);
+  return l;
+}
+
+template <class Encode>
+void hub::broadcast(channel& c, Encode&& encode, int coalesce_key, const char* type) {
+  std::shared_ptr<const std::string> frames[2];
+  for (auto& [user, p] : c.players) {
+    const auto l = p.conn.lock();
+    if (!l || !l->is_open()) continue;
+    const auto w = static_cast<std::size_t>(l->format());
+    if (!frames[w]) frames[w] = std::make_shared<const std::string>(encode(l->format()));
+    l->send_shared(frames[w], coalesce_key, type);
+  }
+}
+
+void hub::join(const std::shared_ptr<link>& l, std::string session_id, std::string user_id) {
+  auto it = channels_.find(session_id);
+  if (it == channels_.end()) {
+    auto c = std::make_unique<channel>();
+    c->id = session_id;
+    it = channels_.emplace(session_id, std::move(c)).first;
+    metrics_.sessions.with({}).add(1);
+    // Completes on a store thread (or inline): come back to this loop.
+    store_.get(session_id, [this, alive = alive_, id = session_id](result<store::session_record> r) mutable {
+      loop_.post([this, alive, id = std::move(id), r = std::move(r)]() mutable {
+        if (*alive) loaded(id, std::move(r));
+      });
+    });
+  }
+  channel& c = *it->second;
+  if (!c.loaded) {
+    c.waiting.emplace_back(l, std::move(user_id));
+    return;
+  }
+  attach(c, l, user_id);
+}
+
+void hub::loaded(const std::string& id, result<store::session_record> r) {
+  const auto it = channels_.find(id);
+  if (it == channels_.end()) return;
+  channel& c = *it->second;
+  std::string code, message;
+  if (!r) {
+    code = r.error().code == errc::not_found ? "session_not_found" : "store_unavailable";
+    message = r.error().code == errc::not_found ? "no session " + id : "the session store is unavailable; try again";
+  } else if (r->ended()) {
+    code = "session_ended";
+    message = "the session has ended";
+  } else if (auto params = params_(*r); !params) {
+    code = "session_unreadable";
+    message = params.error().message;
+  } else {
+    c.record = std::move(*r);
+    c.params = *params;
+  }
+  if (!code.empty()) {
+    for (auto& [weak, user] : c.waiting) {
+      if (auto l = weak.lock()) {
+        l->refuse(code, message);
+        l->close(code == "store_unavailable" ? 1013 : 4004, code);
+      }
+    }
+    channels_.erase(it);
+    metrics_.sessions.with({}).add(-1);
+    return;
+  }
+  c.loaded = true;
+  c.last_poll_ms = clock_.now_ms();
+  c.tick_timer = loop_.make_timer();
+  c.housekeeping = loop_.make_timer();
+  auto waiting = std::move(c.waiting);
+  for (auto& [weak, user] : waiting) {
+    if (auto l = weak.lock(); l && l->is_open()) attach(c, l, user);
+  }
+  schedule_tick(c);
+  c.housekeeping->expire_at_ms(clock_.now_ms() + settings_.ping_interval_ms, [this, id] { on_housekeeping(id); });
+  drop_if_empty(id);
+}
+
+void hub::attach(channel& c, const std::shared_ptr<link>& l, const std::string& user) {
+  const std::int64_t now = clock_.now_ms();
+  bool resumed = false;
+  auto it = c.players.find(user);
+  if (it != c.players.end()) {
+    player& old = it->second;
+    if (auto prev = old.conn.lock(); prev && prev != l && prev->is_open()) {
+      // The same player on a newer connection: the old one goes.
+      prev->send_document(R"({"type":"kicked","reason":"replaced"})", "kicked");
+      prev->close(4005, "replaced");
+      metrics_.kicks.with({{"reason", "replaced"}}).inc();
+      resumed = true;
+    } else {
+      resumed = old.state == player_state::disconnected && now - old.disconnected_at_ms <= settings_.reconnect_grace_ms;
+    }
+    if (!resumed) old = player{user, {}, player_state::ready, latency_window(settings_.latency_samples), {}, 0, false};
+  } else {
+    it = c.players.emplace(user, player{user, {}, player_state::ready, latency_window(settings_.latency_samples), {}, 0, false}).first;
+  }
+  player& p = it->second;
+  p.conn = l;
+  l->set_joined(c.id, user);
+  const engine::state now_state = engine::state_at(c.params, now);
+  p.state = now_state.phase == engine::phase::running ? player_state::playing : player_state::ready;
+
+  json::object joined{{"type", "session_joined"},   {"sessionId", c.id},          {"userId", user},
+                      {"region", region_},          {"mode", store::mode_name(c.record.mode)},
+                      {"tickMs", c.record.tick_ms}, {"startAt", c.record.start_at_ms}, {"resumed", resumed},
+                      {"serverTimestamp", now}};
+  boost::system::error_code ec;
+  joined["rule"] = json::parse(c.record.rule_json, ec);
+  if (c.record.mode == store::session_mode::server) {
+    joined["seed"] = nullptr;
+    joined["commitment"] = json::object{{"algorithm", "sha256"}, {"value", c.record.commitment}};
+  } else {
+    joined["seed"] = std::to_string(c.record.seed);
+  }
+  l->send_document(json::serialize(joined), "session_joined");
+  if (now_state.phase == engine::phase::countdown) {
+    l->send(encode_countdown(l->format(), now_state.remaining_ms, now), coalesce_countdown, "countdown");
+  } else {
+    l->send(encode_tick(l->format(), now_state, now), coalesce_tick, "tick");
+  }
+}
+
+void hub::schedule_tick(channel& c) {
+  const std::int64_t now = clock_.now_ms();
+  std::int64_t next = c.last_step + 1;
+  if (now >= c.params.start_at_ms) next = std::max(next, (now - c.params.start_at_ms) / c.params.tick_ms + 1);
+  if (next < 0) next = 0;
+  if (next > engine::last_step(c.params)) return;
+  c.tick_timer->expire_at_ms(engine::step_start_ms(c.params, next), [this, id = c.id] { on_tick(id); });
+}
+
+void hub::on_tick(const std::string& id) {
+  const auto it = channels_.find(id);
+  if (it == channels_.end()) return;
+  channel& c = *it->second;
+  const std::int64_t now = clock_.now_ms();
+  const engine::state st = engine::state_at(c.params, now);
+  if (st.phase == engine::phase::running && st.step > c.last_step) {
+    c.last_step = st.step;
+    metrics_.ticks.with({}).inc();
+    broadcast(c, [&](wire w) { return encode_tick(w, st, now); }, coalesce_tick, "tick");
+    for (auto& [user, p] : c.players) {
+      if (p.state == player_state::ready) p.state = player_state::playing;
+    }
+  }
+  schedule_tick(c);
+}
+
+void hub::on_housekeeping(const std::string& id) {
+  const auto it = channels_.find(id);
+  if (it == channels_.end()) return;
+  channel& c = *it->second;
+  const std::int64_t now = clock_.now_ms();
+  const std::int64_t now_us = clock_.monotonic_us();
+
+  // Pings: one frame per wire format for the whole session.
+  const std::uint32_t seq = ++c.ping_seq;
+  for (auto& [user, p] : c.players) {
+    const auto l = p.conn.lock();
+    if (!l || !l->is_open() || p.state == player_state::disconnected) continue;
+    // A ping unanswered for too long: the player is gone or hiding.
+    if (!p.pending.empty() && now_us - p.pending.begin()->second > settings_.unresponsive_ms * 1000) {
+      kick(c, p, "unresponsive");
+      continue;
+    }
+    p.pending[seq] = now_us;
+    while (p.pending.size() > 16) p.pending.erase(p.pending.begin());
+  }
+  broadcast(c, [&](wire w) { return encode_ping(w, seq, now); }, coalesce_ping, "ping");
+
+  const engine::state st = engine::state_at(c.params, now);
+  if (st.phase == engine::phase::countdown) {
+    broadcast(c, [&](wire w) { return encode_countdown(w, st.remaining_ms, now); }, coalesce_countdown, "countdown");
+  }
+
+  // Players gone past the grace period are forgotten.
+  for (auto p = c.players.begin(); p != c.players.end();) {
+    const bool gone = p->second.state == player_state::disconnected && now - p->second.disconnected_at_ms > settings_.reconnect_grace_ms;
+    p = gone ? c.players.erase(p) : std::next(p);
+  }
+
+  // Sessions can end on another region (shared store): re-read the status.
+  if (!c.polling && now - c.last_poll_ms >= settings_.status_poll_ms) {
+    c.polling = true;
+    c.last_poll_ms = now;
+    store_.get(id, [this, alive = alive_, id](result<store::session_record> r) mutable {
+      loop_.post([this, alive, id = std::move(id), r = std::move(r)] {
+        if (!*alive) return;
+        const auto found = channels_.find(id);
+        if (found == channels_.end()) return;
+        found->second->polling = false;
+        if (r && r->ended()) end_channel(*found->second, *r);
+      });
+    });
+  }
+  if (channels_.count(id) != 0) {
+    c.housekeeping->expire_at_ms(now + settings_.ping_interval_ms, [this, id] { on_housekeeping(id); });
+  }
+  drop_if_empty(id);
+}
+
+void hub::pong(link& l, std::uint32_t seq) {
+  const auto it = channels_.find(l.session_id());
+  if (it == channels_.end()) return;
+  channel& c = *it->second;
+  const auto p_it = c.players.find(l.user_id());
+  if (p_it == c.players.end()) return;
+  player& p = p_it->second;
+  if (p.conn.lock().get() != &l) return;
+  const auto sent = p.pending.find(seq);
+  if (sent == p.pending.end()) {
+    l.refuse("bad_field", "no outstanding ping with that seq");
+    return;
+  }
+  const double rtt_ms = static_cast<double>(clock_.monotonic_us() - sent->second) / 1000.0;
+  p.pending.erase(p.pending.begin(), std::next(sent));  // older ones will never count now
+  p.latency.add(rtt_ms);
+  const verdict v = judge(p.latency, settings_);
+  if (v == verdict::kick_latency || v == verdict::kick_jitter) {
+    kick(c, p, kick_reason(v));
+    return;
+  }
+  l.send(encode_latency_status(l.format(), v == verdict::warning, p.latency.mean_ms(), p.latency.jitter_ms()), coalesce_latency,
+         "latency_status");
+}
+
+void hub::kick(channel& c, player& p, std::string_view reason) {
+  (void)c;
+  if (auto l = p.conn.lock()) {
+    json::object k{{"type", "kicked"}, {"reason", reason}, {"rttMs", p.latency.mean_ms()}, {"jitterMs", p.latency.jitter_ms()}};
+    l->send_document(json::serialize(k), "kicked");
+    l->close(4001, reason);
+  }
+  metrics_.kicks.with({{"reason", std::string(reason)}}).inc();
+  p.state = player_state::disconnected;
+  p.disconnected_at_ms = clock_.now_ms();
+  p.conn.reset();
+}
+
+void hub::left(link& l) {
+  const auto it = channels_.find(l.session_id());
+  if (it == channels_.end()) return;
+  channel& c = *it->second;
+  if (const auto p = c.players.find(l.user_id()); p != c.players.end() && p->second.conn.lock().get() == &l) {
+    p->second.state = player_state::disconnected;
+    p->second.disconnected_at_ms = clock_.now_ms();
+    p->second.conn.reset();
+  }
+  drop_if_empty(l.session_id());
+}
+
+void hub::session_ended(const store::session_record& record) {
+  if (const auto it = channels_.find(record.id); it != channels_.end() && it->second->loaded) end_channel(*it->second, record);
+}
+
+void hub::end_channel(channel& c, const store::session_record& record) {
+  json::object stopped{{"type", "stopped"}, {"reason", store::status_name(record.status)}};
+  if (record.mode == store::session_mode::server) {
+    stopped["seed"] = std::to_string(record.seed);
+    stopped["salt"] = record.salt;
+  }
+  const std::string doc = json::serialize(stopped);
+  for (auto& [user, p] : c.players) {
+    if (auto l = p.conn.lock()) {
+      l->send_document(doc, "stopped");
+      l->close(1000, "session ended");
+    }
+  }
+  const std::string id = c.id;
+  channels_.erase(id);  // c is gone from here on
+  metrics_.sessions.with({}).add(-1);
+}
+
+void hub::drop_if_empty(const std::string& id) {
+  const auto it = channels_.find(id);
+  if (it == channels_.end() || !it->second->loaded) return;
+  for (const auto& [user, p] : it->second->players) {
+    if (p.state != player_state::disconnected || !p.conn.expired()) return;
+    if (clock_.now_ms() - p.disconnected_at_ms <= settings_.reconnect_grace_ms) return;  // may come back
+  }
+  // Nobody left and nobody coming back: no timer, no cost. Erased from a
+  // posted task, not from inside one of the channel's own timer callbacks.
+  loop_.post([this, alive = alive_, id] {
+    if (!*alive) return;
+    const auto found = channels_.find(id);
+    if (found == channels_.end()) return;
+    for (const auto& [user, p] : found->second->players) {
+      if (!p.conn.expired() || clock_.now_ms() - p.disconnected_at_ms <= settings_.reconnect_grace_ms) return;
+    }
+    channels_.erase(found);
+    metrics_.sessions.with({}).add(-1);
+  });
+}
+
+std::string hub::players_json(const std::string& session_id) {
+  json::array out;
+  const auto it = channels_.find(session_id);
+  if (it == channels_.end()) return json::serialize(out);
+  for (const auto& [user, p] : it->second->players) {
+    out.push_back(json::object{{"userId", user},
+                               {"state", state_name(p.state)},
+                               {"rttMs", p.latency.mean_ms()},
+                               {"jitterMs", p.latency.jitter_ms()},
+                               {"samples", p.latency.count()},
+                               {"status", judge(p.latency, settings_) == verdict::ok ? "ok" : "warning"}});
+  }
+  return json::serialize(out);
+}
+
+void hub::shutdown() {
+  *alive_ = false;
+  for (auto& [id, c] : channels_) {
+    for (auto& [user, p] : c->players) {
+      if (auto l = p.conn.lock()) l->close(1001, "server shutting down");
+    }
+    for (auto& [weak, user] : c->waiting) {
+      if (auto l = weak.lock()) l->close(1001, "server shutting down");
+    }
+  }
+  channels_.clear();  // timers die here, on the loop's thread
+}
+
+}  // namespace metronome::broadcast

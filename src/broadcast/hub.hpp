@@ -1,0 +1,131 @@
+// One I/O thread's share of the broadcaster: its sessions (channels), their
+// players and timers. Used only on that thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "metronome/broadcast/broadcaster.hpp"
+#include "metronome/broadcast/codec.hpp"
+#include "metronome/broadcast/latency.hpp"
+
+namespace metronome::broadcast {
+
+enum class player_state { connecting, ready, playing, disconnected };
+std::string_view state_name(player_state s) noexcept;
+
+class link;
+
+class hub {
+ public:
+  hub(net::loop& l, store::session_store& store, const clock& clk, const settings& s, const std::string& region,
+      const params_fn& params, broadcast_metrics& metrics);
+  ~hub();
+
+  std::shared_ptr<net::ws_session_handler> open(std::shared_ptr<net::ws_connection> conn);
+  void session_ended(const store::session_record& record);
+  std::string players_json(const std::string& session_id);
+  void shutdown();
+
+  // Called by links.
+  void join(const std::shared_ptr<link>& l, std::string session_id, std::string user_id);
+  void pong(link& l, std::uint32_t seq);
+  void left(link& l);
+  net::loop& owner() noexcept { return loop_; }
+  const settings& config() const noexcept { return settings_; }
+  const clock& time() const noexcept { return clock_; }
+  broadcast_metrics& metrics() noexcept { return metrics_; }
+
+ private:
+  struct player {
+    std::string user_id;
+    std::weak_ptr<link> conn;
+    player_state state = player_state::ready;
+    latency_window latency;
+    std::map<std::uint32_t, std::int64_t> pending;  ///< ping seq -> monotonic us when sent (last 16)
+    std::int64_t disconnected_at_ms = 0;
+    bool warned = false;
+  };
+  struct channel {
+    std::string id;
+    bool loaded = false;
+    store::session_record record;
+    engine::session_params params;
+    std::vector<std::pair<std::weak_ptr<link>, std::string>> waiting;  ///< (link, user) until loaded
+    std::map<std::string, player> players;
+    std::unique_ptr<net::timer> tick_timer, housekeeping;
+    std::int64_t last_step = -1;
+    std::uint32_t ping_seq = 0;
+    std::int64_t last_poll_ms = 0;
+    bool polling = false;
+  };
+
+  void loaded(const std::string& id, result<store::session_record> r);
+  void attach(channel& c, const std::shared_ptr<link>& l, const std::string& user);
+  void schedule_tick(channel& c);
+  void on_tick(const std::string& id);
+  void on_housekeeping(const std::string& id);
+  void end_channel(channel& c, const store::session_record& record);
+  void kick(channel& c, player& p, std::string_view reason);
+  void drop_if_empty(const std::string& id);
+  /// Sends the same bytes to every connected player of `c`, encoded at most
+  /// once per wire format.
+  template <class Encode>
+  void broadcast(channel& c, Encode&& encode, int coalesce_key, const char* type);
+
+  net::loop& loop_;
+  store::session_store& store_;
+  const clock& clock_;
+  const settings& settings_;
+  const std::string& region_;
+  const params_fn& params_;
+  broadcast_metrics& metrics_;
+  std::unordered_map<std::string, std::unique_ptr<channel>> channels_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  ///< For store callbacks posted after shutdown.
+};
+
+/// One WebSocket connection's protocol handling: decoding, rate limit,
+/// abuse strikes, the join deadline.
+class link final : public net::ws_session_handler, public std::enable_shared_from_this<link> {
+ public:
+  link(hub& h, std::shared_ptr<net::ws_connection> conn);
+  void start();
+  void on_message(std::string_view data, bool binary) override;
+  void on_close() override;
+
+  void send(std::string bytes, int coalesce_key, const char* type);
+  void send_shared(const std::shared_ptr<const std::string>& bytes, int coalesce_key, const char* type);
+  void send_document(const std::string& json_object, const char* type);
+  void close(std::uint16_t code, std::string_view reason);
+  void refuse(std::string_view code, std::string_view message);
+
+  wire format() const noexcept { return wire_; }
+  bool is_open() const noexcept { return conn_ && conn_->open(); }
+  const std::string& session_id() const noexcept { return session_id_; }
+  const std::string& user_id() const noexcept { return user_id_; }
+  void set_joined(std::string session, std::string user) {
+    session_id_ = std::move(session);
+    user_id_ = std::move(user);
+  }
+  const std::string& remote() const noexcept { return conn_->remote_address(); }
+  bool joined() const noexcept { return !session_id_.empty(); }
+  bool joining = false;
+
+ private:
+  hub& hub_;
+  std::shared_ptr<net::ws_connection> conn_;
+  wire wire_;
+  std::string session_id_, user_id_;
+  token_bucket bucket_;
+  std::vector<std::int64_t> strikes_;
+  std::unique_ptr<net::timer> join_deadline_;
+  bool closed_ = false;
+};
+
+/// Coalesce keys: a queued frame of the same kind is replaced by a newer one.
+inline constexpr int coalesce_tick = 1, coalesce_ping = 2, coalesce_latency = 3, coalesce_countdown = 4;
+
+}  // namespace metronome::broadcast

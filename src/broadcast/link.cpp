@@ -1,0 +1,106 @@
+#include <boost/json.hpp>
+
+#include "hub.hpp"
+
+namespace metronome::broadcast {
+
+link::link(hub& h, std::shared_ptr<net::ws_connection> conn)
+    : hub_(h),
+      conn_(std::move(conn)),
+      wire_(conn_->subprotocol() == binary_subprotocol ? wire::binary : wire::json),
+      bucket_(h.config().messages_per_second, h.config().message_burst) {}
+
+void link::start() {
+  join_deadline_ = hub_.owner().make_timer();
+  join_deadline_->expire_at_ms(hub_.time().now_ms() + hub_.config().join_timeout_ms, [weak = weak_from_this()] {
+    if (auto self = weak.lock(); self && !self->joined()) {
+      self->refuse("join_timeout", "no join within the time allowed");
+      self->close(4003, "join timeout");
+    }
+  });
+}
+
+void link::on_message(std::string_view data, bool binary) {
+  if (closed_) return;
+  if (!bucket_.take(hub_.time().now_ms())) {
+    refuse("rate_limited", "too many messages");
+    return;
+  }
+  client_message m = decode_client(data, binary);
+  if (auto* err = std::get_if<decode_error>(&m)) {
+    refuse(err->code, err->message);
+    return;
+  }
+  if (auto* join = std::get_if<join_message>(&m)) {
+    if (joined() || joining) {
+      refuse("bad_message", "this connection has already joined a session");
+      return;
+    }
+    joining = true;
+    join_deadline_->cancel();
+    hub_.join(shared_from_this(), std::move(join->session_id), std::move(join->user_id));
+    return;
+  }
+  if (auto* ping = std::get_if<ping_message>(&m)) {
+    send(encode_pong(wire_, ping->client_ms, hub_.time().now_ms()), 0, "pong");
+    return;
+  }
+  if (auto* pong = std::get_if<pong_message>(&m)) {
+    if (!joined()) {
+      refuse("bad_message", "join first");
+      return;
+    }
+    hub_.pong(*this, pong->seq);
+    return;
+  }
+  if (std::holds_alternative<leave_message>(m)) {
+    if (joined()) hub_.left(*this);
+    close(1000, "left");
+  }
+}
+
+void link::on_close() {
+  if (closed_) return;
+  closed_ = true;
+  if (join_deadline_) join_deadline_->cancel();
+  if (joined()) hub_.left(*this);
+  hub_.metrics().connections.with({}).add(-1);
+}
+
+void link::send(std::string bytes, int coalesce_key, const char* type) {
+  send_shared(std::make_shared<const std::string>(std::move(bytes)), coalesce_key, type);
+}
+
+void link::send_shared(const std::shared_ptr<const std::string>& bytes, int coalesce_key, const char* type) {
+  if (!is_open()) return;
+  conn_->send(net::ws_frame{bytes, wire_ == wire::binary, coalesce_key});
+  // Per-type series, cached per thread: counting costs no allocation.
+  thread_local std::vector<std::pair<const char*, obs::counter*>> counters;
+  for (const auto& [t, c] : counters) {
+    if (t == type) {
+      c->inc();
+      return;
+    }
+  }
+  counters.emplace_back(type, &hub_.metrics().messages.with({{"type", type}}));
+  counters.back().second->inc();
+}
+
+void link::send_document(const std::string& json_object, const char* type) { send(encode_document(wire_, json_object), 0, type); }
+
+void link::close(std::uint16_t code, std::string_view reason) {
+  if (conn_) conn_->close(code, reason);
+}
+
+void link::refuse(std::string_view code, std::string_view message) {
+  hub_.metrics().refused.with({{"code", std::string(code)}}).inc();
+  boost::json::object e{{"type", "error"}, {"code", code}, {"message", message}};
+  send_document(boost::json::serialize(e), "error");
+  // Repeated refusals in a short window are abuse: close with 1008.
+  const std::int64_t now = hub_.time().now_ms();
+  strikes_.push_back(now);
+  std::erase_if(strikes_, [&](std::int64_t t) { return now - t > hub_.config().strike_window_ms; });
+  if (static_cast<int>(strikes_.size()) >= hub_.config().strikes_to_close) close(1008, "too many bad messages");
+}
+
+}  // namespace metronome::broadcast
