@@ -1,0 +1,90 @@
+// What a player does on the page, and what the tests read from it.
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+
+export interface Board {
+  readonly phase: string;
+  readonly step: number;
+  readonly value: number;
+  readonly round: number;
+}
+
+/** Opens the start screen, fills it in and presses Start; resolves with the session id. */
+export async function startGame(page: Page, edgeUrl: string, opts: { userId: string; mode: 'client' | 'server'; query?: string }) {
+  await page.goto(`${edgeUrl}/${opts.query ?? ''}`);
+  await page.getByLabel('Your user id').fill(opts.userId);
+  await page.getByLabel(opts.mode === 'server' ? 'Server mode' : 'Client mode').check();
+  await page.getByRole('button', { name: 'Start' }).click();
+  const id = page.getByTestId('session-id');
+  await id.waitFor({ timeout: 15_000 });
+  return (await id.textContent())!.trim();
+}
+
+/** Opens an invite link and joins with `userId`. */
+export async function joinGame(page: Page, link: string, userId: string) {
+  await page.goto(link);
+  await page.getByRole('heading', { name: 'Join a game' }).waitFor();
+  await page.getByLabel('Your user id').fill(userId);
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.getByTestId('session-id').waitFor({ timeout: 15_000 });
+}
+
+export async function inviteLink(page: Page): Promise<string> {
+  return page.getByTestId('invite-link').inputValue();
+}
+
+export async function readBoard(page: Page): Promise<Board> {
+  return page.evaluate(() => {
+    const text = (id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '';
+    return {
+      phase: document.querySelector('[data-testid="board"]')?.getAttribute('data-phase') ?? '',
+      step: Number(text('step')),
+      value: Number(text('value')),
+      round: Number(text('round')),
+    };
+  });
+}
+
+export async function waitRunning(page: Page, timeoutMs = 15_000) {
+  await page.waitForSelector('[data-testid="board"][data-phase="running"]', { timeout: timeoutMs });
+}
+
+/**
+ * Reads both pages at the same moment, `samples` times: the steps never differ
+ * by more than one, equal steps show equal values and rounds, and at least
+ * one sample has them equal.
+ */
+export async function expectSameState(a: Page, b: Page, samples = 10): Promise<Board[]> {
+  let equal = 0;
+  const seen: Board[] = [];
+  for (let i = 0; i < samples; ++i) {
+    const [x, y] = await Promise.all([readBoard(a), readBoard(b)]);
+    expect(x.phase).toBe('running');
+    expect(y.phase).toBe('running');
+    expect(Math.abs(x.step - y.step), `steps ${x.step} and ${y.step}`).toBeLessThanOrEqual(1);
+    if (x.step === y.step) {
+      equal += 1;
+      expect(y).toEqual(x);
+    }
+    seen.push(x, y);
+    await new Promise((r) => setTimeout(r, 137));
+  }
+  expect(equal, 'samples with the same step on both pages').toBeGreaterThan(0);
+  return seen;
+}
+
+/** The page's own measurement from Start (or Join) to the first step shown (ms), and how late after startAt that step appeared. */
+export async function startToFirstTick(page: Page): Promise<{ totalMs: number; afterStartAtMs: number | null }> {
+  return page.evaluate(() => {
+    const m = performance.getEntriesByName('metronome:start-to-first-tick', 'measure')[0];
+    const mark = performance.getEntriesByName('metronome:first-tick', 'mark')[0] as PerformanceMark | undefined;
+    const detail = mark?.detail as { afterStartAtMs?: number } | undefined;
+    return { totalMs: m ? m.duration : -1, afterStartAtMs: detail?.afterStartAtMs ?? null };
+  });
+}
+
+/** No console error and no uncaught exception on the page (`allowed` lists expected ones by pattern). */
+export function expectNoErrors(errors: readonly string[], allowed: readonly RegExp[] = []) {
+  const unexpected = errors.filter((e) => !allowed.some((re) => re.test(e)));
+  expect(unexpected, 'console errors on the page').toEqual([]);
+}

@@ -1,0 +1,387 @@
+// One player's game: everything the game screen shows, without React.
+//
+//   client mode: the browser computes every step with the engine from the
+//     session's seed, on the server's clock (HTTP clock sync), at each step
+//     boundary; the WebSocket carries only control (latency, kicked, stopped).
+//   server mode: the steps are the ticks the region broadcasts; the seed is
+//     secret until the session ends, then checked against its commitment and
+//     every received tick is recomputed with it.
+//
+// Both modes join the region's broadcaster, so latency is measured and the
+// player hears when the session stops. In client mode the game goes on
+// without it (the steps need nothing from the network), and the session's
+// status is polled over HTTP instead.
+//
+// The clock, timers, socket factory, HTTP client and WebCrypto are injected,
+// so the tests run it without a network, a browser or sleeps.
+import { stateAt, type State } from '../engine/index.ts';
+import { SYNC_SAMPLES, SYNC_SPACING_MS, synchronizeClock, type ClockEstimate, type ClockSample } from './clock_sync.ts';
+import { BreakLog, checkTicks, lastBreaks, type BreakEntry, type TickCheck, type TickRecord } from './breaks.ts';
+import { verifyCommitment, type Verification } from './commitment.ts';
+import { paramsOf, readSeed, type SessionInfo } from '../api/session.ts';
+import type { ServerMessage } from '../net/protocol.ts';
+import { TickConnection, type ConnectionStatus, type SocketFactory, type Timers } from '../net/tick_connection.ts';
+
+/** How often the countdown display refreshes (ms). */
+const COUNTDOWN_REFRESH_MS = 100;
+/** Session status poll while no live connection carries it (ms). */
+const STATUS_POLL_MS = 5_000;
+/** Received ticks kept for the check after the seed is revealed. */
+const KEPT_TICKS = 2_000;
+
+export interface GameDeps {
+  readonly edge: {
+    time(now: () => number): Promise<ClockSample>;
+    session(id: string): Promise<SessionInfo>;
+  };
+  readonly createSocket: SocketFactory | null;
+  readonly now: () => number;
+  readonly timers: Timers;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly subtle: SubtleCrypto | undefined;
+  /** Test hook: delay the echo of server pings (ms). */
+  readonly pongDelayMs: number;
+  /**
+   * Called once, when the first running step is shown (for the start-to-first-tick
+   * measurement), with how long after the session's startAt that was (server clock, ms).
+   */
+  readonly onFirstTick?: (afterStartAtMs: number) => void;
+}
+
+export interface GameSetup {
+  readonly session: SessionInfo;
+  readonly userId: string;
+  /** How the edge chose the region (null when joined by link). */
+  readonly routedBy: string | null;
+  readonly wsEndpoint: string;
+  /** The edge returned the player's already running game instead of starting one. */
+  readonly resumed?: boolean;
+}
+
+export type EndKind = 'stopped' | 'exited' | 'kicked' | 'replaced' | 'refused' | 'lost' | 'left';
+
+export interface GameEnd {
+  readonly kind: EndKind;
+  /** The server's reason (kicked: high_latency, high_jitter, unresponsive, replaced). */
+  readonly reason: string;
+  readonly rttMs: number | null;
+  readonly jitterMs: number | null;
+}
+
+export interface GameSnapshot {
+  readonly setup: GameSetup;
+  readonly phase: 'syncing' | 'countdown' | 'waiting' | 'running' | 'ended';
+  readonly clock: ClockEstimate | null;
+  readonly clockError: string | null;
+  readonly remainingMs: number | null;
+  readonly tick: TickRecord | null;
+  readonly breaks: readonly BreakEntry[];
+  /** Server mode: breaks that happened while no tick arrived. */
+  readonly missedBreaks: number;
+  readonly connection: ConnectionStatus | null;
+  readonly latency: { status: 'ok' | 'warning'; rttMs: number; jitterMs: number } | null;
+  readonly end: GameEnd | null;
+  /** The commitment check (server mode): 'pending' while computing. */
+  readonly verification: Verification | 'pending' | null;
+  /** Received ticks recomputed with the revealed seed (server mode). */
+  readonly tickCheck: TickCheck | null;
+  /** The last error message from the broadcaster, if any. */
+  readonly serverError: string | null;
+}
+
+export class GameController {
+  private readonly d_: GameDeps;
+  private snap_: GameSnapshot;
+  private readonly listeners_ = new Set<() => void>();
+  private connection_: TickConnection | null = null;
+  private offset_ = 0;
+  private timer_: unknown = null;
+  private pollTimer_: unknown = null;
+  private disposed_ = false;
+  private rendering_ = false;
+  private firstTickSeen_ = false;
+  private readonly breakLog_ = new BreakLog();
+  private readonly received_: TickRecord[] = [];
+  private lastStep_: number | null = null;
+
+  constructor(setup: GameSetup, deps: GameDeps) {
+    this.d_ = deps;
+    this.snap_ = {
+      setup,
+      phase: 'syncing',
+      clock: null,
+      clockError: null,
+      remainingMs: null,
+      tick: null,
+      breaks: [],
+      missedBreaks: 0,
+      connection: null,
+      latency: null,
+      end: null,
+      verification: null,
+      tickCheck: null,
+      serverError: null,
+    };
+  }
+
+  // --- for React's useSyncExternalStore -----------------------------------
+
+  readonly subscribe = (fn: () => void): (() => void) => {
+    this.listeners_.add(fn);
+    return () => this.listeners_.delete(fn);
+  };
+
+  readonly snapshot = (): GameSnapshot => this.snap_;
+
+  // --- lifecycle ------------------------------------------------------------
+
+  async start(): Promise<void> {
+    this.connect();
+    // The display starts with the first clock sample and follows the estimate as samples come.
+    const useEstimate = (clock: ClockEstimate) => {
+      if (this.disposed_) return;
+      this.offset_ = clock.offsetMs;
+      this.update_({ clock });
+      this.startRendering_();
+    };
+    try {
+      useEstimate(await synchronizeClock(() => this.d_.edge.time(this.d_.now), this.d_.sleep, SYNC_SAMPLES, SYNC_SPACING_MS, useEstimate));
+    } catch (e) {
+      if (this.disposed_) return;
+      // Without a server clock the local one is the best guess; say so.
+      this.update_({ clockError: e instanceof Error ? e.message : String(e) });
+      this.startRendering_();
+    }
+  }
+
+  private startRendering_(): void {
+    if (this.rendering_) return;
+    this.rendering_ = true;
+    this.render_();
+  }
+
+  /** (Re)opens the broadcaster connection; after a lost connection, the Reconnect button. */
+  connect(): void {
+    const { setup } = this.snap_;
+    if (this.disposed_ || this.d_.createSocket === null || setup.wsEndpoint === '') {
+      this.startPolling_();
+      return;
+    }
+    this.connection_?.dispose();
+    const conn = new TickConnection({
+      url: setup.wsEndpoint,
+      sessionId: setup.session.id,
+      userId: setup.userId,
+      createSocket: this.d_.createSocket,
+      now: this.d_.now,
+      timers: this.d_.timers,
+      pongDelayMs: this.d_.pongDelayMs,
+      onMessage: (m) => this.onMessage_(m),
+      onStatus: (s) => this.onStatus_(conn, s),
+    });
+    this.connection_ = conn;
+    conn.start();
+  }
+
+  /** Leaves the broadcaster (the Exit and Leave buttons) and stops every timer. */
+  leave(): void {
+    this.connection_?.leave();
+    this.dispose();
+  }
+
+  dispose(): void {
+    this.disposed_ = true;
+    this.connection_?.dispose();
+    this.connection_ = null;
+    this.clearTimers_();
+  }
+
+  /** Server time now (client clock + the synchronized offset). */
+  serverNow(): number {
+    return this.d_.now() + this.offset_;
+  }
+
+  // --- the display clock ----------------------------------------------------
+
+  /** Recomputes what depends on time and schedules the next refresh. */
+  private render_(): void {
+    if (this.disposed_ || this.snap_.end !== null) return;
+    const { session } = this.snap_.setup;
+    if (session.mode === 'server' && this.snap_.tick !== null) return; // the ticks drive the display now
+    const now = Math.max(0, Math.round(this.serverNow()));
+    let next: number;
+    if (now < session.startAt) {
+      this.update_({ phase: 'countdown', remainingMs: session.startAt - now });
+      next = Math.min(COUNTDOWN_REFRESH_MS, session.startAt - now);
+    } else if (session.seed !== null && session.mode === 'client') {
+      const params = paramsOf(session, session.seed);
+      const s: State = stateAt(params, now);
+      // A refined clock estimate may move time back a little: never show a step go backwards.
+      if (this.lastStep_ === null || s.step > this.lastStep_) {
+        this.lastStep_ = s.step;
+        this.update_({
+          phase: 'running',
+          remainingMs: null,
+          tick: { step: s.step, value: s.value, round: s.round, broken: s.broken },
+          breaks: lastBreaks(params, s.step),
+        });
+        this.firstTick_();
+      }
+      // Wake just after the next step boundary.
+      next = session.startAt + (s.step + 1) * session.tickMs - now + 1;
+    } else {
+      // Server mode: the steps come from the broadcaster.
+      if (this.snap_.tick === null) this.update_({ phase: 'waiting', remainingMs: null });
+      return;
+    }
+    this.timer_ = this.d_.timers.setTimeout(() => {
+      this.timer_ = null;
+      this.render_();
+    }, Math.max(1, next));
+  }
+
+  private firstTick_(): void {
+    if (this.firstTickSeen_) return;
+    this.firstTickSeen_ = true;
+    this.d_.onFirstTick?.(Math.round(this.serverNow()) - this.snap_.setup.session.startAt);
+  }
+
+  // --- the broadcaster ------------------------------------------------------
+
+  private onMessage_(m: ServerMessage): void {
+    if (this.disposed_) return;
+    switch (m.type) {
+      case 'tick':
+        return this.onTick_(m);
+      case 'latency_status':
+        return this.update_({ latency: { status: m.status, rttMs: m.rttMs, jitterMs: m.jitterMs } });
+      case 'kicked':
+        return this.end_({ kind: m.reason === 'replaced' ? 'replaced' : 'kicked', reason: m.reason, rttMs: m.rttMs, jitterMs: m.jitterMs });
+      case 'stopped':
+        void this.onStopped_(m.reason, m.seed, m.salt);
+        return;
+      case 'error':
+        return this.update_({ serverError: m.message || m.code });
+      case 'session_joined':
+        // A resumed join in server mode: ticks missed meanwhile show as a gap in the break log.
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onTick_(t: TickRecord): void {
+    const { session } = this.snap_.setup;
+    if (session.mode !== 'server' || this.snap_.end !== null) return;
+    const tick = { step: t.step, value: t.value, round: t.round, broken: t.broken };
+    const previous = this.snap_.tick;
+    this.breakLog_.add(tick, previous !== null && previous.step === t.step - 1 ? previous.value : null);
+    this.received_.push(tick);
+    if (this.received_.length > KEPT_TICKS) this.received_.splice(0, this.received_.length - KEPT_TICKS);
+    this.update_({
+      phase: 'running',
+      remainingMs: null,
+      tick,
+      breaks: this.breakLog_.entries,
+      missedBreaks: this.breakLog_.missed,
+    });
+    this.firstTick_();
+  }
+
+  private onStatus_(conn: TickConnection, s: ConnectionStatus): void {
+    if (this.connection_ !== conn || this.disposed_) return;
+    this.update_({ connection: s });
+    if (s.state !== 'closed') {
+      this.stopPolling_();
+      return;
+    }
+    switch (s.reason) {
+      case 'kicked':
+      case 'replaced':
+        // The kicked message usually came first and ended the game already.
+        if (this.snap_.end === null) this.end_({ kind: s.reason, reason: s.reason === 'replaced' ? 'replaced' : 'unknown', rttMs: null, jitterMs: null });
+        return;
+      case 'ended':
+        // A normal close without `stopped`: ask the edge what happened.
+        if (this.snap_.end === null) void this.pollStatus_();
+        return;
+      case 'refused':
+        if (this.snap_.end === null) void this.pollStatus_(true);
+        return;
+      case 'lost':
+      case 'unavailable':
+      case 'protocol':
+        if (this.snap_.setup.session.mode === 'server') {
+          if (s.reason === 'lost') this.end_({ kind: 'lost', reason: 'connection lost', rttMs: null, jitterMs: null });
+        }
+        this.startPolling_();
+        return;
+      case 'left':
+        return;
+    }
+  }
+
+  private async onStopped_(reason: string, seedText: string | null, salt: string | null): Promise<void> {
+    const { session } = this.snap_.setup;
+    this.end_({ kind: reason === 'exited' ? 'exited' : 'stopped', reason, rttMs: null, jitterMs: null });
+    if (session.mode !== 'server') return;
+    this.update_({ verification: 'pending' });
+    const verification = await verifyCommitment(session.commitment, seedText, salt, this.d_.subtle);
+    let tickCheck: TickCheck | null = null;
+    const seed = seedText === null ? null : readSeed(seedText);
+    if (seed !== null && seed !== undefined && this.received_.length > 0) {
+      tickCheck = checkTicks(paramsOf(session, seed), this.received_);
+    }
+    this.update_({ verification, tickCheck });
+  }
+
+  // --- status polling, when no broadcaster carries the session's end --------
+
+  private startPolling_(): void {
+    if (this.pollTimer_ !== null || this.disposed_ || this.snap_.end !== null) return;
+    this.pollTimer_ = this.d_.timers.setTimeout(() => {
+      this.pollTimer_ = null;
+      void this.pollStatus_().then(() => this.startPolling_());
+    }, STATUS_POLL_MS);
+  }
+
+  private stopPolling_(): void {
+    if (this.pollTimer_ !== null) this.d_.timers.clearTimeout(this.pollTimer_);
+    this.pollTimer_ = null;
+  }
+
+  private async pollStatus_(refused = false): Promise<void> {
+    let info: SessionInfo;
+    try {
+      info = await this.d_.edge.session(this.snap_.setup.session.id);
+    } catch {
+      if (refused && this.snap_.end === null) this.end_({ kind: 'refused', reason: 'the region refused the join', rttMs: null, jitterMs: null });
+      return;
+    }
+    if (this.disposed_ || this.snap_.end !== null) return;
+    if (info.status !== 'active') {
+      const seed = info.seed === null ? null : info.seed.toString();
+      return this.onStopped_(info.status === 'exited' ? 'exited' : 'stopped', seed, null);
+    }
+    if (refused) this.end_({ kind: 'refused', reason: 'the region refused the join', rttMs: null, jitterMs: null });
+  }
+
+  // --- state ----------------------------------------------------------------
+
+  private end_(end: GameEnd): void {
+    if (this.snap_.end !== null) return;
+    this.clearTimers_();
+    this.update_({ end, phase: 'ended' });
+  }
+
+  private clearTimers_(): void {
+    if (this.timer_ !== null) this.d_.timers.clearTimeout(this.timer_);
+    this.timer_ = null;
+    this.stopPolling_();
+  }
+
+  private update_(patch: Partial<GameSnapshot>): void {
+    this.snap_ = { ...this.snap_, ...patch };
+    for (const fn of this.listeners_) fn();
+  }
+}

@@ -1,0 +1,128 @@
+// The tick broadcaster's messages (docs/protocol.md), JSON subprotocol
+// `metronome.v1.json`. Parsing is strict about the fields the client uses
+// and ignores the rest, so the server may add fields.
+
+export const JSON_SUBPROTOCOL = 'metronome.v1.json';
+
+/** How long a dropped player may rejoin and keep its place (ms); RECONNECT_GRACE_MS. */
+export const RECONNECT_GRACE_MS = 10_000;
+
+export type ServerMessage =
+  | {
+      type: 'session_joined';
+      sessionId: string;
+      userId: string;
+      region: string;
+      mode: string;
+      tickMs: number;
+      startAt: number;
+      rule: unknown;
+      seed: unknown;
+      commitment: unknown;
+      resumed: boolean;
+      serverTimestamp: number;
+    }
+  | { type: 'pong'; clientTimestamp: number; serverTimestamp: number }
+  | { type: 'ping'; seq: number; serverTimestamp: number }
+  | { type: 'countdown'; remainingMs: number; serverTimestamp: number }
+  | { type: 'tick'; step: number; value: number; round: number; broken: boolean; serverTimestamp: number }
+  | { type: 'latency_status'; status: 'ok' | 'warning'; rttMs: number; jitterMs: number }
+  | { type: 'kicked'; reason: string; rttMs: number | null; jitterMs: number | null }
+  | { type: 'stopped'; reason: string; seed: string | null; salt: string | null }
+  | { type: 'error'; code: string; message: string };
+
+export type ClientMessage =
+  | { action: 'join'; sessionId: string; userId: string }
+  | { action: 'ping'; clientTimestamp: number }
+  | { action: 'pong'; seq: number; serverTimestamp: number }
+  | { action: 'leave' };
+
+/** Close codes (docs/protocol.md, "Close codes"). */
+export const Close = {
+  normal: 1000,
+  goingAway: 1001,
+  abnormal: 1006,
+  policy: 1008,
+  tooBig: 1009,
+  kicked: 4001,
+  slowConsumer: 4002,
+  noJoin: 4003,
+  refused: 4004,
+  replaced: 4005,
+} as const;
+
+type Obj = Record<string, unknown>;
+
+const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const str = (x: unknown): string => (typeof x === 'string' ? x : '');
+const optNum = (x: unknown): number | null => (isNum(x) ? x : null);
+
+/** A server message from a text frame; null when it is not one the client understands. */
+export function parseServerMessage(text: string): ServerMessage | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const m = v as Obj;
+  switch (m.type) {
+    case 'session_joined':
+      if (!isInt(m.startAt) || !isInt(m.tickMs)) return null;
+      return {
+        type: 'session_joined',
+        sessionId: str(m.sessionId),
+        userId: str(m.userId),
+        region: str(m.region),
+        mode: str(m.mode),
+        tickMs: m.tickMs,
+        startAt: m.startAt,
+        rule: m.rule,
+        seed: m.seed,
+        commitment: m.commitment,
+        resumed: m.resumed === true,
+        serverTimestamp: isInt(m.serverTimestamp) ? m.serverTimestamp : 0,
+      };
+    case 'pong':
+      if (!isNum(m.clientTimestamp) || !isInt(m.serverTimestamp)) return null;
+      return { type: 'pong', clientTimestamp: m.clientTimestamp, serverTimestamp: m.serverTimestamp };
+    case 'ping':
+      if (!isInt(m.seq) || !isInt(m.serverTimestamp)) return null;
+      return { type: 'ping', seq: m.seq, serverTimestamp: m.serverTimestamp };
+    case 'countdown':
+      if (!isInt(m.remainingMs)) return null;
+      return { type: 'countdown', remainingMs: m.remainingMs, serverTimestamp: isInt(m.serverTimestamp) ? m.serverTimestamp : 0 };
+    case 'tick':
+      if (!isInt(m.step) || !isInt(m.value) || !isInt(m.round) || typeof m.broken !== 'boolean') return null;
+      return {
+        type: 'tick',
+        step: m.step,
+        value: m.value,
+        round: m.round,
+        broken: m.broken,
+        serverTimestamp: isInt(m.serverTimestamp) ? m.serverTimestamp : 0,
+      };
+    case 'latency_status':
+      if ((m.status !== 'ok' && m.status !== 'warning') || !isNum(m.rttMs) || !isNum(m.jitterMs)) return null;
+      return { type: 'latency_status', status: m.status, rttMs: m.rttMs, jitterMs: m.jitterMs };
+    case 'kicked':
+      return { type: 'kicked', reason: str(m.reason) || 'unknown', rttMs: optNum(m.rttMs), jitterMs: optNum(m.jitterMs) };
+    case 'stopped':
+      return {
+        type: 'stopped',
+        reason: str(m.reason) || 'stopped',
+        seed: typeof m.seed === 'string' || isInt(m.seed) ? String(m.seed) : null,
+        salt: typeof m.salt === 'string' ? m.salt : null,
+      };
+    case 'error':
+      return { type: 'error', code: str(m.code), message: str(m.message) };
+    default:
+      return null;
+  }
+}
+
+export function encodeClientMessage(m: ClientMessage): string {
+  return JSON.stringify(m);
+}

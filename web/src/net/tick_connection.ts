@@ -1,0 +1,230 @@
+// One player's WebSocket to a region's tick broadcaster (docs/protocol.md):
+// joins, echoes the server's latency pings, and reconnects with backoff when
+// the connection drops, for as long as the server keeps the player's place
+// (RECONNECT_GRACE_MS). Closes that end the player's part (kicked, replaced,
+// refused, the session ended) are final and never retried.
+//
+// The socket factory, the clock and the timers are injected: the tests drive
+// this class with a fake socket and fake time, without a network or sleeps.
+import {
+  Close,
+  JSON_SUBPROTOCOL,
+  RECONNECT_GRACE_MS,
+  encodeClientMessage,
+  parseServerMessage,
+  type ClientMessage,
+  type ServerMessage,
+} from './protocol.ts';
+
+/** The part of the browser's WebSocket this class uses. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: Event) => void) | null;
+  onmessage: ((ev: MessageEvent) => void) | null;
+  onclose: ((ev: CloseEvent) => void) | null;
+  onerror: ((ev: Event) => void) | null;
+}
+
+export type SocketFactory = (url: string, protocols: string[]) => SocketLike;
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Why the connection ended for good. */
+export type EndReason =
+  | 'left' // leave() was called
+  | 'ended' // the server closed normally: the session ended
+  | 'kicked' // 4001
+  | 'replaced' // 4005: the same player joined elsewhere
+  | 'refused' // 4004: no such session, or it ended
+  | 'protocol' // 1008, 1009, 4003: the server refused how the client spoke
+  | 'lost' // dropped and not back within the grace period
+  | 'unavailable'; // never joined: no broadcaster answers at this address
+
+export type ConnectionStatus =
+  | { state: 'connecting' }
+  | { state: 'open'; resumed: boolean }
+  | { state: 'reconnecting'; attempt: number; retryInMs: number; graceLeftMs: number }
+  | { state: 'closed'; reason: EndReason; code: number };
+
+export interface TickConnectionOptions {
+  readonly url: string;
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly createSocket: SocketFactory;
+  /** Monotonic-enough clock (ms); Date.now in the page. */
+  readonly now: () => number;
+  readonly timers: Timers;
+  readonly onMessage: (m: ServerMessage) => void;
+  readonly onStatus: (s: ConnectionStatus) => void;
+  /** Test hook (?debugPongDelayMs=N): delay every echo of a server ping by N ms. Default 0. */
+  readonly pongDelayMs?: number;
+  /** First reconnection delay (ms), doubled per attempt up to maxBackoffMs. Default 250. */
+  readonly initialBackoffMs?: number;
+  /** Largest reconnection delay (ms). Default 2000. */
+  readonly maxBackoffMs?: number;
+  /** A socket not open after this long is abandoned and retried (ms). Default 5000. */
+  readonly connectTimeoutMs?: number;
+  /** A joined socket silent for this long is taken as dead (ms); the server pings every 1000. Default 5000. */
+  readonly silenceTimeoutMs?: number;
+}
+
+const FINAL_CLOSES: ReadonlyMap<number, EndReason> = new Map([
+  [Close.normal, 'ended'],
+  [Close.kicked, 'kicked'],
+  [Close.replaced, 'replaced'],
+  [Close.refused, 'refused'],
+  [Close.noJoin, 'protocol'],
+  [Close.policy, 'protocol'],
+  [Close.tooBig, 'protocol'],
+]);
+
+const OPEN = 1;
+
+export class TickConnection {
+  private readonly o_: TickConnectionOptions;
+  private socket_: SocketLike | null = null;
+  private attempt_ = 0;
+  /** When the current outage began (ms); null while joined. */
+  private droppedAt_: number | null = null;
+  private everJoined_ = false;
+  private done_ = false;
+  private retryTimer_: unknown = null;
+  private connectTimer_: unknown = null;
+  private silenceTimer_: unknown = null;
+  private readonly pongTimers_ = new Set<unknown>();
+
+  constructor(options: TickConnectionOptions) {
+    this.o_ = options;
+  }
+
+  start(): void {
+    this.open_();
+  }
+
+  /** Sends leave and closes; no reconnection after this. */
+  leave(): void {
+    if (this.done_) return;
+    const s = this.socket_;
+    if (s && s.readyState === OPEN) this.send_({ action: 'leave' });
+    this.finish_('left', Close.normal);
+    if (s) s.close(Close.normal, 'leave');
+  }
+
+  /** Drops everything without a word (the page is going away). */
+  dispose(): void {
+    if (this.done_) return;
+    const s = this.socket_;
+    this.finish_('left', Close.normal);
+    if (s) s.close(Close.normal, 'dispose');
+  }
+
+  private open_(): void {
+    const ws = this.o_.createSocket(this.o_.url, [JSON_SUBPROTOCOL]);
+    this.socket_ = ws;
+    this.o_.onStatus(this.attempt_ === 0 ? { state: 'connecting' } : this.reconnectingStatus_(0));
+    this.connectTimer_ = this.o_.timers.setTimeout(() => {
+      if (this.socket_ === ws && ws.readyState !== OPEN) this.dropped_(ws, Close.abnormal);
+    }, this.o_.connectTimeoutMs ?? 5_000);
+    ws.onopen = () => {
+      if (this.socket_ !== ws) return;
+      this.clear_('connectTimer_');
+      this.send_({ action: 'join', sessionId: this.o_.sessionId, userId: this.o_.userId });
+      this.armSilence_(ws);
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      if (this.socket_ !== ws || typeof ev.data !== 'string') return;
+      const m = parseServerMessage(ev.data);
+      this.armSilence_(ws);
+      if (m === null) return;
+      if (m.type === 'ping') {
+        this.echo_(ws, m.seq, m.serverTimestamp);
+      } else if (m.type === 'session_joined') {
+        this.attempt_ = 0;
+        this.droppedAt_ = null;
+        this.everJoined_ = true;
+        this.o_.onStatus({ state: 'open', resumed: m.resumed });
+      }
+      this.o_.onMessage(m);
+    };
+    ws.onclose = (ev: CloseEvent) => {
+      if (this.socket_ !== ws) return;
+      this.dropped_(ws, ev.code);
+    };
+    // onerror is always followed by onclose, which decides.
+    ws.onerror = () => {};
+  }
+
+  private echo_(ws: SocketLike, seq: number, serverTimestamp: number): void {
+    const reply = () => {
+      if (this.socket_ === ws && ws.readyState === OPEN) this.send_({ action: 'pong', seq, serverTimestamp });
+    };
+    const delay = this.o_.pongDelayMs ?? 0;
+    if (delay <= 0) return reply();
+    const t = this.o_.timers.setTimeout(() => {
+      this.pongTimers_.delete(t);
+      reply();
+    }, delay);
+    this.pongTimers_.add(t);
+  }
+
+  /** The socket is gone (closed by the server, failed, or silent): end or retry. */
+  private dropped_(ws: SocketLike, code: number): void {
+    if (this.done_ || this.socket_ !== ws) return;
+    this.socket_ = null;
+    this.clear_('connectTimer_');
+    this.clear_('silenceTimer_');
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    if (ws.readyState !== 3 /* CLOSED */) ws.close(Close.normal, 'abandoned');
+    const final = FINAL_CLOSES.get(code);
+    if (final !== undefined) return this.finish_(final, code);
+    const now = this.o_.now();
+    if (this.droppedAt_ === null) this.droppedAt_ = now;
+    const delay = Math.min(this.o_.maxBackoffMs ?? 2_000, (this.o_.initialBackoffMs ?? 250) * 2 ** this.attempt_);
+    // Past the grace period the server has dropped the player: a rejoin would be a new player.
+    if (now + delay - this.droppedAt_ >= RECONNECT_GRACE_MS) {
+      return this.finish_(this.everJoined_ ? 'lost' : 'unavailable', code);
+    }
+    this.attempt_ += 1;
+    this.o_.onStatus(this.reconnectingStatus_(delay));
+    this.retryTimer_ = this.o_.timers.setTimeout(() => {
+      this.retryTimer_ = null;
+      if (!this.done_) this.open_();
+    }, delay);
+  }
+
+  private reconnectingStatus_(retryInMs: number): ConnectionStatus {
+    const elapsed = this.droppedAt_ === null ? 0 : this.o_.now() - this.droppedAt_;
+    return { state: 'reconnecting', attempt: this.attempt_, retryInMs, graceLeftMs: Math.max(0, RECONNECT_GRACE_MS - elapsed) };
+  }
+
+  private armSilence_(ws: SocketLike): void {
+    this.clear_('silenceTimer_');
+    this.silenceTimer_ = this.o_.timers.setTimeout(() => this.dropped_(ws, Close.abnormal), this.o_.silenceTimeoutMs ?? 5_000);
+  }
+
+  private finish_(reason: EndReason, code: number): void {
+    if (this.done_) return;
+    this.done_ = true;
+    this.socket_ = null;
+    this.clear_('retryTimer_');
+    this.clear_('connectTimer_');
+    this.clear_('silenceTimer_');
+    for (const t of this.pongTimers_) this.o_.timers.clearTimeout(t);
+    this.pongTimers_.clear();
+    this.o_.onStatus({ state: 'closed', reason, code });
+  }
+
+  private clear_(which: 'retryTimer_' | 'connectTimer_' | 'silenceTimer_'): void {
+    if (this[which] !== null) this.o_.timers.clearTimeout(this[which]);
+    this[which] = null;
+  }
+
+  private send_(m: ClientMessage): void {
+    this.socket_?.send(encodeClientMessage(m));
+  }
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { EdgeClient, EdgeError, type FetchLike } from '../../src/api/edge.ts';
+
+function answering(status: number, body: unknown, calls: { url: string; init?: RequestInit }[] = []): FetchLike {
+  return async (url, init) => {
+    calls.push({ url, init });
+    return new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+  };
+}
+
+describe('EdgeClient', () => {
+  it('posts a start with the player’s choices and reads the routing', async () => {
+    const calls: { url: string; init?: RequestInit }[] = [];
+    const edge = new EdgeClient(
+      answering(201, {
+        gameId: 'G', seed: null, startAt: 1000, tickMs: 100, status: 'active', rule: { name: 'rounds', mean_interval: 50, jitter: 49 },
+        mode: 'server', commitment: 'a'.repeat(64), user_id: 'u', backendRegion: 'us', routedBy: 'preferredRegion', wsEndpoint: 'ws://h:1/ws',
+      }, calls),
+    );
+    const g = await edge.start({ userId: 'u', mode: 'server', rule: 'rounds', preferredRegion: 'us' });
+    expect(calls[0]!.url).toBe('/edge/game/start');
+    expect(calls[0]!.init?.method).toBe('POST');
+    expect(JSON.parse(String(calls[0]!.init?.body))).toEqual({ userId: 'u', mode: 'server', rule: 'rounds', preferredRegion: 'us' });
+    expect(g.routedBy).toBe('preferredRegion');
+    expect(g.wsEndpoint).toBe('ws://h:1/ws');
+    expect(g.session.region).toBe('us');
+    expect(g.resumed).toBe(false);
+  });
+
+  it('turns a network failure into an unreachable error a person can act on', async () => {
+    const edge = new EdgeClient(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const e = await edge.regions().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(EdgeError);
+    expect((e as EdgeError).kind).toBe('unreachable');
+    expect((e as EdgeError).message).toMatch(/does not answer.*metronome up/);
+  });
+
+  it('passes the server’s error message on', async () => {
+    const edge = new EdgeClient(answering(503, { error: { code: 'unavailable', message: 'no healthy region can take the session' } }));
+    const e = (await edge.start({ userId: 'u', mode: 'client' }).catch((x: unknown) => x)) as EdgeError;
+    expect(e.kind).toBe('http');
+    expect(e.status).toBe(503);
+    expect(e.code).toBe('unavailable');
+    expect(e.message).toBe('The server is unavailable: no healthy region can take the session');
+  });
+
+  it('refuses an answer that is not JSON', async () => {
+    const edge = new EdgeClient(answering(200, '<html>'));
+    const e = (await edge.session('S').catch((x: unknown) => x)) as EdgeError;
+    expect(e.kind).toBe('bad_answer');
+  });
+
+  it('takes a clock sample around the request', async () => {
+    let t = 100;
+    const edge = new EdgeClient(async () => {
+      t += 7;
+      return new Response(JSON.stringify({ serverTimestamp: 5000 }));
+    });
+    expect(await edge.time(() => t)).toEqual({ sentAt: 100, receivedAt: 107, serverTimestamp: 5000 });
+  });
+
+  it('lists regions with their WebSocket endpoints', async () => {
+    const edge = new EdgeClient(
+      answering(200, {
+        regions: [
+          { region: 'eu', ws_url: 'ws://127.0.0.1:8081/ws', status: 'up', rtt_ms: 6.9 },
+          { region: 'us', ws_url: '', status: 'down', rtt_ms: null },
+        ],
+      }),
+    );
+    expect(await edge.regions()).toEqual([
+      { name: 'eu', wsUrl: 'ws://127.0.0.1:8081/ws', up: true, rttMs: 6.9 },
+      { name: 'us', wsUrl: '', up: false, rttMs: null },
+    ]);
+  });
+});

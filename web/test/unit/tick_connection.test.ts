@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import { TickConnection, type ConnectionStatus } from '../../src/net/tick_connection.ts';
+import type { ServerMessage } from '../../src/net/protocol.ts';
+import { FakeTime } from './fake_time.ts';
+import { socketFactory } from './fake_socket.ts';
+
+function setup(options: { pongDelayMs?: number } = {}) {
+  const time = new FakeTime();
+  const factory = socketFactory();
+  const statuses: ConnectionStatus[] = [];
+  const messages: ServerMessage[] = [];
+  const conn = new TickConnection({
+    url: 'ws://127.0.0.1:8081/ws',
+    sessionId: 'S1',
+    userId: 'alice',
+    createSocket: factory.create,
+    now: () => time.now,
+    timers: time,
+    onMessage: (m) => messages.push(m),
+    onStatus: (s) => statuses.push(s),
+    pongDelayMs: options.pongDelayMs,
+  });
+  const joined = (resumed = false) => ({
+    type: 'session_joined', sessionId: 'S1', userId: 'alice', region: 'eu', mode: 'server', tickMs: 100,
+    startAt: 1, rule: { name: 'rounds' }, seed: null, commitment: null, resumed, serverTimestamp: 2,
+  });
+  return { time, factory, statuses, messages, conn, joined, last: () => statuses[statuses.length - 1] };
+}
+
+describe('TickConnection', () => {
+  it('offers the JSON subprotocol and joins first', () => {
+    const t = setup();
+    t.conn.start();
+    const ws = t.factory.last();
+    expect(ws.url).toBe('ws://127.0.0.1:8081/ws');
+    expect(ws.protocols).toEqual(['metronome.v1.json']);
+    expect(t.last()).toEqual({ state: 'connecting' });
+    ws.open();
+    expect(ws.sent).toEqual([{ action: 'join', sessionId: 'S1', userId: 'alice' }]);
+    ws.deliver(t.joined());
+    expect(t.last()).toEqual({ state: 'open', resumed: false });
+    expect(t.messages.map((m) => m.type)).toEqual(['session_joined']);
+  });
+
+  it('echoes each server ping at once and unchanged', () => {
+    const t = setup();
+    t.conn.start();
+    const ws = t.factory.last();
+    ws.open();
+    ws.deliver({ type: 'ping', seq: 7, serverTimestamp: 1234567 });
+    expect(ws.sent[1]).toEqual({ action: 'pong', seq: 7, serverTimestamp: 1234567 });
+  });
+
+  it('delays the echo by debugPongDelayMs (the test hook)', async () => {
+    const t = setup({ pongDelayMs: 250 });
+    t.conn.start();
+    const ws = t.factory.last();
+    ws.open();
+    ws.deliver({ type: 'ping', seq: 1, serverTimestamp: 10 });
+    await t.time.advance(249);
+    expect(ws.sent).toHaveLength(1);
+    await t.time.advance(1);
+    expect(ws.sent[1]).toEqual({ action: 'pong', seq: 1, serverTimestamp: 10 });
+  });
+
+  it('reconnects with doubling backoff after a drop and rejoins (resumed)', async () => {
+    const t = setup();
+    t.conn.start();
+    t.factory.last().open();
+    t.factory.last().deliver(t.joined());
+    t.factory.last().serverClose(1006);
+    expect(t.last()).toMatchObject({ state: 'reconnecting', attempt: 1, retryInMs: 250 });
+    await t.time.advance(250);
+    expect(t.factory.sockets).toHaveLength(2);
+    t.factory.last().serverClose(1006); // refused again
+    expect(t.last()).toMatchObject({ state: 'reconnecting', attempt: 2, retryInMs: 500 });
+    await t.time.advance(500);
+    const ws = t.factory.last();
+    expect(t.factory.sockets).toHaveLength(3);
+    ws.open();
+    expect(ws.sent[0]).toEqual({ action: 'join', sessionId: 'S1', userId: 'alice' });
+    ws.deliver(t.joined(true));
+    expect(t.last()).toEqual({ state: 'open', resumed: true });
+    // A later drop starts again from the first delay.
+    ws.serverClose(1001);
+    expect(t.last()).toMatchObject({ state: 'reconnecting', attempt: 1, retryInMs: 250 });
+  });
+
+  it('gives up when the grace period (10 s) would be over: lost', async () => {
+    const t = setup();
+    t.conn.start();
+    t.factory.last().open();
+    t.factory.last().deliver(t.joined());
+    t.factory.last().serverClose(1006);
+    const waits: number[] = [];
+    for (let i = 0; i < 20; ++i) {
+      const s = t.last()!;
+      if (s.state !== 'reconnecting') break;
+      waits.push(s.retryInMs);
+      await t.time.advance(s.retryInMs);
+      t.factory.last().serverClose(1006);
+    }
+    expect(t.last()).toEqual({ state: 'closed', reason: 'lost', code: 1006 });
+    // Retries at +0.25, +0.75, +1.75, +3.75, +5.75, +7.75, +9.75 s; the next would be at 11.75 s.
+    expect(waits).toEqual([250, 500, 1000, 2000, 2000, 2000, 2000]);
+    expect(t.factory.sockets.length).toBe(8);
+    await t.time.advance(20_000);
+    expect(t.factory.sockets.length).toBe(8);
+  });
+
+  it('reports unavailable when it never joined', async () => {
+    const t = setup();
+    t.conn.start();
+    for (let i = 0; i < 20 && t.last()!.state !== 'closed'; ++i) {
+      t.factory.last().serverClose(1006);
+      await t.time.advance(2_000);
+    }
+    expect(t.last()).toMatchObject({ state: 'closed', reason: 'unavailable' });
+  });
+
+  it.each([
+    [4001, 'kicked'],
+    [4005, 'replaced'],
+    [4004, 'refused'],
+    [1000, 'ended'],
+    [1008, 'protocol'],
+    [4003, 'protocol'],
+  ])('close %i is final (%s): no reconnection', async (code, reason) => {
+    const t = setup();
+    t.conn.start();
+    t.factory.last().open();
+    t.factory.last().deliver(t.joined());
+    t.factory.last().serverClose(code);
+    expect(t.last()).toEqual({ state: 'closed', reason, code });
+    await t.time.advance(30_000);
+    expect(t.factory.sockets).toHaveLength(1);
+  });
+
+  it('retries on a slow-consumer close (4002)', () => {
+    const t = setup();
+    t.conn.start();
+    t.factory.last().open();
+    t.factory.last().deliver(t.joined());
+    t.factory.last().serverClose(4002);
+    expect(t.last()).toMatchObject({ state: 'reconnecting' });
+  });
+
+  it('takes 5 s of silence after joining as a dead connection', async () => {
+    const t = setup();
+    t.conn.start();
+    const ws = t.factory.last();
+    ws.open();
+    ws.deliver(t.joined());
+    await t.time.advance(4_000);
+    ws.deliver({ type: 'ping', seq: 1, serverTimestamp: 1 });
+    await t.time.advance(4_999);
+    expect(t.last()).toEqual({ state: 'open', resumed: false });
+    await t.time.advance(1);
+    expect(t.last()).toMatchObject({ state: 'reconnecting' });
+    expect(ws.closedByClient).not.toBeNull();
+  });
+
+  it('abandons a socket that does not open within 5 s', async () => {
+    const t = setup();
+    t.conn.start();
+    await t.time.advance(5_000);
+    expect(t.last()).toMatchObject({ state: 'reconnecting', attempt: 1 });
+    expect(t.factory.sockets[0]!.closedByClient).not.toBeNull();
+  });
+
+  it('leave sends leave, closes with 1000 and never reconnects', async () => {
+    const t = setup();
+    t.conn.start();
+    const ws = t.factory.last();
+    ws.open();
+    ws.deliver(t.joined());
+    t.conn.leave();
+    expect(ws.sent.at(-1)).toEqual({ action: 'leave' });
+    expect(ws.closedByClient?.code).toBe(1000);
+    expect(t.last()).toEqual({ state: 'closed', reason: 'left', code: 1000 });
+    ws.serverClose(1000);
+    await t.time.advance(30_000);
+    expect(t.factory.sockets).toHaveLength(1);
+    expect(t.time.pending).toBe(0);
+  });
+
+  it('ignores what it cannot parse and passes the rest on', () => {
+    const t = setup();
+    t.conn.start();
+    const ws = t.factory.last();
+    ws.open();
+    ws.onmessage?.({ data: 'not json' } as MessageEvent);
+    ws.deliver({ type: 'tick', step: 'x' });
+    ws.deliver({ type: 'tick', step: 5, value: 6, round: 0, broken: false, serverTimestamp: 9 });
+    expect(t.messages).toEqual([{ type: 'tick', step: 5, value: 6, round: 0, broken: false, serverTimestamp: 9 }]);
+  });
+});
