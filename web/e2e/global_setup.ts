@@ -15,6 +15,8 @@ declare module 'vitest' {
     edgeUrl: string;
     regions: Record<string, string>;
     outputDir: string;
+    /** Why the stack could not start ('' when it did): every test then fails with it. */
+    setupError: string;
   }
 }
 
@@ -22,23 +24,45 @@ let stack: RunningStack | null = null;
 
 export async function setup(project: TestProject) {
   mkdirSync(outputDir, { recursive: true });
+  project.provide('outputDir', outputDir);
+  // A client that does not build or a stack that cannot start fails every
+  // test with the reason (counted in the closing line) rather than a run
+  // that reads "0 passed".
+  let step = 'the web client could not be built';
+  try {
+    const webRoot = buildClient();
+    step = 'metronome up could not start';
+    stack = await startMetronomeUp(webRoot, `${outputDir}/metronome-up.log`);
+    project.provide('edgeUrl', stack.edgeUrl);
+    project.provide('regions', stack.regions);
+    project.provide('setupError', '');
+  } catch (e) {
+    project.provide('edgeUrl', '');
+    project.provide('regions', {});
+    project.provide('setupError', `${step}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * Builds the client into test-output/dist, so that a dist/ being served
+ * meanwhile is left alone (E2E_SKIP_BUILD=1 serves dist/ as it is), and
+ * records its size. Returns the directory to serve.
+ */
+function buildClient(): string {
+  const webRoot = process.env.E2E_SKIP_BUILD === '1' ? `${webDir}dist` : `${outputDir}/dist`;
   if (process.env.E2E_SKIP_BUILD !== '1') {
     // In a child process: vitest sets NODE_ENV=test, which would give React's development build.
-    execFileSync(process.execPath, [`${webDir}node_modules/vite/bin/vite.js`, 'build', '--logLevel', 'warn'], {
-      cwd: webDir,
-      env: { ...process.env, NODE_ENV: 'production' },
-      stdio: 'inherit',
-    });
+    execFileSync(
+      process.execPath,
+      [`${webDir}node_modules/vite/bin/vite.js`, 'build', '--logLevel', 'warn', '--outDir', webRoot, '--emptyOutDir'],
+      { cwd: webDir, env: { ...process.env, NODE_ENV: 'production' }, stdio: 'inherit' },
+    );
   }
-  const size = execFileSync(process.execPath, [`${webDir}scripts/bundle-size.mjs`, '--json'], { encoding: 'utf8' });
+  const size = execFileSync(process.execPath, [`${webDir}scripts/bundle-size.mjs`, '--json', '--dist', webRoot], { encoding: 'utf8' });
   writeFileSync(`${outputDir}/bundle-size.json`, size);
   const s = JSON.parse(size) as { firstLoad: { bytes: number; gzipBytes: number } };
   console.log(`bundle: first load ${(s.firstLoad.bytes / 1024).toFixed(1)} KiB, ${(s.firstLoad.gzipBytes / 1024).toFixed(1)} KiB gzip`);
-
-  stack = await startMetronomeUp(`${webDir}dist`, `${outputDir}/metronome-up.log`);
-  project.provide('edgeUrl', stack.edgeUrl);
-  project.provide('regions', stack.regions);
-  project.provide('outputDir', outputDir);
+  return webRoot;
 }
 
 export async function teardown() {

@@ -9,11 +9,14 @@ export default class SummaryReporter implements Reporter {
     let failed = unhandled.length;
     let skipped = 0;
     for (const m of modules) {
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed += 1; // the file itself failed
-      for (const t of m.children.allTests()) {
+      const tests = [...m.children.allTests()];
+      const moduleFailed = m.state() === 'failed';
+      if (moduleFailed && tests.length === 0) failed += 1; // the file itself failed to load
+      for (const t of tests) {
         const state = t.result().state;
         if (state === 'passed') passed += 1;
-        else if (state === 'failed') failed += 1;
+        // A failed beforeAll leaves its tests unrun: they failed, they were not skipped.
+        else if (state === 'failed' || moduleFailed) failed += 1;
         else skipped += 1;
       }
     }

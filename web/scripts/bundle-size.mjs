@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Sizes of the built web client (dist/): every file, raw and gzip -9, and the
 // totals that a first visit downloads (index.html plus the JS and CSS it loads).
-// Usage: node scripts/bundle-size.mjs [--json]   (after `npm run build`)
+// Usage: node scripts/bundle-size.mjs [--json] [--dist DIR]   (after `npm run build`; DIR defaults to dist/)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-const dist = fileURLToPath(new URL('../dist', import.meta.url));
+const distFlag = process.argv.indexOf('--dist');
+const dist = distFlag > 0 ? process.argv[distFlag + 1] : fileURLToPath(new URL('../dist', import.meta.url));
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -5,6 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+
+/** Throws the global setup's failure, so that every test that needs the stack fails with its reason. */
+export function requireStack(): void {
+  const error = inject('setupError');
+  if (error) throw new Error(error);
+}
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
@@ -33,6 +40,7 @@ export interface WatchedPage {
 }
 
 export async function launchBrowser(options: { initScript?: string } = {}): Promise<TestBrowser> {
+  requireStack();
   const profile = mkdtempSync(join(tmpdir(), 'metronome-chromium-'));
   // launchPersistentContext passes the profile as --user-data-dir (a fresh one per browser).
   const context = await chromium.launchPersistentContext(profile, {

@@ -35,7 +35,7 @@ export function ConnectionPanel({ snap, onReconnect }: Props) {
         <dt>Clock</dt>
         <dd data-testid="clock">
           {clock !== null
-            ? `${formatOffset(clock.offsetMs)} from the server (best of ${clock.samples} samples, ${clock.rttMs} ms round trip)`
+            ? `${formatOffset(clock.offsetMs)} from the server (${clock.samples} sample${clock.samples === 1 ? '' : 's'}, best round trip ${clock.rttMs} ms)`
             : snap.clockError !== null
               ? 'not synchronized: using this device’s clock'
               : 'synchronizing…'}
