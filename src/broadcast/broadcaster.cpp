@@ -3,6 +3,7 @@
 #include <future>
 
 #include "hub.hpp"
+#include "player_registry.hpp"
 
 namespace metronome::broadcast {
 
@@ -16,7 +17,13 @@ broadcast_metrics::broadcast_metrics(obs::registry& r)
 
 broadcaster::broadcaster(store::session_store& store, const clock& clk, settings s, std::string region, params_fn params,
                          obs::registry& registry)
-    : store_(store), clock_(clk), settings_(s), region_(std::move(region)), params_(std::move(params)), metrics_(registry) {}
+    : store_(store),
+      clock_(clk),
+      settings_(s),
+      region_(std::move(region)),
+      params_(std::move(params)),
+      metrics_(registry),
+      registry_(std::make_unique<player_registry>()) {}
 
 broadcaster::~broadcaster() = default;
 
@@ -25,7 +32,7 @@ std::vector<std::string> broadcaster::subprotocols() { return {std::string(binar
 hub& broadcaster::hub_for(net::loop& l) {
   std::lock_guard lock(mutex_);
   auto& h = hubs_[&l];
-  if (!h) h = std::make_unique<hub>(l, store_, clock_, settings_, region_, params_, metrics_);
+  if (!h) h = std::make_unique<hub>(l, store_, clock_, settings_, region_, params_, metrics_, *registry_);
   return *h;
 }
 

@@ -19,8 +19,8 @@ std::string_view state_name(player_state s) noexcept {
 }
 
 hub::hub(net::loop& l, store::session_store& store, const clock& clk, const settings& s, const std::string& region,
-         const params_fn& params, broadcast_metrics& metrics)
-    : loop_(l), store_(store), clock_(clk), settings_(s), region_(region), params_(params), metrics_(metrics) {}
+         const params_fn& params, broadcast_metrics& metrics, player_registry& registry)
+    : loop_(l), store_(store), clock_(clk), settings_(s), region_(region), params_(params), metrics_(metrics), registry_(registry) {}
 
 hub::~hub() { *alive_ = false; }
 
@@ -109,23 +109,21 @@ void hub::loaded(const std::string& id, result<store::session_record> r) {
 
 void hub::attach(channel& c, const std::shared_ptr<link>& l, const std::string& user) {
   const std::int64_t now = clock_.now_ms();
-  bool resumed = false;
-  auto it = c.players.find(user);
-  if (it != c.players.end()) {
-    player& old = it->second;
-    if (auto prev = old.conn.lock(); prev && prev != l && prev->is_open()) {
-      // The same player on a newer connection: the old one goes.
-      prev->send_document(R"({"type":"kicked","reason":"replaced"})", "kicked");
-      prev->close(4005, "replaced");
-      metrics_.kicks.with({{"reason", "replaced"}}).inc();
-      resumed = true;
+  const auto claim = registry_.claim(c.id, user, this, l->token(), now, settings_.reconnect_grace_ms);
+  if (claim.previous_token != 0 && claim.previous_hub != nullptr) {
+    if (claim.previous_hub == this) {
+      drop_player(c.id, user, claim.previous_token, claim.previous_live);
     } else {
-      resumed = old.state == player_state::disconnected && now - old.disconnected_at_ms <= settings_.reconnect_grace_ms;
+      hub* other = claim.previous_hub;
+      other->owner().post([other, id = c.id, user, token = claim.previous_token, live = claim.previous_live] {
+        other->drop_player(id, user, token, live);
+      });
     }
-    if (!resumed) old = player{user, {}, player_state::ready, latency_window(settings_.latency_samples), {}, 0, false};
-  } else {
-    it = c.players.emplace(user, player{user, {}, player_state::ready, latency_window(settings_.latency_samples), {}, 0, false}).first;
   }
+  const bool resumed = claim.resumed;
+  auto it = c.players.insert_or_assign(user, player{user, {}, player_state::ready, latency_window(settings_.latency_samples, claim.samples),
+                                                    {}, 0, l->token()})
+                .first;
   player& p = it->second;
   p.conn = l;
   l->set_joined(c.id, user);
@@ -257,7 +255,6 @@ void hub::pong(link& l, std::uint32_t seq) {
 }
 
 void hub::kick(channel& c, player& p, std::string_view reason) {
-  (void)c;
   if (auto l = p.conn.lock()) {
     json::object k{{"type", "kicked"}, {"reason", reason}, {"rttMs", p.latency.mean_ms()}, {"jitterMs", p.latency.jitter_ms()}};
     l->send_document(json::serialize(k), "kicked");
@@ -267,18 +264,35 @@ void hub::kick(channel& c, player& p, std::string_view reason) {
   p.state = player_state::disconnected;
   p.disconnected_at_ms = clock_.now_ms();
   p.conn.reset();
+  registry_.release(c.id, p.user_id, p.token, p.disconnected_at_ms, p.latency.samples());
 }
 
 void hub::left(link& l) {
   const auto it = channels_.find(l.session_id());
   if (it == channels_.end()) return;
   channel& c = *it->second;
-  if (const auto p = c.players.find(l.user_id()); p != c.players.end() && p->second.conn.lock().get() == &l) {
+  if (const auto p = c.players.find(l.user_id()); p != c.players.end() && p->second.token == l.token()) {
     p->second.state = player_state::disconnected;
     p->second.disconnected_at_ms = clock_.now_ms();
     p->second.conn.reset();
+    registry_.release(c.id, l.user_id(), l.token(), clock_.now_ms(), p->second.latency.samples());
   }
   drop_if_empty(l.session_id());
+}
+
+void hub::drop_player(const std::string& session, const std::string& user, std::uint64_t token, bool replaced) {
+  const auto it = channels_.find(session);
+  if (it == channels_.end()) return;
+  channel& c = *it->second;
+  const auto p = c.players.find(user);
+  if (p == c.players.end() || p->second.token != token) return;
+  if (auto l = p->second.conn.lock(); replaced && l && l->is_open()) {
+    l->send_document(R"({"type":"kicked","reason":"replaced"})", "kicked");
+    l->close(4005, "replaced");
+    metrics_.kicks.with({{"reason", "replaced"}}).inc();
+  }
+  c.players.erase(p);
+  drop_if_empty(session);
 }
 
 void hub::session_ended(const store::session_record& record) {
@@ -299,25 +313,22 @@ void hub::end_channel(channel& c, const store::session_record& record) {
     }
   }
   const std::string id = c.id;
+  registry_.forget_session(id);
   channels_.erase(id);  // c is gone from here on
   metrics_.sessions.with({}).add(-1);
 }
 
 void hub::drop_if_empty(const std::string& id) {
-  const auto it = channels_.find(id);
-  if (it == channels_.end() || !it->second->loaded) return;
-  for (const auto& [user, p] : it->second->players) {
-    if (p.state != player_state::disconnected || !p.conn.expired()) return;
-    if (clock_.now_ms() - p.disconnected_at_ms <= settings_.reconnect_grace_ms) return;  // may come back
-  }
-  // Nobody left and nobody coming back: no timer, no cost. Erased from a
-  // posted task, not from inside one of the channel's own timer callbacks.
+  // A session with no live connection on this thread needs no timers:
+  // reconnections are recognized by the registry, not by this channel.
+  // Erased from a posted task, never inside one of the channel's own timer
+  // callbacks.
   loop_.post([this, alive = alive_, id] {
     if (!*alive) return;
     const auto found = channels_.find(id);
-    if (found == channels_.end()) return;
+    if (found == channels_.end() || !found->second->loaded) return;
     for (const auto& [user, p] : found->second->players) {
-      if (!p.conn.expired() || clock_.now_ms() - p.disconnected_at_ms <= settings_.reconnect_grace_ms) return;
+      if (!p.conn.expired()) return;
     }
     channels_.erase(found);
     metrics_.sessions.with({}).add(-1);
@@ -329,8 +340,10 @@ std::string hub::players_json(const std::string& session_id) {
   const auto it = channels_.find(session_id);
   if (it == channels_.end()) return json::serialize(out);
   for (const auto& [user, p] : it->second->players) {
+    const auto l = p.conn.lock();
     out.push_back(json::object{{"userId", user},
                                {"state", state_name(p.state)},
+                               {"queuedBytes", l ? l->queued_bytes() : 0},
                                {"rttMs", p.latency.mean_ms()},
                                {"jitterMs", p.latency.jitter_ms()},
                                {"samples", p.latency.count()},

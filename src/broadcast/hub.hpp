@@ -11,6 +11,7 @@
 #include "metronome/broadcast/broadcaster.hpp"
 #include "metronome/broadcast/codec.hpp"
 #include "metronome/broadcast/latency.hpp"
+#include "player_registry.hpp"
 
 namespace metronome::broadcast {
 
@@ -22,7 +23,7 @@ class link;
 class hub {
  public:
   hub(net::loop& l, store::session_store& store, const clock& clk, const settings& s, const std::string& region,
-      const params_fn& params, broadcast_metrics& metrics);
+      const params_fn& params, broadcast_metrics& metrics, player_registry& registry);
   ~hub();
 
   std::shared_ptr<net::ws_session_handler> open(std::shared_ptr<net::ws_connection> conn);
@@ -34,6 +35,9 @@ class hub {
   void join(const std::shared_ptr<link>& l, std::string session_id, std::string user_id);
   void pong(link& l, std::uint32_t seq);
   void left(link& l);
+  /// The player's connection `token` on this hub is superseded by one
+  /// elsewhere: kick it as replaced (if still open) and forget it.
+  void drop_player(const std::string& session, const std::string& user, std::uint64_t token, bool replaced);
   net::loop& owner() noexcept { return loop_; }
   const settings& config() const noexcept { return settings_; }
   const clock& time() const noexcept { return clock_; }
@@ -47,7 +51,7 @@ class hub {
     latency_window latency;
     std::map<std::uint32_t, std::int64_t> pending;  ///< ping seq -> monotonic us when sent (last 16)
     std::int64_t disconnected_at_ms = 0;
-    bool warned = false;
+    std::uint64_t token = 0;  ///< The link that holds (or last held) this player.
   };
   struct channel {
     std::string id;
@@ -83,6 +87,7 @@ class hub {
   const std::string& region_;
   const params_fn& params_;
   broadcast_metrics& metrics_;
+  player_registry& registry_;
   std::unordered_map<std::string, std::unique_ptr<channel>> channels_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  ///< For store callbacks posted after shutdown.
 };
@@ -111,6 +116,8 @@ class link final : public net::ws_session_handler, public std::enable_shared_fro
     user_id_ = std::move(user);
   }
   const std::string& remote() const noexcept { return conn_->remote_address(); }
+  std::uint64_t token() const noexcept { return token_; }
+  std::size_t queued_bytes() const noexcept { return conn_ ? conn_->queued_bytes() : 0; }
   bool joined() const noexcept { return !session_id_.empty(); }
   bool joining = false;
 
@@ -122,6 +129,7 @@ class link final : public net::ws_session_handler, public std::enable_shared_fro
   token_bucket bucket_;
   std::vector<std::int64_t> strikes_;
   std::unique_ptr<net::timer> join_deadline_;
+  std::uint64_t token_;  ///< Unique per connection, process-wide.
   bool closed_ = false;
 };
 

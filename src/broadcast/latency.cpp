@@ -5,6 +5,10 @@
 
 namespace metronome::broadcast {
 
+latency_window::latency_window(std::size_t capacity, const std::vector<double>& samples) : latency_window(capacity) {
+  for (const double s : samples) add(s);
+}
+
 void latency_window::add(double rtt_ms) {
   samples_.push_back(rtt_ms);
   while (samples_.size() > capacity_) samples_.pop_front();

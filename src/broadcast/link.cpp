@@ -1,14 +1,21 @@
 #include <boost/json.hpp>
 
+#include <atomic>
+
 #include "hub.hpp"
 
 namespace metronome::broadcast {
+
+namespace {
+std::atomic<std::uint64_t> next_token{1};
+}  // namespace
 
 link::link(hub& h, std::shared_ptr<net::ws_connection> conn)
     : hub_(h),
       conn_(std::move(conn)),
       wire_(conn_->subprotocol() == binary_subprotocol ? wire::binary : wire::json),
-      bucket_(h.config().messages_per_second, h.config().message_burst) {}
+      bucket_(h.config().messages_per_second, h.config().message_burst),
+      token_(next_token.fetch_add(1)) {}
 
 void link::start() {
   join_deadline_ = hub_.owner().make_timer();

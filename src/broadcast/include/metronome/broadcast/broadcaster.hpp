@@ -23,6 +23,7 @@
 namespace metronome::broadcast {
 
 class hub;
+class player_registry;
 
 /// The engine parameters of a stored session (the region's rule decoding).
 using params_fn = std::function<result<engine::session_params>(const store::session_record&)>;
@@ -71,6 +72,7 @@ class broadcaster {
   std::string region_;
   params_fn params_;
   broadcast_metrics metrics_;
+  std::unique_ptr<player_registry> registry_;
   std::mutex mutex_;
   std::map<net::loop*, std::unique_ptr<hub>> hubs_;
 };

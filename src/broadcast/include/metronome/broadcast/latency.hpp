@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <string_view>
+#include <vector>
 
 #include "metronome/broadcast/settings.hpp"
 
@@ -14,7 +15,10 @@ namespace metronome::broadcast {
 class latency_window {
  public:
   explicit latency_window(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+  /// A window that continues from earlier samples (a resumed player).
+  latency_window(std::size_t capacity, const std::vector<double>& samples);
   void add(double rtt_ms);
+  std::vector<double> samples() const { return {samples_.begin(), samples_.end()}; }
   std::size_t count() const noexcept { return samples_.size(); }
   bool full() const noexcept { return samples_.size() >= capacity_; }
   double mean_ms() const noexcept;
