@@ -3,12 +3,27 @@
 // handshake, join, synchronize its clock, then read until closed. Nothing
 // here is shared between threads but run_state's atomics, so there are no
 // strands and no locks.
+//
+// Asio does the connects, timers and readiness waits; the data path is raw:
+// one recvmsg per wake-up into the pool's shared buffer (so an idle client
+// holds no read buffer), with SO_TIMESTAMPNS, so a tick's receive time is
+// when the kernel queued it on the socket, not when this busy thread got
+// round to it: the lag measures the server, not the load generator's own
+// queue. Writes are direct non-blocking sends (messages are tiny), with a
+// queue only if the socket is full.
+//
+// Asio registers sockets edge-triggered; a single-threaded io_context reaps
+// edges only between handlers, so reading until a short read (not until
+// EAGAIN) before waiting again loses no wake-up.
 #include "client_pool.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -19,23 +34,24 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
 
 #include "clock_sync.hpp"
 #include "wire.hpp"
+#include "ws_frame.hpp"
 
 namespace metronome::load {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+using error_code = boost::system::error_code;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_message = 64 * 1024;  ///< larger server messages are a protocol error here
 
 std::int64_t system_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -53,6 +69,14 @@ struct pool_state {
   pool_state(const load_config& c, const endpoint_url& s, run_state& st) : cfg(c), server(s), state(st) {
     endpoint = tcp::endpoint(asio::ip::make_address_v4(server.host), server.port);
     host_header = server.host + ":" + std::to_string(server.port);
+    rng = 0x9E3779B97F4A7C15ULL ^ static_cast<std::uint64_t>(system_us());
+  }
+
+  std::uint64_t random() {  // xorshift64: mask keys and handshake keys, not security
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
   }
 
   const load_config& cfg;
@@ -62,6 +86,8 @@ struct pool_state {
   std::string host_header;
   client_stats stats;
   bool stopping = false;
+  std::uint64_t rng;
+  std::array<char, 64 * 1024> rx{};  ///< every client's reads land here first
   asio::io_context io{1};
   std::vector<std::unique_ptr<load_client>> clients;  // declared after io: destroyed before it
 };
@@ -70,14 +96,16 @@ struct pool_state {
 /// destroyed, so handlers may capture `this`.
 class load_client {
  public:
-  load_client(pool_state& pool, int index)
-      : pool_(pool), cfg_(pool.cfg), index_(index), ws_(pool.io), watchdog_(pool.io), timer_(pool.io) {}
+  load_client(pool_state& pool, int index) : pool_(pool), cfg_(pool.cfg), index_(index), sock_(pool.io), watchdog_(pool.io), timer_(pool.io) {}
 
   asio::awaitable<void> run() {
     co_await wait_for_ramp_slot();
     if (pool_.stopping) co_return fail("not started");
     arm_watchdog();
-    if (auto why = co_await connect(); !why.empty()) co_return fail(why);
+    if (auto why = co_await connect(); !why.empty()) {
+      drop();
+      co_return fail(why);
+    }
     open_ = true;
     if (cfg_.peer == peer_kind::plain) {
       become_ready();
@@ -85,33 +113,40 @@ class load_client {
       const auto& ids = cfg_.session_ids;
       send(encode_join(cfg_.protocol, ids[static_cast<std::size_t>(index_) % ids.size()], "load-" + std::to_string(index_)));
     }
-    co_await read_loop();
+    if (!carry_.empty()) {  // frames that came with the handshake's answer
+      std::string first = std::move(carry_);
+      carry_.clear();
+      consume(first, system_us());
+    }
+    if (open_) co_await read_loop();
     open_ = false;
+    drop();
     if (close_code_ != 0) ++pool_.stats.close_codes[close_code_];
-    watchdog_.cancel();
-    timer_.cancel();
     if (ready_) {
       pool_.state.closed.fetch_add(1, std::memory_order_relaxed);
     } else {
-      fail(close_code_ ? "closed before ready: " + std::to_string(close_code_) : (timed_out_ ? "timeout" : "read failed before ready"));
+      fail(close_code_ ? "closed before ready: " + std::to_string(close_code_) : (timed_out_ ? "timeout" : "closed before ready"));
     }
   }
 
-  /// Starts a WebSocket close (1000); the read loop then ends.
+  /// Starts a WebSocket close (1000); the read loop ends on the server's
+  /// close frame or on EOF (the runner bounds how long that may take).
   void close() {
     timer_.cancel();
     watchdog_.cancel();
-    if (!open_ || closing_) {
-      beast::error_code ignored;
-      ws_.next_layer().close(ignored);  // not connected yet (or stuck): just drop the socket
-      return;
-    }
+    if (!open_ || closing_) return drop();
     closing_ = true;
-    ws_.async_close(websocket::close_code::normal, [](beast::error_code) {});
+    const char code[2] = {static_cast<char>(1000 >> 8), static_cast<char>(1000 & 0xFF)};
+    send_frame(ws::opcode::close, std::string_view(code, 2));
   }
 
  private:
   std::int64_t client_now_us() const { return system_us() + cfg_.clock_offset_ms * 1000; }
+
+  void drop() {
+    error_code ignored;
+    sock_.close(ignored);
+  }
 
   asio::awaitable<void> wait_for_ramp_slot() {
     if (cfg_.ramp_per_second <= 0) co_return;
@@ -122,80 +157,157 @@ class load_client {
 
   void arm_watchdog() {
     watchdog_.expires_after(std::chrono::milliseconds(cfg_.connect_timeout_ms));
-    watchdog_.async_wait([this](beast::error_code ec) {
+    watchdog_.async_wait([this](error_code ec) {
       if (ec || ready_) return;
       timed_out_ = true;
-      beast::error_code ignored;
-      ws_.next_layer().close(ignored);
+      drop();
     });
   }
 
   /// TCP connect from the client's source address, then the WebSocket
   /// handshake. Returns why it failed, or "".
   asio::awaitable<std::string> connect() {
-    auto& sock = ws_.next_layer();
-    beast::error_code ec;
-    sock.open(tcp::v4(), ec);
+    error_code ec;
+    sock_.open(tcp::v4(), ec);
     if (ec) co_return "socket: " + ec.message();
+    const int one = 1;
     // Let connect() pick the source port per destination, so that the same
     // port can serve several (source, destination) pairs.
-    const int one = 1;
-    ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    ::setsockopt(sock_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    ::setsockopt(sock_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     const auto k = static_cast<unsigned>(index_ % std::max(1, cfg_.source_addresses));
     const asio::ip::address_v4 source((127u << 24) | (1u + k));
-    sock.bind(tcp::endpoint(source, 0), ec);
+    sock_.bind(tcp::endpoint(source, 0), ec);
     if (ec) co_return "bind " + source.to_string() + ": " + ec.message();
-    auto [cec] = co_await sock.async_connect(pool_.endpoint, use_tuple);
-    if (cec) co_return timed_out_ ? "timeout" : "connect: " + cec.message();
-    sock.set_option(tcp::no_delay(true), ec);
-
-    websocket::stream_base::timeout t{};
-    t.handshake_timeout = std::chrono::milliseconds(cfg_.connect_timeout_ms);  // also bounds the closing handshake
-    t.idle_timeout = websocket::stream_base::none();
-    t.keep_alive_pings = false;
-    ws_.set_option(t);
-    if (cfg_.peer == peer_kind::metronome) {
-      const char* sub = cfg_.protocol == wire_protocol::bin ? "metronome.v1.bin" : "metronome.v1.json";
-      ws_.set_option(websocket::stream_base::decorator(
-          [sub](websocket::request_type& req) { req.set(beast::http::field::sec_websocket_protocol, sub); }));
+    if (auto [cec] = co_await sock_.async_connect(pool_.endpoint, use_tuple); cec) {
+      co_return timed_out_ ? "timeout" : "connect: " + cec.message();
     }
-    ws_.read_message_max(64 * 1024);
-    ws_.auto_fragment(false);
-    auto [hec] = co_await ws_.async_handshake(pool_.host_header, pool_.server.path, use_tuple);
-    if (hec) co_return timed_out_ ? "timeout" : "handshake: " + hec.message();
-    ws_.binary(cfg_.protocol == wire_protocol::bin);
+    sock_.set_option(tcp::no_delay(true), ec);
+
+    std::string sub;
+    if (cfg_.peer == peer_kind::metronome) sub = cfg_.protocol == wire_protocol::bin ? "metronome.v1.bin" : "metronome.v1.json";
+    const std::string request = ws::handshake_request(pool_.host_header, pool_.server.path, ws::make_key(pool_.random(), pool_.random()), sub);
+    if (auto [wec, n] = co_await asio::async_write(sock_, asio::buffer(request), use_tuple); wec) {
+      co_return timed_out_ ? "timeout" : "handshake write: " + wec.message();
+    }
+    auto [rec, head_len] = co_await asio::async_read_until(sock_, asio::dynamic_buffer(carry_, 8192), "\r\n\r\n", use_tuple);
+    if (rec) co_return timed_out_ ? "timeout" : "handshake read: " + rec.message();
+    if (auto why = ws::check_handshake_response(std::string_view(carry_).substr(0, head_len)); !why.empty()) co_return why;
+    carry_.erase(0, head_len);  // anything after the head is already frames
     co_return "";
   }
 
   asio::awaitable<void> read_loop() {
-    for (;;) {
-      buffer_.consume(buffer_.size());
-      auto [ec, n] = co_await ws_.async_read(buffer_, use_tuple);
-      if (ec) {
-        if (ec == websocket::error::closed && !closing_) close_code_ = ws_.reason().code;
-        co_return;
+    const int fd = sock_.native_handle();
+    std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
+    while (open_) {
+      if (auto [ec] = co_await sock_.async_wait(tcp::socket::wait_read, use_tuple); ec) co_return;
+      for (;;) {
+        iovec iov{pool_.rx.data(), pool_.rx.size()};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.data();
+        msg.msg_controllen = control.size();
+        const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) break;
+        if (n <= 0) co_return;  // EOF or error
+        std::int64_t arrival_us = 0;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+          if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            timespec ts{};
+            std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            arrival_us = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+          }
+        }
+        if (arrival_us == 0) arrival_us = system_us();
+        if (!consume(std::string_view(pool_.rx.data(), static_cast<std::size_t>(n)), arrival_us)) co_return;
+        if (static_cast<std::size_t>(n) < pool_.rx.size()) break;  // drained (see the file comment)
       }
-      const std::int64_t now_us = system_us();
-      const auto data = buffer_.cdata();
-      const std::string_view frame(static_cast<const char*>(data.data()), data.size());
-      on_message(ws_.got_text() ? decode_json(frame) : decode_binary(frame), now_us);
     }
   }
 
-  void on_message(const server_message& m, std::int64_t now_us) {
+  /// Parses whole frames from `data` (after any carried partial frame).
+  /// False once the connection is finished (close frame or protocol error).
+  bool consume(std::string_view data, std::int64_t arrival_us) {
+    std::string_view rest = data;
+    if (!carry_.empty()) {
+      carry_.append(data);
+      rest = carry_;
+    }
+    bool go_on = true;
+    while (go_on) {
+      const ws::parse_result r = ws::parse_frame(rest, max_message);
+      if (r.error) {
+        ++pool_.stats.failures["protocol error"];
+        go_on = false;
+        break;
+      }
+      if (r.consumed == 0) break;
+      go_on = on_frame(r.f, arrival_us);
+      rest.remove_prefix(r.consumed);
+    }
+    if (!go_on) return false;
+    if (rest.empty()) {
+      carry_.clear();
+    } else if (rest.data() < carry_.data() || rest.data() >= carry_.data() + carry_.size()) {
+      carry_.assign(rest);  // a partial frame from the shared buffer
+    } else {
+      carry_.erase(0, static_cast<std::size_t>(rest.data() - carry_.data()));
+    }
+    return true;
+  }
+
+  bool on_frame(const ws::frame& f, std::int64_t arrival_us) {
+    switch (f.op) {
+      case ws::opcode::text:
+      case ws::opcode::binary:
+        if (!f.fin) {
+          fragments_.assign(f.payload);
+          fragment_text_ = f.op == ws::opcode::text;
+          return true;
+        }
+        on_message(f.op == ws::opcode::text ? decode_json(f.payload) : decode_binary(f.payload), arrival_us);
+        return true;
+      case ws::opcode::continuation:
+        fragments_.append(f.payload);
+        if (fragments_.size() > max_message) return false;
+        if (f.fin) {
+          const std::string whole = std::move(fragments_);
+          fragments_.clear();
+          on_message(fragment_text_ ? decode_json(whole) : decode_binary(whole), arrival_us);
+        }
+        return true;
+      case ws::opcode::ping:
+        send_frame(ws::opcode::pong, f.payload);
+        return true;
+      case ws::opcode::pong:
+        return true;
+      case ws::opcode::close:
+        if (!closing_) {
+          close_code_ = ws::close_code(f.payload);
+          closing_ = true;
+          send_frame(ws::opcode::close, f.payload.substr(0, 2));
+        }
+        return false;
+    }
+    return true;
+  }
+
+  void on_message(const server_message& m, std::int64_t arrival_us) {
     using enum server_message_type;
     client_stats& s = pool_.stats;
     const bool measuring = pool_.state.measuring.load(std::memory_order_relaxed);
     if (measuring) ++s.frames;
     switch (m.type) {
       case tick:
-        if (measuring) record_tick(m, now_us);
+        if (measuring) record_tick(m, arrival_us);
         break;
       case ping:
         echo_ping(m);
         break;
       case pong:
-        on_pong(m, now_us + cfg_.clock_offset_ms * 1000);
+        on_pong(m, arrival_us + cfg_.clock_offset_ms * 1000);
         break;
       case session_joined:
         start_at_ms_ = m.start_at_ms;
@@ -209,6 +321,7 @@ class load_client {
         break;
       case latency_status:
         if (m.warning) ++s.warnings;
+        s.server_rtt.record(m.rtt_us);
         break;
       case stopped:
         ++s.stopped;
@@ -221,30 +334,32 @@ class load_client {
     }
   }
 
-  /// lag = receive time on the server's clock - the tick's scheduled time.
-  void record_tick(const server_message& m, std::int64_t now_us) {
+  /// lag = arrival time on the server's clock - the tick's scheduled time.
+  void record_tick(const server_message& m, std::int64_t arrival_us) {
     client_stats& s = pool_.stats;
     ++s.messages;
+    s.read_delay.record(system_us() - arrival_us);
     if (cfg_.peer == peer_kind::plain) {
       // No clock sync with these peers: same machine, so the system clock.
-      if (m.server_timestamp) s.lag.record(now_us - *m.server_timestamp * 1000);
+      if (m.server_timestamp) s.lag.record(arrival_us - *m.server_timestamp * 1000);
       return;
     }
     if (!offset_us_ || !m.step || tick_ms_ <= 0) {
       ++s.unsynced_ticks;
       return;
     }
-    const std::int64_t server_now_us = now_us + cfg_.clock_offset_ms * 1000 + *offset_us_;
-    s.lag.record(server_now_us - (start_at_ms_ + *m.step * tick_ms_) * 1000);
+    const std::int64_t scheduled_us = (start_at_ms_ + *m.step * tick_ms_) * 1000;
+    s.lag.record(arrival_us + cfg_.clock_offset_ms * 1000 + *offset_us_ - scheduled_us);
+    s.system_lag.record(arrival_us - scheduled_us);
   }
 
   void echo_ping(const server_message& m) {
     std::string reply = encode_pong(cfg_.protocol, m.seq, m.server_timestamp.value_or(0));
     ++pool_.stats.pongs_sent;
-    if (cfg_.pong_delay_ms <= 0) return send(std::move(reply));
+    if (cfg_.pong_delay_ms <= 0) return send(reply);
     auto timer = std::make_shared<asio::steady_timer>(pool_.io, std::chrono::milliseconds(cfg_.pong_delay_ms));
-    timer->async_wait([this, timer, reply = std::move(reply)](beast::error_code ec) mutable {
-      if (!ec && open_ && !closing_) send(std::move(reply));
+    timer->async_wait([this, timer, reply = std::move(reply)](error_code ec) {
+      if (!ec && open_ && !closing_) send(reply);
     });
   }
 
@@ -264,11 +379,12 @@ class load_client {
     if (!offset_us_ && sync_.samples() > 0) settle_offset();
   }
 
-  void on_pong(const server_message& m, std::int64_t client_now) {
+  void on_pong(const server_message& m, std::int64_t client_arrival_us) {
     if (offset_us_ || !m.server_timestamp) return;
     for (const auto& p : pings_) {
       if (p.sent_us != 0 && p.sent_ms == m.client_timestamp) {
-        sync_.add(p.sent_us, client_now, *m.server_timestamp);
+        sync_.add(p.sent_us, client_arrival_us, *m.server_timestamp);
+        pool_.stats.client_rtt.record(client_arrival_us - p.sent_us);
         break;
       }
     }
@@ -292,24 +408,41 @@ class load_client {
     pool_.state.failed.fetch_add(1, std::memory_order_relaxed);
   }
 
-  void send(std::string message) {
+  /// A data message in the session's encoding.
+  void send(std::string_view message) {
     if (!open_ || closing_) return;
-    outbox_.push_back(std::move(message));
-    if (!writing_) {
-      writing_ = true;
-      asio::co_spawn(pool_.io, write_loop(), asio::detached);
-    }
+    send_frame(cfg_.protocol == wire_protocol::bin ? ws::opcode::binary : ws::opcode::text, message);
   }
 
-  asio::awaitable<void> write_loop() {
-    std::size_t next = 0;
-    while (next < outbox_.size() && open_ && !closing_) {
-      auto [ec, n] = co_await ws_.async_write(asio::buffer(outbox_[next]), use_tuple);
-      if (ec) break;
-      ++next;
+  void send_frame(ws::opcode op, std::string_view payload) {
+    if (!sock_.is_open()) return;
+    const auto first_new = outbox_.size();
+    ws::append_client_frame(outbox_, op, payload, static_cast<std::uint32_t>(pool_.random()));
+    if (first_new == 0 && !writing_) flush();
+  }
+
+  /// Sends what the socket takes now; waits for room only if it is full.
+  void flush() {
+    while (!outbox_.empty()) {
+      const ssize_t n = ::send(sock_.native_handle(), outbox_.data(), outbox_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        outbox_.clear();  // the read side sees the error too
+        return;
+      }
+      outbox_.erase(0, static_cast<std::size_t>(n));
     }
-    outbox_.clear();
-    writing_ = false;
+    if (outbox_.empty()) return;
+    writing_ = true;
+    sock_.async_wait(tcp::socket::wait_write, [this](error_code ec) {
+      writing_ = false;
+      if (ec) {
+        outbox_.clear();
+        return;
+      }
+      flush();
+    });
   }
 
   struct sent_ping {
@@ -320,11 +453,13 @@ class load_client {
   pool_state& pool_;
   const load_config& cfg_;
   int index_;
-  websocket::stream<tcp::socket> ws_;
-  beast::flat_buffer buffer_;
+  tcp::socket sock_;
   asio::steady_timer watchdog_;  ///< bounds connect + handshake + join
   asio::steady_timer timer_;     ///< ramp slot, then the clock-sync pings
-  std::vector<std::string> outbox_;
+  std::string carry_;            ///< a partial frame (or the handshake's answer), usually empty
+  std::string fragments_;        ///< a fragmented message being reassembled, usually empty
+  std::string outbox_;           ///< encoded frames the socket has not taken yet, usually empty
+  bool fragment_text_ = false;
   bool writing_ = false;
   bool open_ = false;
   bool closing_ = false;

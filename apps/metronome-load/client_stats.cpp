@@ -4,6 +4,10 @@ namespace metronome::load {
 
 void client_stats::merge(const client_stats& o) {
   lag.merge(o.lag);
+  system_lag.merge(o.system_lag);
+  read_delay.merge(o.read_delay);
+  client_rtt.merge(o.client_rtt);
+  server_rtt.merge(o.server_rtt);
   messages += o.messages;
   frames += o.frames;
   unsynced_ticks += o.unsynced_ticks;

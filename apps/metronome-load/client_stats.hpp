@@ -15,7 +15,11 @@
 namespace metronome::load {
 
 struct client_stats {
-  lag_histogram lag;                 ///< delivery lag of ticks received while measuring (us)
+  lag_histogram lag;                 ///< delivery lag of ticks received while measuring, clock-synchronized (us)
+  lag_histogram system_lag;          ///< the same lags on the system clock (true on one machine; metronome peer only) (us)
+  lag_histogram read_delay;          ///< from a tick's arrival on the socket to this client reading it (us): the load generator's own queue
+  lag_histogram client_rtt;          ///< RTT of the clock-sync pings, client side (us), whole run
+  lag_histogram server_rtt;          ///< the server's mean RTT in latency_status (us), whole run
   std::uint64_t messages = 0;        ///< ticks received while measuring
   std::uint64_t frames = 0;          ///< frames of any kind received while measuring
   std::uint64_t unsynced_ticks = 0;  ///< ticks received while measuring by a client with no clock estimate yet

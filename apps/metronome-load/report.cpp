@@ -48,6 +48,12 @@ std::string offsets_json(const load_config& cfg, std::vector<std::int64_t> est) 
       est.size(), ms(est.front()), ms(at(est, 0.5)), ms(est.back()), ms(at(err, 0.5)), ms(at(err, 0.99)), ms(err.back()));
 }
 
+std::string percentiles_json(const lag_histogram& h) {
+  return fmt::format("{{\"samples\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f},\"min\":{:.3f},\"mean\":{:.3f}}}",
+                     h.count(), ms(h.percentile_us(0.5)), ms(h.percentile_us(0.99)), ms(h.percentile_us(0.999)), ms(h.max_us()),
+                     ms(h.min_us()), h.mean_us() / 1000.0);
+}
+
 }  // namespace
 
 std::string report_json(const load_config& cfg, const load_result& r) {
@@ -59,15 +65,16 @@ std::string report_json(const load_config& cfg, const load_result& r) {
       "\"connected\":{},\"failed\":{},\"closed_early\":{},\"kicked\":{},\"kick_reasons\":{},\"close_codes\":{},\"failures\":{},"
       "\"ramp_s\":{:.3f},\"window_s\":{:.3f},\"messages\":{},\"messages_per_s\":{:.1f},\"frames\":{},"
       "\"lag_samples\":{},\"unsynced_ticks\":{},"
-      "\"lag_ms\":{{\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f},\"min\":{:.3f},\"mean\":{:.3f}}},"
+      "\"lag_ms\":{},\"system_clock_lag_ms\":{},\"read_delay_ms\":{},\"client_rtt_ms\":{},\"server_rtt_ms\":{},"
       "\"latency_warnings\":{},\"error_messages\":{},\"pongs_sent\":{},"
       "\"client_cpu_s\":{:.3f},\"client_cpu_pct\":{:.1f},\"client_rss_kib\":{},\"clock_offset\":{}}}\n",
       cfg.peer == peer_kind::plain ? "plain" : "metronome", cfg.protocol == wire_protocol::bin ? "bin" : "json", escaped(cfg.url),
       cfg.clients, cfg.session_ids.size(), cfg.threads, cfg.source_addresses, cfg.pong_delay_ms, cfg.clock_offset_ms, r.connected,
       r.failed, r.closed_early, s.kicked, object_of(s.kick_reasons), object_of(s.close_codes), object_of(s.failures), r.ramp_s,
       r.window_s, s.messages, r.window_s > 0 ? static_cast<double>(s.messages) / r.window_s : 0.0, s.frames, h.count(),
-      s.unsynced_ticks, ms(h.percentile_us(0.5)), ms(h.percentile_us(0.99)), ms(h.percentile_us(0.999)), ms(h.max_us()),
-      ms(h.min_us()), h.mean_us() / 1000.0, s.warnings, s.error_messages, s.pongs_sent, r.client_cpu_s,
+      s.unsynced_ticks, percentiles_json(h), percentiles_json(cfg.peer == peer_kind::plain ? h : s.system_lag),
+      percentiles_json(s.read_delay),
+      percentiles_json(s.client_rtt), percentiles_json(s.server_rtt), s.warnings, s.error_messages, s.pongs_sent, r.client_cpu_s,
       r.window_s > 0 ? 100.0 * r.client_cpu_s / r.window_s : 0.0, r.client_rss_kib, offsets_json(cfg, s.offset_estimates_us));
 }
 

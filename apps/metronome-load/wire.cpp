@@ -37,6 +37,16 @@ std::optional<std::int64_t> json_int(std::string_view text, std::string_view key
   return v;
 }
 
+std::optional<double> json_number(std::string_view text, std::string_view key) {
+  const std::size_t p = value_pos(text, key);
+  if (p == std::string_view::npos) return std::nullopt;
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data() + p, text.data() + text.size(), v);
+  if (ec != std::errc{}) return std::nullopt;
+  (void)end;
+  return v;
+}
+
 std::optional<std::string_view> json_string(std::string_view text, std::string_view key) {
   const std::size_t p = value_pos(text, key);
   if (p == std::string_view::npos || p >= text.size() || text[p] != '"') return std::nullopt;
@@ -112,6 +122,7 @@ server_message decode_json(std::string_view text) {
       break;
     case latency_status:
       m.warning = detail::json_string(text, "status").value_or("ok") == "warning";
+      m.rtt_us = static_cast<std::int64_t>(detail::json_number(text, "rttMs").value_or(0) * 1000);
       break;
     case kicked:
       m.reason = detail::json_string(text, "reason").value_or("");
@@ -155,6 +166,7 @@ server_message decode_binary(std::string_view f) {
       if (f.size() < 10) return m;
       m.type = latency_status;
       m.warning = p[0] != 0;
+      m.rtt_us = read_u32(p + 1);
       break;
     case 0x7F:
       return decode_json(f.substr(1));

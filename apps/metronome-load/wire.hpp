@@ -28,6 +28,7 @@ struct server_message {
   std::int64_t start_at_ms = 0;                  ///< session_joined: startAt
   std::int64_t tick_ms = 0;                      ///< session_joined: tickMs
   bool warning = false;                          ///< latency_status: "warning"
+  std::int64_t rtt_us = 0;                       ///< latency_status: the server's mean RTT (us)
   std::string_view reason;                       ///< kicked: reason (a view into the frame; JSON only)
 };
 
@@ -44,6 +45,8 @@ std::string encode_pong(wire_protocol p, std::int64_t seq, std::int64_t server_t
 namespace detail {
 /// The integer value of top-level field key, if present and an integer.
 std::optional<std::int64_t> json_int(std::string_view text, std::string_view key);
+/// The numeric value of field key (integer or decimal), if present.
+std::optional<double> json_number(std::string_view text, std::string_view key);
 /// The string value of field key (no unescaping: values here are plain).
 std::optional<std::string_view> json_string(std::string_view text, std::string_view key);
 }  // namespace detail
