@@ -51,9 +51,10 @@ describe('server mode', () => {
     expect(timing.totalMs).toBeGreaterThan(0);
     expect(await a.page.getByTestId('mode').textContent()).toContain('server');
 
-    // The second player's pongs wait 120 ms: over the warning threshold (100), under the kick (150).
+    // The second player's pongs wait 108 ms: over the warning threshold (100 ms), and far
+    // enough under the kick (150 ms) for a busy machine's late timers.
     const b = await second.page();
-    await joinGame(b.page, `${await inviteLink(a.page)}&debugPongDelayMs=120`, `dave-${run}`);
+    await joinGame(b.page, `${await inviteLink(a.page)}&debugPongDelayMs=108`, `dave-${run}`);
     await waitRunning(b.page);
     await expectSameState(a.page, b.page);
     await b.page.getByTestId('latency-warning').waitFor({ timeout: 15_000 });
@@ -92,7 +93,7 @@ describe('server mode', () => {
     const ended = a.page.getByTestId('end-notice');
     await ended.waitFor({ timeout: 20_000 });
     expect(await ended.getAttribute('data-kind')).toBe('kicked');
-    expect(await ended.textContent()).toMatch(/too slow for fair play: the round trip is over 150 ms \(round trip 2\d\d ms/);
+    expect(await ended.textContent()).toMatch(/too slow for fair play: the round trip is over the region’s limit \(\d{3,} ms on average/);
     await a.page.screenshot({ path: `${outputDir}/game-kicked.png`, fullPage: true });
     expectNoErrors(a.errors);
   });

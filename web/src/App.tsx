@@ -1,7 +1,7 @@
 // The page: the start screen, the join screen (?session=<id>), and the game.
 // The URL carries the session, so a reload rejoins and the address bar is
 // the invite link.
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { EdgeClient, type StartedGame } from './api/edge.ts';
 import { readDebugOptions } from './debug.ts';
 import { GameController, type GameSetup } from './game/game_controller.ts';
@@ -46,6 +46,13 @@ export default function App() {
     const id = sessionFromUrl();
     return id === null ? { kind: 'start' } : { kind: 'join', sessionId: id };
   });
+
+  // A new screen starts at its top, with the keyboard focus on its heading
+  // (the button that led there is gone).
+  useEffect(() => {
+    window.scrollTo(0, 0);
+    document.querySelector<HTMLElement>('main h2')?.focus();
+  }, [screen.kind]);
 
   const play = useCallback(
     (setup: GameSetup, isOwner: boolean) => {

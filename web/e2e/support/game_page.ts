@@ -36,8 +36,11 @@ export async function inviteLink(page: Page): Promise<string> {
 export async function readBoard(page: Page): Promise<Board> {
   return page.evaluate(() => {
     const text = (id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '';
+    const end = document.querySelector('[data-testid="end-notice"]');
+    const phase = document.querySelector('[data-testid="board"]')?.getAttribute('data-phase') ?? '';
     return {
-      phase: document.querySelector('[data-testid="board"]')?.getAttribute('data-phase') ?? '',
+      // An ended game says why, so that a failed comparison tells.
+      phase: end ? `${phase}: ${end.getAttribute('data-kind')}: ${end.textContent}` : phase,
       step: Number(text('step')),
       value: Number(text('value')),
       round: Number(text('round')),

@@ -26,17 +26,24 @@ export function EndNotice({ snap, onBack }: Props) {
 
 function describeEnd(snap: GameSnapshot): { title: string; detail: string } {
   const end = snap.end!;
-  const figures =
-    end.rttMs !== null && end.jitterMs !== null ? ` (round trip ${end.rttMs.toFixed(0)} ms, jitter ${end.jitterMs.toFixed(0)} ms)` : '';
+  // The limits are the region's settings (150 ms and 50 ms by default); the page only knows the figures.
+  const rtt = end.rttMs !== null ? `${end.rttMs.toFixed(0)} ms` : null;
+  const jitter = end.jitterMs !== null ? `${end.jitterMs.toFixed(0)} ms` : null;
   switch (end.kind) {
     case 'kicked':
       if (end.reason === 'high_latency')
-        return { title: 'You were removed from the game', detail: `Your connection is too slow for fair play: the round trip is over 150 ms${figures}.` };
+        return {
+          title: 'You were removed from the game',
+          detail: `Your connection is too slow for fair play: the round trip is over the region’s limit${rtt ? ` (${rtt} on average${jitter ? `, jitter ${jitter}` : ''})` : ''}.`,
+        };
       if (end.reason === 'high_jitter')
-        return { title: 'You were removed from the game', detail: `Your connection is too irregular for fair play: the jitter is over 50 ms${figures}.` };
+        return {
+          title: 'You were removed from the game',
+          detail: `Your connection is too irregular for fair play: the jitter is over the region’s limit${jitter ? ` (${jitter}${rtt ? `, round trip ${rtt}` : ''})` : ''}.`,
+        };
       if (end.reason === 'unresponsive')
         return { title: 'You were removed from the game', detail: 'Your browser stopped answering the server’s pings.' };
-      return { title: 'You were removed from the game', detail: `Reason: ${end.reason}${figures}.` };
+      return { title: 'You were removed from the game', detail: `Reason: ${end.reason}.` };
     case 'replaced':
       return { title: 'Disconnected', detail: 'You joined this game from another tab or device with the same user id; this one stopped.' };
     case 'stopped':

@@ -41,7 +41,7 @@ export function GameScreen({ controller, inviteUrl, isOwner, onExit, onBack }: P
 
   return (
     <section aria-labelledby={`${ids}-title`} className="game">
-      <h2 id={`${ids}-title`} className="visually-hidden">
+      <h2 id={`${ids}-title`} tabIndex={-1} className="visually-hidden">
         Game
       </h2>
       {snap.end !== null && <EndNotice snap={snap} onBack={onBack} />}
@@ -49,8 +49,8 @@ export function GameScreen({ controller, inviteUrl, isOwner, onExit, onBack }: P
         <div role="status" className="notice notice-warning" data-testid="latency-warning">
           <strong>Your connection is slow.</strong>
           <p>
-            Round trip {snap.latency.rttMs.toFixed(0)} ms, jitter {snap.latency.jitterMs.toFixed(0)} ms. Players above 150 ms or
-            50 ms of jitter are removed from the game.
+            Round trip {snap.latency.rttMs.toFixed(0)} ms, jitter {snap.latency.jitterMs.toFixed(0)} ms: close to the region’s limit
+            (150 ms and 50 ms by default). A slower connection is removed from the game.
           </p>
         </div>
       )}

@@ -49,7 +49,7 @@ export function JoinScreen({ edge, sessionId, initialUserId, onJoined, onCancel 
 
   return (
     <section aria-labelledby={`${ids}-title`} className="card">
-      <h2 id={`${ids}-title`}>Join a game</h2>
+      <h2 id={`${ids}-title`} tabIndex={-1}>Join a game</h2>
       <p>
         Session <code className="id">{sessionId}</code>
       </p>

@@ -52,7 +52,7 @@ export function StartScreen({ edge, initialUserId, onStarted }: Props) {
 
   return (
     <section aria-labelledby={`${ids}-title`} className="card">
-      <h2 id={`${ids}-title`}>Start a game</h2>
+      <h2 id={`${ids}-title`} tabIndex={-1}>Start a game</h2>
       {regions.kind === 'error' && (
         <ErrorNotice title="Cannot reach the server" message={regions.message} onRetry={() => setAttempt((n) => n + 1)} />
       )}
@@ -89,10 +89,15 @@ export function StartScreen({ edge, initialUserId, onStarted }: Props) {
         </fieldset>
         <div className="field">
           <label htmlFor={`${ids}-rule`}>Rule</label>
-          <select id={`${ids}-rule`} name="rule" value={rule} onChange={(e) => setRule(e.target.value as 'rounds' | 'lcg-counter')}>
-            <option value="rounds">rounds: a break about every 50 steps</option>
-            <option value="lcg-counter">lcg-counter: seed 000's rule (breaks are rare, in bursts)</option>
+          <select id={`${ids}-rule`} name="rule" aria-describedby={`${ids}-rule-hint`} value={rule} onChange={(e) => setRule(e.target.value as 'rounds' | 'lcg-counter')}>
+            <option value="rounds">rounds (the default)</option>
+            <option value="lcg-counter">lcg-counter (seed 000’s rule)</option>
           </select>
+          <p className="hint" id={`${ids}-rule-hint`}>
+            {rule === 'rounds'
+              ? 'Rounds of 1 to 99 steps, 50 on average; the value counts the steps since the last break.'
+              : 'A break when a 32-bit LCG of the step is a multiple of 50: rare, and in bursts.'}
+          </p>
         </div>
         <div className="field">
           <label htmlFor={`${ids}-region`}>Region</label>
