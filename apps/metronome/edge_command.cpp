@@ -64,6 +64,14 @@ int run_edge(const edge_flags& f) {
   net::client_config client_cfg;
   client_cfg.connect_timeout = std::chrono::milliseconds(parse_int("--connect-timeout-ms (CONNECT_TIMEOUT_MS)", f.connect_timeout_ms, 10, 60'000));
   client_cfg.request_timeout = std::chrono::milliseconds(parse_int("--proxy-timeout-ms (PROXY_TIMEOUT_MS)", f.proxy_timeout_ms, 10, 600'000));
+  // Keep every connection a region may need: with fewer idle slots than
+  // requests in flight (the default 32, against 64 concurrent clients), each
+  // burst of answers closes connections the next burst reopens. That cost
+  // ~1,400 new upstream connections a second at 64 clients (bench/edge_bench.py),
+  // each leaving a TIME_WAIT socket on the edge, enough to run out of
+  // ephemeral ports to a region on another host within a minute. Unused
+  // connections still close after idle_timeout.
+  client_cfg.max_idle_per_host = client_cfg.max_connections_per_host;
 
   auto sessions = store::make_session_store(f.store, store_opts);
   if (!sessions) throw usage_error("--store (STORE): " + sessions.error().message);

@@ -15,8 +15,10 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -47,8 +49,22 @@ pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  // The child's own settings replace inherited ones of the same name: with
+  // duplicates getenv() sees the first, so an exported PORT or REGION would
+  // otherwise give every child the same port or region name.
+  auto overridden = [&](std::string_view inherited) {
+    const auto eq = inherited.find('=');
+    if (eq == std::string_view::npos) return false;
+    const std::string_view name = inherited.substr(0, eq + 1);
+    for (const auto& e : env) {
+      if (e.starts_with(name)) return true;
+    }
+    return false;
+  };
   std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!overridden(*e)) env_strings.emplace_back(*e);
+  }
   env_strings.insert(env_strings.end(), env.begin(), env.end());
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
@@ -99,7 +115,10 @@ int run_up(const up_flags& f) {
   if (ec) throw usage_error("--data-dir: cannot create " + f.data_dir + ": " + ec.message());
   const std::string store = f.store.empty() ? "sqlite:" + std::filesystem::absolute(f.data_dir).string() + "/metronome.db" : f.store;
   const std::string web_root = f.web_root.empty() ? default_web_root() : f.web_root;
-  const std::string token = random_hex(16);
+  // REGISTRY_TOKEN from the environment if set, so that other regions can
+  // register with this registry (seed 002); a random one otherwise.
+  const char* given_token = std::getenv("REGISTRY_TOKEN");
+  const std::string token = given_token != nullptr && *given_token != '\0' ? std::string(given_token) : random_hex(16);
   const std::vector<std::string> common = {"STORE=" + store, "REGISTRY_TOKEN=" + token, "LOG_LEVEL=" + f.log_level,
                                            "ACCESS_LOG=" + f.access_log, "HOST=127.0.0.1", "REGISTER_INTERVAL_SECONDS=5"};
 
@@ -147,9 +166,11 @@ int run_up(const up_flags& f) {
   };
 
   const auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  for (const auto& c : children) {
+  for (auto& c : children) {
     while (!port_open(c.port)) {
-      if (std::chrono::steady_clock::now() > ready_by || waitpid(c.pid, nullptr, WNOHANG) == c.pid) {
+      const bool exited = waitpid(c.pid, nullptr, WNOHANG) == c.pid;
+      if (exited) c.pid = -1;  // reaped: stop_all() must neither signal this PID (it may be reused) nor wait for it
+      if (exited || std::chrono::steady_clock::now() > ready_by) {
         log.error("a process did not start", {{"process", c.name}, {"port", c.port}});
         return stop_all(1);
       }
