@@ -2,6 +2,7 @@
 // clock 2 hours fast. Both compute every step themselves; they must agree.
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { roundsRule, stateAtStep } from '../src/engine/index.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import {
   expectNoErrors,
@@ -52,6 +53,13 @@ describe('client mode', () => {
 
     const seen = await expectSameState(a.page, b.page);
     expect(seen.some((s) => s.step > 0)).toBe(true);
+    // And what they show is the engine's state for the session's seed.
+    const seed = BigInt((await a.page.getByTestId('seed').textContent())!);
+    const params = { seed, startAt: 0, tickMs: 100, rule: roundsRule() };
+    for (const s of seen) {
+      const expected = stateAtStep(params, s.step);
+      expect({ value: s.value, round: s.round }).toEqual({ value: expected.value, round: expected.round });
+    }
     // Both connected to the region: latency is measured.
     await expect.poll(() => a.page.getByTestId('rtt').textContent(), { timeout: 10_000 }).toMatch(/^\d+\.\d ms$/);
     await expect.poll(() => b.page.getByTestId('connection').textContent(), { timeout: 10_000 }).toMatch(/^connected/);
