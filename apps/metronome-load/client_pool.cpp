@@ -4,21 +4,23 @@
 // here is shared between threads but run_state's atomics, so there are no
 // strands and no locks.
 //
-// Asio does the connects, timers and readiness waits; the data path is raw:
-// one recvmsg per wake-up into the pool's shared buffer (so an idle client
-// holds no read buffer), with SO_TIMESTAMPNS, so a tick's receive time is
-// when the kernel queued it on the socket, not when this busy thread got
-// round to it: the lag measures the server, not the load generator's own
-// queue. Writes are direct non-blocking sends (messages are tiny), with a
-// queue only if the socket is full.
-//
-// Asio registers sockets edge-triggered; a single-threaded io_context reaps
-// edges only between handlers, so reading until a short read (not until
-// EAGAIN) before waiting again loses no wake-up.
+// Asio does the connects, handshakes and timers. Once upgraded, a socket
+// leaves Asio (release()) for the pool's own edge-triggered epoll set,
+// which Asio watches as one descriptor: a wake-up costs one epoll_wait for
+// a batch of ready sockets, then one recvmsg per socket, into the pool's
+// shared buffer (an idle client holds no read buffer). Asio's own wait on a
+// socket would add an epoll_ctl per message; its reads cannot return the
+// SO_TIMESTAMPNS arrival time, which is what makes a tick's receive time
+// the moment the kernel queued it on the socket, not the moment this busy
+// thread got round to it: the lag measures the server, not the load
+// generator's backlog (reported apart as read_delay). Writes are direct
+// non-blocking sends (messages are tiny), queued only if the socket is full.
 #include "client_pool.hpp"
 
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <array>
@@ -33,6 +35,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -89,22 +92,75 @@ struct pool_state {
   std::uint64_t rng;
   std::array<char, 64 * 1024> rx{};  ///< every client's reads land here first
   asio::io_context io{1};
+  /// The upgraded sockets (edge-triggered, data.ptr = the load_client: a
+  /// short read means drained, so a later arrival is a new edge);
+  /// owned by `ready_set`, which Asio watches.
+  int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  asio::posix::stream_descriptor ready_set{io, epoll_fd};
+  int active = 0;  ///< clients whose run() has not returned
   std::vector<std::unique_ptr<load_client>> clients;  // declared after io: destroyed before it
+
+  /// Ends the reader once every client is done and the pool is stopping.
+  void maybe_finish() {
+    if (stopping && active == 0 && ready_set.is_open()) {
+      error_code ignored;
+      ready_set.close(ignored);
+    }
+  }
 };
 
 /// One connection. Lives (in its pool's vector) until the pool is
 /// destroyed, so handlers may capture `this`.
 class load_client {
  public:
-  load_client(pool_state& pool, int index) : pool_(pool), cfg_(pool.cfg), index_(index), sock_(pool.io), watchdog_(pool.io), timer_(pool.io) {}
+  load_client(pool_state& pool, int index)
+      : pool_(pool), cfg_(pool.cfg), index_(index), sock_(pool.io), watchdog_(pool.io), timer_(pool.io), done_(pool.io) {}
 
   asio::awaitable<void> run() {
+    ++pool_.active;
+    co_await session();
+    --pool_.active;
+    pool_.maybe_finish();
+  }
+
+  /// The ready set says fd_ is readable (or writable, or hung up).
+  void on_ready(std::uint32_t events) {
+    if (fd_ < 0) return;
+    if ((events & EPOLLOUT) != 0) flush();
+    if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0 && fd_ >= 0 && !read_available()) finish();
+  }
+
+  /// Starts a WebSocket close (1000); the connection ends on the server's
+  /// close frame or on EOF (the runner bounds how long that may take).
+  void close() {
+    timer_.cancel();
+    watchdog_.cancel();
+    if (fd_ < 0) return drop();  // not upgraded yet: abort the connect or handshake
+    if (closing_) return finish();
+    closing_ = true;
+    const char code[2] = {static_cast<char>(1000 >> 8), static_cast<char>(1000 & 0xFF)};
+    send_frame(ws::opcode::close, std::string_view(code, 2));
+  }
+
+ private:
+  asio::awaitable<void> session() {
     co_await wait_for_ramp_slot();
     if (pool_.stopping) co_return fail("not started");
     arm_watchdog();
     if (auto why = co_await connect(); !why.empty()) {
       drop();
       co_return fail(why);
+    }
+    error_code ec;
+    fd_ = sock_.release(ec);  // from here on the socket is ours (see the file comment)
+    if (ec) co_return fail("release: " + ec.message());
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = this;
+    if (::epoll_ctl(pool_.epoll_fd, EPOLL_CTL_ADD, fd_, &ev) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      co_return fail("epoll_ctl failed");
     }
     open_ = true;
     if (cfg_.peer == peer_kind::plain) {
@@ -116,11 +172,12 @@ class load_client {
     if (!carry_.empty()) {  // frames that came with the handshake's answer
       std::string first = std::move(carry_);
       carry_.clear();
-      consume(first, system_us());
+      if (!consume(first, system_us())) finish();
     }
-    if (open_) co_await read_loop();
-    open_ = false;
-    drop();
+    if (fd_ >= 0) {
+      done_.expires_at(steady::time_point::max());
+      co_await done_.async_wait(use_tuple);  // until finish()
+    }
     if (close_code_ != 0) ++pool_.stats.close_codes[close_code_];
     if (ready_) {
       pool_.state.closed.fetch_add(1, std::memory_order_relaxed);
@@ -129,18 +186,20 @@ class load_client {
     }
   }
 
-  /// Starts a WebSocket close (1000); the read loop ends on the server's
-  /// close frame or on EOF (the runner bounds how long that may take).
-  void close() {
+  /// Leaves the ready set and closes the socket; session() then returns.
+  void finish() {
+    open_ = false;
+    if (fd_ >= 0) {
+      ::epoll_ctl(pool_.epoll_fd, EPOLL_CTL_DEL, fd_, nullptr);
+      ::close(fd_);
+      fd_ = -1;
+    }
+    outbox_.clear();
     timer_.cancel();
     watchdog_.cancel();
-    if (!open_ || closing_) return drop();
-    closing_ = true;
-    const char code[2] = {static_cast<char>(1000 >> 8), static_cast<char>(1000 & 0xFF)};
-    send_frame(ws::opcode::close, std::string_view(code, 2));
+    done_.cancel();
   }
 
- private:
   std::int64_t client_now_us() const { return system_us() + cfg_.clock_offset_ms * 1000; }
 
   void drop() {
@@ -160,7 +219,8 @@ class load_client {
     watchdog_.async_wait([this](error_code ec) {
       if (ec || ready_) return;
       timed_out_ = true;
-      drop();
+      drop();  // before the upgrade: aborts the connect or handshake
+      finish();
     });
   }
 
@@ -197,33 +257,32 @@ class load_client {
     co_return "";
   }
 
-  asio::awaitable<void> read_loop() {
-    const int fd = sock_.native_handle();
+  /// Reads what the socket holds: one recvmsg, more only if it filled the
+  /// buffer. False when the connection is finished (EOF, error, close
+  /// frame, protocol error).
+  bool read_available() {
     std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
-    while (open_) {
-      if (auto [ec] = co_await sock_.async_wait(tcp::socket::wait_read, use_tuple); ec) co_return;
-      for (;;) {
-        iovec iov{pool_.rx.data(), pool_.rx.size()};
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.data();
-        msg.msg_controllen = control.size();
-        const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) break;
-        if (n <= 0) co_return;  // EOF or error
-        std::int64_t arrival_us = 0;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-          if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-            timespec ts{};
-            std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-            arrival_us = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
-          }
+    for (;;) {
+      iovec iov{pool_.rx.data(), pool_.rx.size()};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control.data();
+      msg.msg_controllen = control.size();
+      const ssize_t n = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+      if (n <= 0) return false;
+      std::int64_t arrival_us = 0;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          timespec ts{};
+          std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+          arrival_us = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
         }
-        if (arrival_us == 0) arrival_us = system_us();
-        if (!consume(std::string_view(pool_.rx.data(), static_cast<std::size_t>(n)), arrival_us)) co_return;
-        if (static_cast<std::size_t>(n) < pool_.rx.size()) break;  // drained (see the file comment)
       }
+      if (arrival_us == 0) arrival_us = system_us();
+      if (!consume(std::string_view(pool_.rx.data(), static_cast<std::size_t>(n)), arrival_us)) return false;
+      if (static_cast<std::size_t>(n) < pool_.rx.size()) return true;  // drained: anything later is a new edge
     }
   }
 
@@ -415,34 +474,33 @@ class load_client {
   }
 
   void send_frame(ws::opcode op, std::string_view payload) {
-    if (!sock_.is_open()) return;
-    const auto first_new = outbox_.size();
+    if (fd_ < 0) return;
+    const bool idle = outbox_.empty();
     ws::append_client_frame(outbox_, op, payload, static_cast<std::uint32_t>(pool_.random()));
-    if (first_new == 0 && !writing_) flush();
+    if (idle) flush();
   }
 
-  /// Sends what the socket takes now; waits for room only if it is full.
+  /// Sends what the socket takes now; if it is full, asks the ready set
+  /// for writability (and stops asking once the queue is empty).
   void flush() {
     while (!outbox_.empty()) {
-      const ssize_t n = ::send(sock_.native_handle(), outbox_.data(), outbox_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      const ssize_t n = ::send(fd_, outbox_.data(), outbox_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       if (n <= 0) {
         outbox_.clear();  // the read side sees the error too
-        return;
+        break;
       }
       outbox_.erase(0, static_cast<std::size_t>(n));
     }
-    if (outbox_.empty()) return;
-    writing_ = true;
-    sock_.async_wait(tcp::socket::wait_write, [this](error_code ec) {
-      writing_ = false;
-      if (ec) {
-        outbox_.clear();
-        return;
-      }
-      flush();
-    });
+    const bool want_out = !outbox_.empty();
+    if (want_out != watching_out_) {
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (want_out ? EPOLLOUT : 0u);
+      ev.data.ptr = this;
+      ::epoll_ctl(pool_.epoll_fd, EPOLL_CTL_MOD, fd_, &ev);
+      watching_out_ = want_out;
+    }
   }
 
   struct sent_ping {
@@ -453,14 +511,16 @@ class load_client {
   pool_state& pool_;
   const load_config& cfg_;
   int index_;
-  tcp::socket sock_;
+  tcp::socket sock_;             ///< until the upgrade
+  int fd_ = -1;                  ///< after the upgrade: the socket, in the pool's ready set
   asio::steady_timer watchdog_;  ///< bounds connect + handshake + join
   asio::steady_timer timer_;     ///< ramp slot, then the clock-sync pings
+  asio::steady_timer done_;      ///< an event: cancelled by finish()
   std::string carry_;            ///< a partial frame (or the handshake's answer), usually empty
   std::string fragments_;        ///< a fragmented message being reassembled, usually empty
   std::string outbox_;           ///< encoded frames the socket has not taken yet, usually empty
   bool fragment_text_ = false;
-  bool writing_ = false;
+  bool watching_out_ = false;
   bool open_ = false;
   bool closing_ = false;
   bool ready_ = false;
@@ -479,6 +539,27 @@ struct client_pool::impl : detail::pool_state {
   using pool_state::pool_state;
 };
 
+namespace {
+
+/// Drains the ready set whenever it is readable: one epoll_wait per batch.
+asio::awaitable<void> read_ready(detail::pool_state& p) {
+  std::array<epoll_event, 512> events{};
+  while (p.ready_set.is_open()) {
+    if (auto [ec] = co_await p.ready_set.async_wait(asio::posix::descriptor_base::wait_read, use_tuple); ec) co_return;
+    for (;;) {
+      const int n = ::epoll_wait(p.epoll_fd, events.data(), static_cast<int>(events.size()), 0);
+      if (n <= 0) break;
+      for (int i = 0; i < n; ++i) {
+        const auto& e = events[static_cast<std::size_t>(i)];
+        static_cast<detail::load_client*>(e.data.ptr)->on_ready(e.events);
+      }
+      if (n < static_cast<int>(events.size())) break;
+    }
+  }
+}
+
+}  // namespace
+
 client_pool::client_pool(const load_config& cfg, const endpoint_url& server, run_state& state, std::vector<int> indices)
     : impl_(std::make_unique<impl>(cfg, server, state)) {
   impl_->clients.reserve(indices.size());
@@ -486,6 +567,7 @@ client_pool::client_pool(const load_config& cfg, const endpoint_url& server, run
     auto& c = impl_->clients.emplace_back(std::make_unique<detail::load_client>(*impl_, i));
     asio::co_spawn(impl_->io, c->run(), asio::detached);
   }
+  asio::co_spawn(impl_->io, read_ready(*impl_), asio::detached);
 }
 
 client_pool::~client_pool() = default;
@@ -496,6 +578,7 @@ void client_pool::stop() {
   asio::post(impl_->io, [p = impl_.get()] {
     p->stopping = true;
     for (auto& c : p->clients) c->close();
+    p->maybe_finish();
   });
 }
 
