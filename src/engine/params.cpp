@@ -9,6 +9,8 @@ template <class... Fs>
 struct overloaded : Fs... {
   using Fs::operator()...;
 };
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;  // clang 14 does not deduce aggregate bases without it
 
 std::string range_message(std::string_view what, long long lo, long long hi) {
   return std::string(what) + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi);

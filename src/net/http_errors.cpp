@@ -1,6 +1,7 @@
 #include "metronome/net/http_errors.hpp"
 
-#include <cstdio>
+#include "metronome/core/json_text.hpp"
+
 
 namespace metronome::net {
 
@@ -19,27 +20,6 @@ unsigned http_status_for(errc code) noexcept {
     case errc::internal: return 500;
   }
   return 500;
-}
-
-void append_json_escaped(std::string& out, std::string_view text) {
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
 }
 
 response error_response(const error& e) {

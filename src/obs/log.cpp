@@ -1,5 +1,7 @@
 #include "metronome/obs/log.hpp"
 
+#include "metronome/core/json_text.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -23,20 +25,6 @@ std::string_view level_name(level lv) {
   return "info";
 }
 
-void append_escaped(std::string& out, std::string_view text) {
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c < 0x20) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out.push_back(ch);
-    }
-  }
-}
-
 /// One sink for the process: lines go to stderr whole (spdlog's mutex).
 std::shared_ptr<spdlog::logger> shared_sink() {
   static const std::shared_ptr<spdlog::logger> sink = [] {
@@ -56,20 +44,20 @@ std::string format_event(std::string_view logger_name, level lv, std::string_vie
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   std::string out = fmt::format(R"({{"ts":{}.{:03d},"level":"{}","logger":")", ms / 1000, static_cast<int>(ms % 1000),
                                 level_name(lv));
-  append_escaped(out, logger_name);
+  append_json_escaped(out, logger_name);
   out += R"(","msg":")";
-  append_escaped(out, msg);
+  append_json_escaped(out, msg);
   out.push_back('"');
   for (const field& f : fields) {
     out += ",\"";
-    append_escaped(out, f.name);
+    append_json_escaped(out, f.name);
     out += "\":";
     std::visit(
         [&](const auto& v) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, std::string_view>) {
             out.push_back('"');
-            append_escaped(out, v);
+            append_json_escaped(out, v);
             out.push_back('"');
           } else if constexpr (std::is_same_v<T, bool>) {
             out += v ? "true" : "false";

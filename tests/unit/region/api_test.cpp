@@ -172,7 +172,7 @@ TEST_F(api_test, bad_create_bodies_get_400_with_a_reason) {
       "{", "[1,2]", "\"text\"", R"({"tick_ms":"100"})", R"({"tick_ms":0})", R"({"tick_ms":60001})", R"({"tick_ms":1.5})",
       R"({"rule":"chaos"})", R"({"rule":{"name":"rounds","jitter":50}})", R"({"rule":{"mean_interval":5}})", R"({"rule":7})",
       R"({"metadata":[1]})", R"({"metadata":"x"})", R"({"user_id":5})", R"({"user_id":""})", R"({"mode":"peer"})",
-      R"({"metadata":{"blob":")" + std::string(4100, 'x') + "\"}}"};
+      R"({"metadata":{"blob":")" + std::string(4100, 'x') + "\"}}", R"({"metadata":{"x":1e400}})"};
   for (const auto& body : bodies) {
     const auto r = call("POST", "/v1/sessions", body);
     EXPECT_EQ(r.status, 400u) << body.substr(0, 60);
@@ -284,6 +284,24 @@ TEST_F(api_test, health_reports_degraded_with_503_when_the_store_is_down) {
   EXPECT_EQ(r.status, 503u);
   EXPECT_EQ(body_of(r).at("status").as_string(), "degraded");
   EXPECT_EQ(body_of(r).at("store").as_object().at("error").as_string(), "connection refused");
+}
+
+TEST_F(api_test, error_bodies_stay_valid_json_whatever_bytes_the_path_has) {
+  const auto r = call("GET", "/caf\xff");  // found by fuzz_http_request
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_NO_THROW(json::parse(r.body)) << r.body;
+}
+
+TEST_F(api_test, invented_methods_do_not_create_metric_series) {
+  for (const char* m : {"FOO", "BAR", "BAZ"}) {
+    net::request req;
+    req.method = m;
+    const net::exchange_summary x{req, 404, "unmatched", std::chrono::microseconds(5), 10};
+    api_.observe(x, false);
+  }
+  const std::string text = call("GET", "/metrics").body;
+  EXPECT_NE(text.find(R"(metronome_http_requests_total{route="unmatched",method="other",status="404"} 3)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("FOO"), std::string::npos);
 }
 
 TEST_F(api_test, metrics_count_sessions_and_store_operations) {

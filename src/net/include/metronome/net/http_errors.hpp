@@ -3,6 +3,7 @@
 #pragma once
 
 #include "metronome/core/error.hpp"
+#include "metronome/core/json_text.hpp"
 #include "metronome/net/http.hpp"
 
 namespace metronome::net {
@@ -12,7 +13,6 @@ unsigned http_status_for(errc code) noexcept;
 /// A complete error response for `e`, with the JSON error body.
 response error_response(const error& e);
 
-/// Appends `text` to `out` as the inside of a JSON string (quotes not added).
-void append_json_escaped(std::string& out, std::string_view text);
+using metronome::append_json_escaped;  // core/json_text.hpp
 
 }  // namespace metronome::net

@@ -3,6 +3,8 @@
 // JSON log line per request (always for 5xx).
 #pragma once
 
+#include <cstdint>
+
 #include "metronome/net/http.hpp"
 #include "metronome/obs/log.hpp"
 #include "metronome/obs/metrics.hpp"
@@ -23,6 +25,7 @@ class http_metrics {
   obs::family<obs::counter>& requests_;
   obs::family<obs::histogram>& duration_;
   obs::logger access_{"http"};
+  std::uint64_t id_;  ///< Never reused (unlike an address): keys the per-thread cache.
 };
 
 }  // namespace metronome::net
