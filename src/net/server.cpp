@@ -1,10 +1,15 @@
-// The server's lifecycle: one worker per I/O thread, each accepting on its own
-// SO_REUSEPORT socket; graceful stop in the order accept -> idle -> in-flight.
+// The server's lifecycle: one worker per I/O thread. One acceptor (plain
+// SO_REUSEADDR: a port already in use fails start(), as it should; with
+// SO_REUSEPORT a second process could silently share the port) hands each
+// accepted socket to the workers in turn. Graceful stop in the order accept ->
+// idle -> in-flight.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <unistd.h>
+
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -16,7 +21,6 @@ namespace metronome::net {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 class http_server::impl {
  public:
@@ -38,25 +42,20 @@ class http_server::impl {
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(cfg.host, ec);
     if (ec) return make_error(errc::invalid_argument, "bad listen address '" + cfg.host + "'");
-    std::uint16_t port = cfg.port;
-    for (unsigned i = 0; i < cfg.threads; ++i) {
-      auto w = std::make_unique<detail::worker>(shared_);
-      const tcp::endpoint ep(address, port);
-      w->acceptor_.open(ep.protocol(), ec);
-      if (!ec) w->acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-      if (!ec) w->acceptor_.set_option(reuse_port(true), ec);
-      if (!ec) w->acceptor_.bind(ep, ec);
-      if (!ec) w->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-      if (ec) {
-        workers_.clear();
-        return make_error(errc::unavailable, "cannot listen on " + cfg.host + ":" + std::to_string(port) + ": " + ec.message());
-      }
-      port = w->acceptor_.local_endpoint().port();  // the others join the same port
-      workers_.push_back(std::move(w));
+    for (unsigned i = 0; i < cfg.threads; ++i) workers_.push_back(std::make_unique<detail::worker>(shared_));
+    detail::worker& first = *workers_.front();
+    const tcp::endpoint ep(address, cfg.port);
+    first.acceptor_.open(ep.protocol(), ec);
+    if (!ec) first.acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) first.acceptor_.bind(ep, ec);
+    if (!ec) first.acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      workers_.clear();
+      return make_error(errc::unavailable, "cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) + ": " + ec.message());
     }
-    port_ = port;
+    port_ = first.acceptor_.local_endpoint().port();
+    asio::co_spawn(first.io_, accept_loop(first), asio::detached);
     for (auto& w : workers_) {
-      asio::co_spawn(w->io_, accept_loop(*w), asio::detached);
       w->thread_ = std::thread([&w = *w] {
         w.loop_.set_thread(std::this_thread::get_id());
         w.io_.run();
@@ -119,13 +118,36 @@ class http_server::impl {
         socket.close(ec);  // over the limit: refuse at once rather than queue
         continue;
       }
-      detail::start_http_session(w, std::move(socket));
+      detail::worker& target = *workers_[next_worker_++ % workers_.size()];
+      if (&target == &w) {
+        detail::start_http_session(w, std::move(socket));
+        continue;
+      }
+      // Another thread's io_context takes the descriptor over.
+      const auto protocol = socket.local_endpoint(ec).protocol();
+      const auto fd = socket.release(ec);
+      if (ec) {
+        shared_->connections.fetch_sub(1);
+        continue;
+      }
+      asio::post(target.io_, [&target, protocol, fd] {
+        boost::system::error_code adopt_ec;
+        tcp::socket adopted(target.io_);
+        adopted.assign(protocol, fd, adopt_ec);
+        if (adopt_ec) {
+          ::close(fd);
+          target.shared_->connections.fetch_sub(1);
+          return;
+        }
+        detail::start_http_session(target, std::move(adopted));
+      });
     }
   }
 
   std::shared_ptr<detail::shared_config> shared_;
   std::vector<std::unique_ptr<detail::worker>> workers_;
   std::uint16_t port_ = 0;
+  std::size_t next_worker_ = 0;  ///< Round-robin cursor; touched only by the accepting thread.
 };
 
 http_server::http_server(server_config config, handler on_request, exchange_observer on_exchange)

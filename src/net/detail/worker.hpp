@@ -8,6 +8,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -37,6 +38,9 @@ struct worker {
 
   std::shared_ptr<shared_config> shared_;
   boost::asio::io_context io_{1};
+  /// Keeps run() going on workers with nothing to do yet (only the first one
+  /// accepts; the others wait for sockets handed to them). Reset by stop().
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
   loop_impl loop_{io_};
   boost::asio::ip::tcp::acceptor acceptor_;
   std::unordered_set<connection_slot*> slots_;
