@@ -121,7 +121,7 @@ void edge_api::forward(const region_view& region, const std::string& path, std::
   cr.headers.emplace_back("X-Request-Id", req.request_id);
   std::string xff(req.header("x-forwarded-for"));
   cr.headers.emplace_back("X-Forwarded-For", xff.empty() ? req.remote_address : xff + ", " + req.remote_address);
-  directory_.begin_request(region.name);
+  directory_.begin_request(region.name, clock_.now_ms());
   const std::int64_t started = clock_.monotonic_us();
   client_.request(std::move(cr), [this, name = region.name, started, done = std::move(done)](result<net::client_response> r) {
     directory_.end_request(name);

@@ -25,7 +25,10 @@ void region_directory::merge_registered(const std::vector<store::region_record>&
     auto hp = net::parse_http_base_url(r.base_url);
     if (!hp) continue;  // validated at registration; skip anything odd in the store
     state& s = regions_[r.name];
-    if (s.v.base_url != r.base_url) s.probed = false;  // moved: probe again before trusting it
+    if (s.v.base_url != r.base_url) {  // moved: not healthy until probed at the new address
+      s.probed = false;
+      s.v.probe_ok = false;
+    }
     s.v.name = r.name;
     s.v.base_url = r.base_url;
     s.v.ws_url = r.ws_url;
@@ -52,6 +55,7 @@ void region_directory::record_success(const std::string& name) {
   if (auto it = regions_.find(name); it != regions_.end()) {
     it->second.consecutive_failures = 0;
     it->second.open_until_ms = 0;
+    it->second.trial_inflight = false;
   }
 }
 
@@ -60,14 +64,17 @@ void region_directory::record_failure(const std::string& name, std::int64_t now_
   if (auto it = regions_.find(name); it != regions_.end()) {
     state& s = it->second;
     if (++s.consecutive_failures >= breaker_.failures_to_open) s.open_until_ms = now_ms + breaker_.cooldown_ms;
+    s.trial_inflight = false;  // a failed trial reopens the breaker
   }
 }
 
-void region_directory::begin_request(const std::string& name) {
+void region_directory::begin_request(const std::string& name, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   if (auto it = regions_.find(name); it != regions_.end()) {
-    ++it->second.v.inflight;
-    ++it->second.v.proxied_total;
+    state& s = it->second;
+    ++s.v.inflight;
+    ++s.v.proxied_total;
+    if (s.consecutive_failures >= breaker_.failures_to_open && now_ms >= s.open_until_ms) s.trial_inflight = true;
   }
 }
 
@@ -82,8 +89,9 @@ region_view region_directory::view_of(const state& s, std::int64_t now_ms) const
   if (s.consecutive_failures >= breaker_.failures_to_open) {
     v.breaker = now_ms < s.open_until_ms ? "open" : "half-open";
   }
-  // A half-open breaker lets requests through: the next outcome closes or reopens it.
-  v.healthy = v.heartbeat_fresh && v.probe_ok && v.breaker != "open";
+  // Half-open: exactly one trial request goes through; its outcome closes or
+  // reopens the breaker. Until then the region is not chosen again.
+  v.healthy = v.heartbeat_fresh && v.probe_ok && v.breaker != "open" && !(v.breaker == "half-open" && s.trial_inflight);
   return v;
 }
 

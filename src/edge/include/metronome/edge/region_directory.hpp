@@ -49,7 +49,8 @@ class region_directory {
   /// Request outcomes, for the circuit breaker.
   void record_success(const std::string& name);
   void record_failure(const std::string& name, std::int64_t now_ms);
-  void begin_request(const std::string& name);
+  /// Counts a request as started; in a half-open breaker it is the trial.
+  void begin_request(const std::string& name, std::int64_t now_ms);
   void end_request(const std::string& name);
 
   std::optional<region_view> find(const std::string& name, std::int64_t now_ms) const;
@@ -63,6 +64,7 @@ class region_directory {
     int consecutive_failures = 0;
     std::int64_t open_until_ms = 0;
     bool probed = false;
+    bool trial_inflight = false;  ///< Half-open: the one trial request is out.
   };
   region_view view_of(const state& s, std::int64_t now_ms) const;
 

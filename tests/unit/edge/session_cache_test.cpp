@@ -1,0 +1,31 @@
+#include <gtest/gtest.h>
+
+#include "metronome/edge/session_cache.hpp"
+
+namespace metronome::edge {
+namespace {
+
+TEST(session_cache, serves_entries_until_the_ttl_then_drops_them) {
+  session_cache c(10, 30'000);
+  c.put("g1", cached_session{"eu", "{}"}, 1000);
+  ASSERT_TRUE(c.get("g1", 30'999));
+  EXPECT_EQ(c.get("g1", 30'999)->region, "eu");
+  EXPECT_FALSE(c.get("g1", 31'000));
+  EXPECT_EQ(c.size(), 0u);
+}
+
+TEST(session_cache, evicts_the_least_recently_used_past_its_capacity) {
+  session_cache c(2, 60'000);
+  c.put("a", {"eu", "{}"}, 0);
+  c.put("b", {"us", "{}"}, 0);
+  ASSERT_TRUE(c.get("a", 1));  // a is now the most recent
+  c.put("c", {"asia", "{}"}, 2);
+  EXPECT_TRUE(c.get("a", 3));
+  EXPECT_FALSE(c.get("b", 3));
+  EXPECT_TRUE(c.get("c", 3));
+  c.erase("a");
+  EXPECT_FALSE(c.get("a", 4));
+}
+
+}  // namespace
+}  // namespace metronome::edge
