@@ -5,17 +5,9 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target metronome
-bin=build/release/apps/metronome/metronome
+(cd web && npm run build)
 
-# A session that starts in 3 seconds, as a region would create it, shown the
-# way every client computes it: from seed, start time and tick length alone.
-seed=$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')
-start=$(( $(date +%s%3N) + 3000 ))
-echo "session: seed=$seed startAt=$start tickMs=100 rule=rounds"
-end=$(( start + 5000 ))
-while (( $(date +%s%3N) < end )); do
-  "$bin" state --seed "$seed" --start-at "$start" --tick-ms 100
-  sleep 0.25
-done
-echo "breaks in the first 500 steps:"
-"$bin" replay --seed "$seed" --start-at "$start" --tick-ms 100 --from 0 --to 499 --breaks-only
+# The whole system on this machine: edge + registry on :8080 (serving the web
+# client), regions eu, us and asia on :8081 to :8083, one SQLite store under
+# metronome-data/. Ctrl-C stops everything.
+exec build/release/apps/metronome/metronome up --data-dir metronome-data --web-root web/dist

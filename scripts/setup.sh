@@ -17,6 +17,8 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # servers and tools the tests and benchmarks start on 127.0.0.1
   sqlite3 redis-server redis-tools prometheus wrk nginx-light jq curl procps
+  # the browser the end-to-end tests drive (playwright-core, no download)
+  chromium
 )
 # Node.js 20 with npm: use the machine's if present (it may come from outside
 # Debian's archive), else Debian's.
@@ -40,7 +42,7 @@ for svc in redis-server nginx prometheus; do
   fi
 done
 
-for dir in tests/compat tests/api web; do
+for dir in tests/compat tests/api web bench/peers; do
   if [[ -f $dir/package-lock.json ]]; then
     if [[ ! -d $dir/node_modules ]] || [[ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
       echo "setup: npm ci in $dir"

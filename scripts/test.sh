@@ -7,3 +7,9 @@ scripts/setup.sh
 cmake --preset ci
 cmake --build --preset ci
 ctest --preset ci -j2
+
+# A short coverage-guided fuzz run of every parser (20 s each; clang +
+# libFuzzer). The seed corpora already replayed in the ctest run above.
+cmake --preset fuzz
+cmake --build --preset fuzz --target metronome_fuzzers
+ctest --test-dir build/fuzz -L fuzz -j2 --output-on-failure
