@@ -29,6 +29,7 @@ struct region_flags {
   http_flags http{"8081"};
   std::string region = "eu", is_main = "false", main_server_url, register_interval = "30";
   std::string store = "sqlite:metronome.db", countdown_ms = "3000", default_tick_ms = "100", store_timeout_ms = "2000";
+  std::string store_wait_replica = "false";
   std::string advertise_url, ws_url;
   std::string max_latency_ms = "150", max_jitter_ms = "50", warning_latency_ms = "100", warning_jitter_ms = "30";
   std::string latency_samples = "5", ping_interval_ms = "1000", unresponsive_ms = "5000", reconnect_grace_ms = "10000";
@@ -76,6 +77,7 @@ region::region_config build_config(const region_flags& f, store::store_options& 
   c.countdown_ms = parse_int("--countdown-ms (COUNTDOWN_MS)", f.countdown_ms, 0, 600'000);
   c.default_tick_ms = parse_int("--default-tick-ms (DEFAULT_TICK_MS)", f.default_tick_ms, 1, 60'000);
   store_opts.timeout = std::chrono::milliseconds(parse_int("--store-timeout-ms (STORE_TIMEOUT_MS)", f.store_timeout_ms, 50, 60'000));
+  store_opts.wait_for_replica = parse_bool("--store-wait-replica (STORE_WAIT_REPLICA)", f.store_wait_replica);
   return c;
 }
 
@@ -205,6 +207,8 @@ void add_region_command(CLI::App& app) {
   opt("--countdown-ms", f->countdown_ms, "COUNTDOWN_MS", "Sessions start this long after creation (ms)");
   opt("--default-tick-ms", f->default_tick_ms, "DEFAULT_TICK_MS", "Tick length when a request names none (ms)");
   opt("--store-timeout-ms", f->store_timeout_ms, "STORE_TIMEOUT_MS", "Longest a store operation may take (ms)");
+  opt("--store-wait-replica", f->store_wait_replica, "STORE_WAIT_REPLICA",
+      "Redis: acknowledge a write only once a replica has it (WAIT 1), so a master failover loses nothing");
   opt("--max-latency-ms", f->max_latency_ms, "MAX_LATENCY_MS", "Tick broadcaster: mean RTT above this kicks (ms)");
   opt("--max-jitter-ms", f->max_jitter_ms, "MAX_JITTER_MS", "Tick broadcaster: RTT std dev above this kicks (ms)");
   opt("--warning-latency-ms", f->warning_latency_ms, "WARNING_LATENCY_MS", "Tick broadcaster: mean RTT above this warns (ms)");

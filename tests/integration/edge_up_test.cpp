@@ -9,9 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <map>
 #include <thread>
 
 #include "edge_fixture.hpp"
+#include "ws_client.hpp"
 
 namespace metronome::test {
 namespace {
@@ -146,6 +148,50 @@ TEST(edge_up, seed_000_flow_with_curl_through_metronome_up) {
   EXPECT_EQ(up.proc.wait(20s), 0) << read_file(up.log);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(port_closed(up.region_port(i))) << i;
   EXPECT_TRUE(port_closed(up.edge_port));
+}
+
+TEST(edge_up, seed_001_sequence_with_a_plain_websocket_client_through_metronome_up) {
+  up_process up;
+  up.wait_ready();
+  if (HasFatalFailure()) return;
+  // Start through the edge; the answer names the region's tick broadcaster.
+  const auto started = http_call(up.edge_port, "POST", "/edge/game/start", R"({"userId":"user123","mode":"server"})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  const auto g = json::parse(started.body).as_object();
+  const std::string id = str_of(g, "gameId"), ws = str_of(g, "wsEndpoint");
+  const std::string prefix = "ws://127.0.0.1:";
+  ASSERT_EQ(ws.rfind(prefix, 0), 0u) << ws;
+  const auto port = static_cast<std::uint16_t>(std::stoi(ws.substr(prefix.size())));
+
+  // Connect, join, ping/pong, countdown, ticks: seed 001's sequence diagram.
+  ws_client c(port);
+  ASSERT_TRUE(c.connected());
+  c.send_text(R"({"action":"join","sessionId":")" + id + R"(","userId":"user123"})");
+  c.send_text(R"({"action":"ping","clientTimestamp":)" + std::to_string(now_ms()) + "}");
+  std::map<std::string, int> seen;
+  std::int64_t last_step = -1;
+  const auto until = std::chrono::steady_clock::now() + 8s;
+  while (seen["tick"] < 10 && std::chrono::steady_clock::now() < until) {
+    const auto m = c.read(2s);
+    ASSERT_TRUE(m) << "the broadcaster went quiet";
+    const auto o = json::parse(m->data).as_object();
+    const std::string type = str_of(o, "type");
+    ++seen[type];
+    if (type == "ping") {
+      c.send_text(R"({"action":"pong","seq":)" + json::serialize(o.at("seq")) + R"(,"serverTimestamp":)" +
+                  json::serialize(o.at("serverTimestamp")) + "}");
+    }
+    if (type == "tick") {
+      EXPECT_GT(o.at("step").as_int64(), last_step);
+      last_step = o.at("step").as_int64();
+    }
+  }
+  EXPECT_EQ(seen["session_joined"], 1);
+  EXPECT_EQ(seen["pong"], 1);
+  EXPECT_GE(seen["countdown"], 1);
+  EXPECT_GE(seen["tick"], 10);
+  up.proc.signal(SIGINT);
+  EXPECT_EQ(up.proc.wait(20s), 0) << read_file(up.log);
 }
 
 TEST(edge_up, exported_settings_do_not_leak_into_the_children_and_the_registry_token_can_be_given) {
