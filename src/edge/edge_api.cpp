@@ -10,36 +10,19 @@
 #include <sstream>
 
 #include "metronome/net/http_errors.hpp"
+#include "metronome/net/json_body.hpp"
+#include "metronome/core/time_format.hpp"
+#include "reply.hpp"
 
 namespace metronome::edge {
 
 namespace json = boost::json;
+using detail::reply_error;
+using detail::reply_json;
 
 namespace {
 
-void reply_error(const net::reply_fn& reply, const error& e, const char* route) {
-  net::response r = net::error_response(e);
-  r.route = route;
-  reply(std::move(r));
-}
 
-void reply_json(const net::reply_fn& reply, unsigned status, const json::value& v, const char* route) {
-  net::response r;
-  r.status = status;
-  r.body = json::serialize(v);
-  r.route = route;
-  reply(std::move(r));
-}
-
-std::string rfc3339(std::int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
 
 /// Constant-time comparison: the time taken does not depend on where the
 /// strings differ (only on the supplied token's length).
@@ -185,7 +168,7 @@ void edge_api::register_region(const net::request& req, net::reply_fn reply) {
     directory_.merge_registered({*r});
     reply_json(reply, 200,
                json::object{{"region", r->name}, {"base_url", r->base_url}, {"ws_url", r->ws_url}, {"status", "registered"},
-                            {"registered_at", rfc3339(r->registered_at_ms)}, {"last_seen", rfc3339(r->last_seen_ms)}},
+                            {"registered_at", rfc3339_ms(r->registered_at_ms)}, {"last_seen", rfc3339_ms(r->last_seen_ms)}},
                route);
   });
 }
@@ -203,7 +186,7 @@ void edge_api::list_regions(net::reply_fn reply) {
                    {"breaker", v.breaker},
                    {"rtt_ms", v.rtt_ms},
                    {"load", json::object{{"inflight", v.inflight}, {"proxied_total", v.proxied_total}}}};
-    o["last_seen"] = v.last_seen_ms > 0 ? json::value(rfc3339(v.last_seen_ms)) : json::value(nullptr);
+    o["last_seen"] = v.last_seen_ms > 0 ? json::value(rfc3339_ms(v.last_seen_ms)) : json::value(nullptr);
     regions.push_back(std::move(o));
   }
   reply_json(reply, 200, json::object{{"regions", std::move(regions)}, {"default_region", settings_.default_region}}, "/api/regions");

@@ -4,36 +4,19 @@
 
 #include "metronome/edge/edge_api.hpp"
 #include "metronome/net/http_errors.hpp"
+#include "metronome/net/json_body.hpp"
+#include "metronome/core/time_format.hpp"
+#include "reply.hpp"
 
 namespace metronome::edge {
 
 namespace json = boost::json;
+using detail::reply_error;
+using detail::reply_json;
 
 namespace {
 
-void reply_error(const net::reply_fn& reply, const error& e, const char* route) {
-  net::response r = net::error_response(e);
-  r.route = route;
-  reply(std::move(r));
-}
 
-void reply_json(const net::reply_fn& reply, unsigned status, const json::object& o, const char* route) {
-  net::response r;
-  r.status = status;
-  r.body = json::serialize(o);
-  r.route = route;
-  reply(std::move(r));
-}
-
-result<json::object> parse_body(std::string_view body) {
-  boost::system::error_code ec;
-  json::parse_options opts;
-  opts.max_depth = 32;
-  json::value v = json::parse(body, ec, {}, opts);
-  if (ec) return make_error(errc::invalid_argument, "malformed JSON body: " + ec.message());
-  if (!v.is_object()) return make_error(errc::invalid_argument, "the body must be a JSON object");
-  return std::move(v.as_object());
-}
 
 /// The first of two spellings present as a string; "" when absent;
 /// errc::invalid_argument when present with another type.
@@ -140,7 +123,7 @@ void edge_api::forward(const region_view& region, const std::string& path, std::
 
 void edge_api::start(const net::request& req, net::reply_fn reply, const char* route, bool seed002) {
   if (!is_json(req)) return reply_error(reply, make_error(errc::unsupported_media_type, "send the body as application/json"), route);
-  auto body = parse_body(req.body);
+  auto body = net::parse_object_body(req.body, false);
   if (!body) return reply_error(reply, body.error(), route);
   auto user = string_field(*body, "userId", "user_id");
   if (!user) return reply_error(reply, user.error(), route);
@@ -207,7 +190,7 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
 
 void edge_api::exit(const net::request& req, net::reply_fn reply, const char* route, bool seed002) {
   if (!is_json(req)) return reply_error(reply, make_error(errc::unsupported_media_type, "send the body as application/json"), route);
-  auto body = parse_body(req.body);
+  auto body = net::parse_object_body(req.body, false);
   if (!body) return reply_error(reply, body.error(), route);
   auto id = string_field(*body, seed002 ? "session_id" : "gameId", seed002 ? "gameId" : "session_id");
   if (!id) return reply_error(reply, id.error(), route);

@@ -76,15 +76,6 @@ result<engine::rule> rule_from_json(std::string_view text) {
   return rule_from_value(v);
 }
 
-std::string rfc3339_ms(std::int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
 
 namespace {
 
@@ -179,41 +170,6 @@ json::object state_view(const engine::state& st) {
   o["broken"] = st.broken;
   if (st.phase == engine::phase::countdown) o["remaining_ms"] = st.remaining_ms;
   return o;
-}
-
-namespace {
-
-/// Boost.JSON reads 1e400 as infinity, which cannot be written back as JSON.
-bool all_numbers_finite(const json::value& v) {
-  if (const auto* d = v.if_double()) return std::isfinite(*d);
-  if (const auto* a = v.if_array()) {
-    for (const auto& e : *a) {
-      if (!all_numbers_finite(e)) return false;
-    }
-  }
-  if (const auto* o = v.if_object()) {
-    for (const auto& kv : *o) {
-      if (!all_numbers_finite(kv.value())) return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-result<json::object> parse_object_body(std::string_view body, bool allow_empty) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    if (allow_empty) return json::object{};
-    return make_error(errc::invalid_argument, "a JSON object body is required");
-  }
-  boost::system::error_code ec;
-  json::parse_options opts;
-  opts.max_depth = 32;
-  json::value v = json::parse(body, ec, {}, opts);
-  if (ec) return make_error(errc::invalid_argument, "malformed JSON body: " + ec.message());
-  if (!v.is_object()) return make_error(errc::invalid_argument, "the body must be a JSON object");
-  if (!all_numbers_finite(v)) return make_error(errc::invalid_argument, "numbers must be finite (1e400 is not)");
-  return std::move(v.as_object());
 }
 
 result<std::optional<std::string>> optional_string(const json::object& o, std::string_view name) {

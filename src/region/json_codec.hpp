@@ -9,6 +9,8 @@
 #include <string_view>
 
 #include "metronome/core/result.hpp"
+#include "metronome/core/time_format.hpp"
+#include "metronome/net/json_body.hpp"
 #include "metronome/engine/params.hpp"
 #include "metronome/engine/state.hpp"
 #include "metronome/store/session.hpp"
@@ -28,8 +30,7 @@ json::object rule_to_object(const engine::rule& r);
 result<engine::rule> rule_from_value(const json::value& v);
 result<engine::rule> rule_from_json(std::string_view text);
 
-/// "2024-01-15T10:30:03.250Z".
-std::string rfc3339_ms(std::int64_t ms);
+using metronome::rfc3339_ms;  // core/time_format.hpp
 
 /// The /v1 view of a session as JSON text, written directly (the stored rule
 /// and metadata are already JSON and are spliced in as they are). The seed is
@@ -45,8 +46,7 @@ json::object game_view(const store::session_record& s);
 
 json::object state_view(const engine::state& st);
 
-/// The request body as a JSON object. An empty body is {} when allow_empty.
-result<json::object> parse_object_body(std::string_view body, bool allow_empty);
+using net::parse_object_body;  // net/json_body.hpp
 
 /// Field readers: nullopt when absent (or null); errc::invalid_argument when
 /// present with the wrong type. `name` is used in the message.
