@@ -176,10 +176,10 @@ class http_session {
       }
       if (ec) {
         if (auto r = response_for_read_error(ec)) {
-          request stub;
-          stub.request_id = new_request_id();
-          stub.remote_address = remote_;
-          co_await write(stub, std::move(*r), false, started);
+          request unparsed;
+          unparsed.request_id = new_request_id();
+          unparsed.remote_address = remote_;
+          co_await write(unparsed, std::move(*r), false, started);
         }
         break;
       }
