@@ -65,19 +65,8 @@ def start_edge(work, store, region_port, threads=2):
 
 
 def start_nginx_proxy(work, region_port):
-    port = hb.free_port()
-    conf = os.path.join(work, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""
-worker_processes 2;
-pid {work}/nginx.pid;
-error_log {work}/nginx-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  client_body_temp_path {work}/body; proxy_temp_path {work}/proxy; fastcgi_temp_path {work}/fcgi;
-  uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
-  upstream region {{
+    """nginx as a reverse proxy to the region, with upstream keep-alive."""
+    return hb.start_nginx(work, lambda port: f"""  upstream region {{
     server 127.0.0.1:{region_port};
     keepalive 64;
   }}
@@ -88,12 +77,7 @@ http {{
       proxy_http_version 1.1;
       proxy_set_header Connection "";
     }}
-  }}
-}}
-""")
-    p = subprocess.Popen(["nginx", "-c", conf, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    hb.wait_port(port)
-    return p, port
+  }}""")
 
 
 def write_lua(work):

@@ -122,8 +122,16 @@ def post_json(port, path, body):
         return json.loads(r.read())
 
 
-def start_nginx(work):
+def start_nginx(work, http_body=None):
+    """nginx with 2 workers and no access log on a free port. `http_body(port)`
+    returns what goes in its http block (servers, upstreams); the default is a
+    server answering `return 200`."""
     port = free_port()
+    if http_body is None:
+        http_body = lambda p: f"""  server {{
+    listen 127.0.0.1:{p};
+    location / {{ default_type application/json; return 200 '{{"status":"ok"}}'; }}
+  }}"""
     conf = os.path.join(work, "nginx.conf")
     with open(conf, "w") as f:
         f.write(f"""
@@ -135,10 +143,7 @@ http {{
   access_log off;
   client_body_temp_path {work}/body; proxy_temp_path {work}/proxy; fastcgi_temp_path {work}/fcgi;
   uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
-  server {{
-    listen 127.0.0.1:{port};
-    location / {{ default_type application/json; return 200 '{{"status":"ok"}}'; }}
-  }}
+{http_body(port)}
 }}
 """)
     p = subprocess.Popen(["nginx", "-c", conf, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
