@@ -94,6 +94,25 @@ std::string redis_info(std::uint16_t port, const std::string& section, const std
   return field_of(redis_cli(port, {"INFO", section}), field);
 }
 
+std::size_t redis_online_replicas(std::uint16_t port) {
+  // Lines such as "slave0:ip=127.0.0.1,port=6380,state=online,offset=42,lag=0".
+  std::istringstream in(redis_cli(port, {"INFO", "replication"}));
+  std::size_t online = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("slave", 0) == 0 && line.find(":ip=") != std::string::npos && line.find("state=online") != std::string::npos) ++online;
+  }
+  return online;
+}
+
+bool wait_for_online_replicas(std::uint16_t port, std::size_t count, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (redis_online_replicas(port) >= count) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
 redis_server::redis_server(std::string dir, std::uint16_t port, std::vector<std::string> extra_args)
     : dir_(std::move(dir)), port_(port), extra_args_(std::move(extra_args)) {}
 
@@ -270,10 +289,13 @@ bool redis_cluster::wait_until_replicas_linked(std::size_t count, std::chrono::m
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::size_t linked = 0;
+    std::size_t online = 0;
     for (auto& node : nodes_) {
-      if (node->running() && redis_info(node->port(), "replication", "master_link_status") == "up") ++linked;
+      if (!node->running()) continue;
+      if (redis_info(node->port(), "replication", "master_link_status") == "up") ++linked;
+      online += redis_online_replicas(node->port());
     }
-    if (linked >= count) return true;
+    if (linked >= count && online >= count) return true;
     std::this_thread::sleep_for(50ms);
   }
   return false;

@@ -28,6 +28,15 @@ std::string redis_cli(std::uint16_t port, const std::vector<std::string>& args, 
 /// or the server does not answer.
 std::string redis_info(std::uint16_t port, const std::string& section, const std::string& field);
 
+/// How many replicas the server on `port` lists as `state=online` in INFO
+/// replication: the master's own view, which is what WAIT counts. A replica
+/// can report master_link_status:up before its master lists it online.
+std::size_t redis_online_replicas(std::uint16_t port);
+
+/// True once the server on `port` lists at least `count` replicas online;
+/// false if not within `timeout`.
+bool wait_for_online_replicas(std::uint16_t port, std::size_t count, std::chrono::milliseconds timeout);
+
 /// One redis-server process on a fixed port and directory; restartable.
 class redis_server {
  public:
@@ -106,7 +115,9 @@ class redis_cluster {
   /// True once every running node says cluster_state:ok and agrees on the
   /// owner of every slot, none of which is a stopped node.
   bool wait_until_ok(std::chrono::milliseconds timeout);
-  /// True once `count` replicas report master_link_status:up.
+  /// True once `count` replicas report master_link_status:up and the running
+  /// masters, together, list `count` replicas as online (both sides of the
+  /// link agree, so WAIT can count them).
   bool wait_until_replicas_linked(std::size_t count, std::chrono::milliseconds timeout);
 
  private:

@@ -165,14 +165,27 @@ TEST(redis_cluster, master_failover_loses_no_acknowledged_session) {
       }
     }
   };
-  std::thread w1(writer), w2(writer);
-  std::this_thread::sleep_for(400ms);
-  const int victim = cluster.master_of_slot(0);
-  ASSERT_GE(victim, 0);
-  std::size_t acked_before_kill = 0;
-  {
+  auto acked = [&] {
     std::lock_guard lock(mu);
-    acked_before_kill = acknowledged.size();
+    return acknowledged.size();
+  };
+  // Waits (bounded) until `n` creates in all have been acknowledged by a
+  // replica: on a loaded machine the first WAIT 1 can take seconds.
+  auto wait_for_acks = [&](std::size_t n, std::chrono::milliseconds timeout) {
+    const auto deadline = steady::now() + timeout;
+    while (acked() < n && steady::now() < deadline) std::this_thread::sleep_for(10ms);
+    return acked() >= n;
+  };
+  constexpr std::size_t traffic = 64;  // acknowledged creates wanted before the kill and after recovery
+  std::thread w1(writer), w2(writer);
+  const bool traffic_before = wait_for_acks(traffic, 30s);
+  const int victim = cluster.master_of_slot(0);
+  const std::size_t acked_before_kill = acked();
+  if (!traffic_before || victim < 0) {
+    stop = true;
+    w1.join();
+    w2.join();
+    FAIL() << "before the kill: " << acked_before_kill << " acknowledged in 30 s, " << failures.load() << " failed; victim " << victim;
   }
   cluster.node(static_cast<std::size_t>(victim)).kill();  // SIGKILL mid-traffic
   const auto killed = steady::now();
@@ -182,12 +195,8 @@ TEST(redis_cluster, master_failover_loses_no_acknowledged_session) {
   // WAIT 1 can succeed again for the failed-over slots.
   cluster.node(static_cast<std::size_t>(victim)).start();
   ASSERT_TRUE(cluster.wait_until_replicas_linked(3, 15s));
-  std::size_t acked_at_recovery = 0;
-  {
-    std::lock_guard lock(mu);
-    acked_at_recovery = acknowledged.size();
-  }
-  std::this_thread::sleep_for(1500ms);  // traffic after recovery
+  const std::size_t acked_at_recovery = acked();
+  const bool traffic_after = wait_for_acks(acked_at_recovery + traffic, 30s);  // the store works again
   stop = true;
   w1.join();
   w2.join();
@@ -195,8 +204,9 @@ TEST(redis_cluster, master_failover_loses_no_acknowledged_session) {
   std::printf("[ failover ] promoted after %lld ms; %zu acknowledged (%zu before the kill, %zu after recovery), %d failed\n",
               static_cast<long long>(promoted_ms), acknowledged.size(), acked_before_kill, acknowledged.size() - acked_at_recovery,
               failures.load());
-  EXPECT_GT(acked_before_kill, 0u);
-  EXPECT_GT(acknowledged.size(), acked_at_recovery) << "the store must work again after the failover";
+  EXPECT_GE(acked_before_kill, traffic);
+  EXPECT_TRUE(traffic_after) << "the store must work again after the failover: " << acknowledged.size() - acked_at_recovery
+                             << " acknowledged in 30 s after recovery";
 
   // Every acknowledged session is readable, through a fresh store too.
   store_options check;

@@ -207,10 +207,17 @@ TEST(redis_faults, wait_for_replica_needs_a_replica) {
   const std::string dir = test::make_temp_dir("metronome-redis-replica-");
   test::redis_server replica(dir, test::free_port(), {"--replicaof", "127.0.0.1", std::to_string(primary.port())});
   replica.start();
+  // WAIT counts the replicas the primary lists online, which can come after
+  // the replica reports its link up: wait for the primary's own view, then
+  // for one write acknowledged (each try is bounded by the 500 ms timeout).
+  ASSERT_TRUE(test::wait_for_online_replicas(primary.port(), 1, 20s)) << "the primary never listed its replica online";
   const auto linked = steady::now();
-  while (test::redis_info(replica.port(), "replication", "master_link_status") != "up" && ms_since(linked) < 5000) {
-    std::this_thread::sleep_for(20ms);
+  bool probe_acknowledged = false;
+  for (int i = 0; !probe_acknowledged && ms_since(linked) < 20000; ++i) {
+    auto probe = s.create(make_record("probe-" + std::to_string(i), "p" + std::to_string(i)));
+    probe_acknowledged = probe && probe->created;
   }
+  ASSERT_TRUE(probe_acknowledged) << "no write was acknowledged by the replica within 20 s";
   auto created = s.create(make_record("w2", "u"), true);
   ASSERT_TRUE(created) << created.error().message;
   EXPECT_TRUE(created->created);
