@@ -1,0 +1,48 @@
+// Circle-circle contacts, resolved in fixed point. Each tick every entity is
+// pushed away from every other entity it overlaps by half the overlap along
+// the line between their centres (one Jacobi pass: pushes are computed from
+// the positions before any of them applies, and summed in integers, so the
+// result does not depend on the order in which entities or shards run).
+// The pair rule is antisymmetric: push(a, b) == -push(b, a), exactly.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "metronome/world/fixed.hpp"
+
+namespace metronome::world::detail {
+
+/// The push entity `self` at `a` gets from entity `other` at `b`, both circles
+/// of diameter `diameter` (units). Zero when they do not overlap.
+vec2 contact_push(std::uint32_t self, vec2 a, std::uint32_t other, vec2 b, std::int32_t diameter) noexcept;
+
+/// A hash grid of cell side = diameter over a set of positions, rebuilt every
+/// tick by counting sort; finds every circle overlapping a given one.
+class contact_index {
+ public:
+  /// Indexes entities `ids` at positions pos[id]. Positions lie in [-half, half]^2.
+  void build(std::span<const std::uint32_t> ids, std::span<const vec2> pos, std::int32_t diameter,
+             std::int32_t half_size);
+
+  /// Sum of contact_push(self, pos[self], other, pos[other]) over indexed others,
+  /// each axis clamped to [-diameter, diameter].
+  vec2 push(std::uint32_t self, std::span<const vec2> pos) const;
+
+ private:
+  struct item {
+    std::uint32_t id;
+    std::int32_t cx, cy;
+  };
+  std::uint32_t bucket(std::int32_t cx, std::int32_t cy) const noexcept;
+  std::int32_t cell(std::int32_t v) const noexcept { return static_cast<std::int32_t>((std::int64_t{v} + half_) / diameter_); }
+
+  std::int32_t diameter_ = 1, half_ = 0;
+  std::uint32_t mask_ = 0;
+  std::vector<std::uint32_t> start_;  // bucket b holds items_[start_[b], start_[b + 1])
+  std::vector<item> items_;
+  std::vector<std::uint32_t> keys_;
+};
+
+}  // namespace metronome::world::detail
