@@ -125,20 +125,27 @@ void receive_phase(world_state& w, std::uint32_t self) {
   }
 }
 
-void see_phase(world_state& w, shard_state& s) {
-  for (std::uint32_t row = 0; row < w.cells.rows(); ++row) {
-    for (std::uint32_t col = s.first_column; col < s.end_column; ++col) {
-      for (const std::uint32_t e : w.cells.items(col, row)) {
-        if (w.kind[e] != entity_kind::player) continue;
-        auto& in = w.entered[e];
-        auto& out = w.left[e];
-        in.clear();
-        out.clear();
-        update_interest(w.views[e], e, w.reach, w.rules, w.cells, w.pos, s.aoi, in, out, s.counters);
-        std::sort(in.begin(), in.end());
-        std::sort(out.begin(), out.end());
-      }
+void see_phase(world_state& w, shard_state& s, std::uint32_t self, bool still) {
+  // Players in id order: their views and event lists are then read in memory
+  // order, and the lists of the player after next are prefetched meanwhile.
+  const std::vector<std::uint32_t>& players = w.players;
+  constexpr std::size_t ahead = 2;
+  for (std::size_t k = 0; k < players.size(); ++k) {
+    if (k + ahead < players.size()) {
+      const interest& later = w.views[players[k + ahead]];
+      const std::uint32_t* data = later.entries.data();
+      for (std::size_t line = 0; line < later.entries.size(); line += 16) __builtin_prefetch(data + line);
     }
+    const std::uint32_t e = players[k];
+    if (w.column_shard[w.cells.column_of_cell(w.cells.cell_of(e))] != self) continue;
+    auto& in = w.entered[e];
+    auto& out = w.left[e];
+    in.clear();
+    out.clear();
+    if (still && w.views[e].built) continue;  // nothing moved: nothing can change
+    update_interest(w.views[e], e, w.reach, w.rules, w.cells, w.pos, s.aoi, in, out, s.counters);
+    if (in.size() > 1) std::sort(in.begin(), in.end());
+    if (out.size() > 1) std::sort(out.begin(), out.end());
   }
 }
 
@@ -202,6 +209,14 @@ world_state::world_state(world_config c, population pop)
   }
   populate(*this, pop);
   for (std::uint32_t e = 0; e < count; ++e) cells.insert(e, cells.cell_at(pos[e]));
+  list_players();
+}
+
+void world_state::list_players() {
+  players.clear();
+  for (std::uint32_t e = 0; e < count; ++e) {
+    if (kind[e] == entity_kind::player) players.push_back(e);
+  }
 }
 
 }  // namespace detail
@@ -235,6 +250,7 @@ world::world(world_config config, std::span<const spawn> entities) {
     w.vel[e] = entities[e].velocity;
     w.cells.insert(e, w.cells.cell_at(w.pos[e]));
   }
+  w.list_players();
 }
 world::~world() = default;
 world::world(world&&) noexcept = default;
@@ -266,7 +282,8 @@ const step_report& world::step(std::span<const command> commands, executor& ex) 
     s.counters = {};
   }
   w.reach += 2 * max_step;
-  detail::run_shards(w, ex, [&w](detail::shard_state& s, std::uint32_t) { detail::see_phase(w, s); });
+  const bool still = max_step == 0;
+  detail::run_shards(w, ex, [&w, still](detail::shard_state& s, std::uint32_t i) { detail::see_phase(w, s, i, still); });
   for (const detail::shard_state& s : w.shards) {
     w.report.aoi_checks += s.counters.checks;
     w.report.aoi_rebuilds += s.counters.rebuilds;
@@ -286,12 +303,12 @@ std::uint32_t world::shard_of(std::uint32_t id) const {
   return w.column_shard[w.cells.column_of_cell(w.cells.cell_of(id))];
 }
 
-std::span<const std::uint32_t> world::tracked(std::uint32_t player) const { return impl_->views.at(player).ids; }
+std::span<const std::uint32_t> world::tracked(std::uint32_t player) const { return impl_->views.at(player).entries; }
 
 std::vector<std::uint32_t> world::visible(std::uint32_t player) const {
   std::vector<std::uint32_t> out;
-  for (const std::uint32_t e : tracked(player)) {
-    if (e & detail::visible_bit) out.push_back(e & ~detail::visible_bit);
+  for (const std::uint32_t entry : tracked(player)) {
+    if (detail::entry_is_visible(entry)) out.push_back(detail::entry_id(entry));
   }
   std::sort(out.begin(), out.end());
   return out;

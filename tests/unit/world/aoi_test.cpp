@@ -112,6 +112,7 @@ TEST(aoi, hot_cell_matches_brute_force) {
 TEST(aoi, nothing_is_checked_while_nothing_moves) {
   world_config c = random_config(6, 2 * u);
   c.max_speed = 0;
+  c.entity_radius = 0;  // no contacts either: nothing at all moves
   world w(c, population{.entities = 300, .players = 100});
   brute_force_aoi brute(w);
   std::string why;

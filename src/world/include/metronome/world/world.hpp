@@ -22,6 +22,7 @@
 
 #include "metronome/world/command.hpp"
 #include "metronome/world/config.hpp"
+#include "metronome/world/detail/view_entry.hpp"
 #include "metronome/world/executor.hpp"
 #include "metronome/world/fixed.hpp"
 
@@ -84,8 +85,8 @@ class world {
   /// rather than stored, since with everything moving they are every pair.
   template <class F>
   void for_each_moved_visible(std::uint32_t player, F&& f) const {
-    for (const std::uint32_t e : tracked(player)) {
-      if ((e & 0x80000000u) && moved(e & 0x7FFFFFFFu)) f(e & 0x7FFFFFFFu);
+    for (const std::uint32_t entry : tracked(player)) {
+      if (detail::entry_is_visible(entry) && moved(detail::entry_id(entry))) f(detail::entry_id(entry));
     }
   }
   std::uint32_t visible_count(std::uint32_t player) const;

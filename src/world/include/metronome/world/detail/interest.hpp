@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "metronome/world/detail/grid.hpp"
+#include "metronome/world/detail/view_entry.hpp"
 #include "metronome/world/fixed.hpp"
 
 namespace metronome::world::detail {
@@ -28,31 +29,28 @@ struct aoi_rules {
   std::int64_t radius = 0, leave = 0, track = 0;  // R, R + M, R + M + S
   std::int64_t enter2 = 0, leave2 = 0, track2 = 0, far2 = 0;
   std::uint32_t limit = 0;        // M + S: rebuild before g grows past it
+  std::uint32_t quantum = 1;      // units of g per due quantum of an entry (view_entry.hpp)
   std::uint64_t inv_inside = 0;   // floor((2^64 - 1) / (2 (R + M)))
   std::uint64_t inv_outside = 0;  // floor((2^64 - 1) / (far + R)), far = track + limit
 
   static aoi_rules make(std::int32_t radius, std::int32_t margin, std::int32_t skin);
 };
 
-/// The largest margin + skin the entry clock (16 bits) can hold.
+/// The largest margin + skin (units): keeps the quantum of the entry clock small.
 inline constexpr std::int64_t max_margin_plus_skin = 65534;
 
 struct interest {
   bool built = false;
   std::int64_t base = 0;     // g at the last rebuild
   std::uint32_t limit = 0;   // rebuild when g - base > limit (<= rules.limit, staggered per player)
-  std::vector<std::uint32_t> ids;   // entity id | visible_bit
-  std::vector<std::uint16_t> next;  // re-check when g - base >= next
-  std::uint32_t visible = 0;        // number of entries with the visible bit
+  std::vector<std::uint32_t> entries;  // view_entry.hpp; due: re-check when (g - base) / quantum >= due
+  std::uint32_t visible = 0;           // number of visible entries
 };
-
-inline constexpr std::uint32_t visible_bit = 0x80000000u;
 
 /// Per-shard scratch space, reused across players.
 struct aoi_scratch {
   std::vector<std::uint8_t> mark;  // one byte per entity, all zero between calls
-  std::vector<std::uint32_t> ids;
-  std::vector<std::uint16_t> next;
+  std::vector<std::uint32_t> entries;
 };
 
 struct aoi_counters {

@@ -56,6 +56,7 @@ struct world_state {
   grid cells;
   std::vector<std::uint32_t> column_shard;
   std::vector<std::vector<std::uint16_t>> cell_obstacles;  // obstacles within entity_radius of each cell
+  std::vector<std::uint32_t> players;  // ids of the players, ascending
   std::vector<interest> views;  // per entity (empty for NPCs)
   std::vector<std::vector<std::uint32_t>> entered, left;
   std::vector<shard_state> shards;
@@ -64,6 +65,7 @@ struct world_state {
   rejection_counts rejected{};
 
   world_state(world_config c, population pop);
+  void list_players();
 };
 
 /// Sorts, validates and applies the tick's commands (serial part of a step).
