@@ -24,21 +24,16 @@ void move_phase(world_state& w, shard_state& s) {
   const world_config& c = w.config;
   s.held.clear();
   s.ghosts.clear();
-  const std::uint32_t columns = w.cells.columns();
-  for (std::uint32_t row = 0; row < w.cells.rows(); ++row) {
-    for (std::uint32_t col = s.first_column; col < s.end_column; ++col) {
-      const auto items = w.cells.items(col, row);
-      s.held.insert(s.held.end(), items.begin(), items.end());
-    }
-    if (c.entity_radius > 0) {
-      if (s.first_column > 0) {
-        const auto items = w.cells.items(s.first_column - 1, row);
-        s.ghosts.insert(s.ghosts.end(), items.begin(), items.end());
-      }
-      if (s.end_column < columns) {
-        const auto items = w.cells.items(s.end_column, row);
-        s.ghosts.insert(s.ghosts.end(), items.begin(), items.end());
-      }
+  // Held entities in id order, so that every component array below is read
+  // front to back; ghosts are those in the columns on either side of the strip.
+  const std::uint32_t first = s.first_column, end = s.end_column;
+  const bool contacts = c.entity_radius > 0;
+  for (std::uint32_t e = 0; e < w.count; ++e) {
+    const std::uint32_t col = w.cells.column_of_cell(w.cells.cell_of(e));
+    if (col >= first && col < end) {
+      s.held.push_back(e);
+    } else if (contacts && (col + 1 == first || col == end)) {
+      s.ghosts.push_back(e);
     }
   }
   const std::int32_t lim = c.half_size - c.entity_radius;
@@ -83,7 +78,8 @@ void settle_phase(world_state& w, shard_state& s, std::uint32_t self) {
   if (c.entity_radius > 0) {
     s.index_ids.assign(s.held.begin(), s.held.end());
     s.index_ids.insert(s.index_ids.end(), s.ghosts.begin(), s.ghosts.end());
-    s.contacts.build(s.index_ids, w.tentative, 2 * c.entity_radius, c.half_size);
+    s.contacts.build(s.index_ids, s.held.size(), w.tentative, 2 * c.entity_radius, c.half_size);
+    s.contacts.for_each_own([&w](std::uint32_t e, vec2 push) { w.push[e] = push; });
   }
   for (auto& out : s.outbox) out.clear();
   s.max_step = 0;
@@ -92,10 +88,12 @@ void settle_phase(world_state& w, shard_state& s, std::uint32_t self) {
   for (const std::uint32_t e : s.held) {
     vec2 f = w.tentative[e];
     if (c.entity_radius > 0) {
-      const vec2 push = s.contacts.push(e, w.tentative);
+      const vec2 push = w.push[e];
       f = {f.x + push.x, f.y + push.y};
-      for (const std::uint16_t o : w.cell_obstacles[w.cells.cell_at(f)]) {
-        f = push_out_of(c.obstacles[o], f, c.entity_radius);
+      if (!c.obstacles.empty()) {
+        for (const std::uint16_t o : w.cell_obstacles[w.cells.cell_at(f)]) {
+          f = push_out_of(c.obstacles[o], f, c.entity_radius);
+        }
       }
     }
     f = {std::clamp(f.x, -lim, lim), std::clamp(f.y, -lim, lim)};
@@ -177,6 +175,7 @@ world_state::world_state(world_config c, population pop)
       speed(count),
       mode(count, motion::velocity),
       tentative(count),
+      push(count),
       moved(count),
       last_sequence(count),
       accepted_now(count),

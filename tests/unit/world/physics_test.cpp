@@ -44,7 +44,13 @@ TEST(contacts, the_index_finds_every_overlap) {
     ids[i] = i;
   }
   detail::contact_index index;
-  index.build(ids, pos, u, 1000 * u);
+  index.build(ids, ids.size(), pos, u, 1000 * u);
+  std::size_t own = 0;
+  index.for_each_own([&](std::uint32_t id, vec2 push) {
+    ++own;
+    ASSERT_EQ(push, index.push(id, pos));
+  });
+  EXPECT_EQ(own, pos.size());
   for (std::uint32_t i = 0; i < pos.size(); ++i) {
     std::int64_t sx = 0, sy = 0;
     for (std::uint32_t j = 0; j < pos.size(); ++j) {

@@ -49,6 +49,7 @@ struct world_state {
   std::vector<std::int32_t> speed;  // move_to speed
   std::vector<motion> mode;
   std::vector<vec2> tentative;  // after movement, before contacts
+  std::vector<vec2> push;       // contact push of the tick
   std::vector<std::uint8_t> moved;
   std::vector<std::uint64_t> last_sequence;  // per player
   std::vector<std::uint32_t> accepted_now;   // per player, this tick
