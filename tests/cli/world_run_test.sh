@@ -6,22 +6,11 @@
 set -u
 bin=${1:?usage: world_run_test.sh path/to/metronome}
 here=$(cd "$(dirname "$0")" && pwd)
-passed=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/out err=$tmp/err
-
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+source "$here/cli_expect.sh"
 ok() { passed=$((passed + 1)); }
-
-expect_bad() {  # expect_bad DESCRIPTION ARGS...
-  local what=$1; shift
-  "$bin" "$@" >"$out" 2>"$err"; local rc=$?
-  if [[ $rc -ne 2 ]]; then fail "$what: exit $rc, want 2 (args: $*)"; return; fi
-  if [[ -s $out ]]; then fail "$what: printed on stdout: $(head -c 200 "$out")"; return; fi
-  if [[ ! -s $err ]]; then fail "$what: no message on stderr"; return; fi
-  ok
-}
 
 small=(world run --seed 7 --entities 260 --players 50 --size 60 --radius 12)
 for margin in 3 0; do
