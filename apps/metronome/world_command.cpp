@@ -5,8 +5,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
-#include <optional>
-#include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -87,7 +86,10 @@ void run_world(const run_flags& f) {
   for (auto& cmd : commands) by_tick[cmd.tick].push_back(std::move(cmd));
 
   world::world w(c, pop);
-  world::runner::thread_executor threads(std::min<std::uint32_t>(c.shards, 8));
+  // One thread per shard, but never more threads than cores: the shards of a
+  // thread run one after another, with identical results.
+  const std::uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
+  world::runner::thread_executor threads(std::min(c.shards, cores));
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out),
                  R"({{"world":{{"seed":{},"unitsPerWorldUnit":{},"half":{},"radius":{},"leaveMargin":{},"entities":{},)"

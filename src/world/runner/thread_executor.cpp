@@ -3,12 +3,15 @@
 namespace metronome::world::runner {
 namespace {
 
-/// Spin a little before sleeping: phases are short and follow each other
-/// closely, so a worker usually finds the next one without a futex round trip.
+/// Spin a little (yielding) before sleeping: phases are short and follow each
+/// other closely, so a worker usually finds the next one without a futex
+/// round trip; yielding keeps a spinner from starving the thread it waits for
+/// when there are more threads than cores.
 template <class T, class Pred>
 void await(const std::atomic<T>& value, Pred done) {
-  for (int spin = 0; spin < 4096; ++spin) {
+  for (int spin = 0; spin < 256; ++spin) {
     if (done(value.load(std::memory_order_acquire))) return;
+    if (spin >= 64) std::this_thread::yield();
   }
   for (T seen = value.load(std::memory_order_acquire); !done(seen); seen = value.load(std::memory_order_acquire)) {
     value.wait(seen, std::memory_order_acquire);

@@ -141,3 +141,28 @@ TEST(aoi, checks_follow_motion_not_pairs) {
 
 }  // namespace
 }  // namespace metronome::world
+
+namespace metronome::world {
+namespace {
+
+TEST(aoi, a_capped_update_is_the_nearest_moved_visible) {
+  world_config c = random_config(12, 2 * u);
+  world w(c, population{.entities = 900, .players = 50});
+  for (int t = 0; t < 10; ++t) w.step({});
+  std::vector<std::uint32_t> got;
+  for (std::uint32_t p = 0; p < 50; ++p) {
+    std::vector<std::pair<std::int64_t, std::uint32_t>> all;
+    for (const std::uint32_t e : w.visible(p)) {
+      if (w.moved(e)) all.push_back({distance2(w.position(p), w.position(e)), e});
+    }
+    std::sort(all.begin(), all.end());
+    for (const std::size_t cap : {std::size_t{0}, std::size_t{5}, all.size(), all.size() + 3}) {
+      w.nearest_moved_visible(p, cap, got);
+      ASSERT_EQ(got.size(), std::min(cap, all.size()));
+      for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], all[i].second) << "player " << p << " cap " << cap;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace metronome::world

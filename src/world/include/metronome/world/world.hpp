@@ -91,6 +91,12 @@ class world {
   }
   std::uint32_t visible_count(std::uint32_t player) const;
 
+  /// What to send a player this tick under a budget: the visible entities
+  /// that moved, at most `cap` of them, nearest first (ties by id), so a
+  /// player in a hot cell gets its neighbourhood every tick and the rest of
+  /// the crowd when it thins. Replaces the contents of `out`.
+  void nearest_moved_visible(std::uint32_t player, std::size_t cap, std::vector<std::uint32_t>& out) const;
+
   /// Rejections since the world began, by reason.
   const rejection_counts& rejections() const noexcept;
 
