@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
     const double select_start = runner::process_cpu_ms();
     for (std::uint32_t p = 0; p < w.entity_count(); ++p) {
       w.nearest_moved_visible(p, cap, sent);
-      capped_players += sent.size() == cap ? 1 : 0;
+      capped_players += sent.size() == cap ? 1u : 0u;
     }
     const double select_ms = runner::process_cpu_ms() - select_start;
     const baseline_stats b = time_baseline(g, std::min<std::uint32_t>(o.ticks, 30), 2);

@@ -315,20 +315,20 @@ std::vector<std::uint32_t> world::visible(std::uint32_t player) const {
 std::uint32_t world::visible_count(std::uint32_t player) const { return impl_->views.at(player).visible; }
 
 void world::nearest_moved_visible(std::uint32_t player, std::size_t cap, std::vector<std::uint32_t>& out) const {
-  out.clear();
-  for_each_moved_visible(player, [&out](std::uint32_t e) { out.push_back(e); });
   const auto& pos = impl_->pos;
   const vec2 me = pos.at(player);
-  auto nearer = [&](std::uint32_t l, std::uint32_t r) {
-    const std::int64_t dl = distance2(me, pos[l]), dr = distance2(me, pos[r]);
-    return dl != dr ? dl < dr : l < r;
-  };
-  if (out.size() > cap) {
-    std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(cap), out.end(), nearer);
-    out.resize(cap);
+  thread_local std::vector<std::pair<std::int64_t, std::uint32_t>> keyed;  // (distance^2, id): ties by id
+  keyed.clear();
+  for_each_moved_visible(player, [&](std::uint32_t e) { keyed.emplace_back(distance2(me, pos[e]), e); });
+  if (keyed.size() > cap) {
+    std::nth_element(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(cap), keyed.end());
+    keyed.resize(cap);
   }
-  std::sort(out.begin(), out.end(), nearer);
+  std::sort(keyed.begin(), keyed.end());
+  out.clear();
+  for (const auto& k : keyed) out.push_back(k.second);
 }
+
 std::span<const std::uint32_t> world::entered(std::uint32_t player) const { return impl_->entered.at(player); }
 std::span<const std::uint32_t> world::left(std::uint32_t player) const { return impl_->left.at(player); }
 const rejection_counts& world::rejections() const noexcept { return impl_->rejected; }
