@@ -82,7 +82,7 @@ void settle_phase(world_state& w, shard_state& s, std::uint32_t self) {
     s.contacts.for_each_own([&w](std::uint32_t e, vec2 push) { w.push[e] = push; });
   }
   for (auto& out : s.outbox) out.clear();
-  s.max_step = 0;
+  s.max_step2 = 0;
   s.moved = 0;
   s.handovers = 0;
   for (const std::uint32_t e : s.held) {
@@ -102,7 +102,7 @@ void settle_phase(world_state& w, shard_state& s, std::uint32_t self) {
     w.moved[e] = moved ? 1 : 0;
     if (!moved) continue;
     ++s.moved;
-    s.max_step = std::max(s.max_step, length_upper_bound(f.x - p.x, f.y - p.y));
+    s.max_step2 = std::max(s.max_step2, distance2(f, p));
     w.pos[e] = f;
     const std::uint32_t cell = w.cells.cell_at(f);
     if (cell == w.cells.cell_of(e)) continue;
@@ -273,13 +273,16 @@ const step_report& world::step(std::span<const command> commands, executor& ex) 
   detail::run_shards(w, ex, [&w](detail::shard_state& s, std::uint32_t) { detail::move_phase(w, s); });
   detail::run_shards(w, ex, [&w](detail::shard_state& s, std::uint32_t i) { detail::settle_phase(w, s, i); });
   detail::run_shards(w, ex, [&w](detail::shard_state&, std::uint32_t i) { detail::receive_phase(w, i); });
-  std::int64_t max_step = 0;
+  std::int64_t max_step2 = 0;
   for (detail::shard_state& s : w.shards) {
-    max_step = std::max(max_step, s.max_step);
+    max_step2 = std::max(max_step2, s.max_step2);
     w.report.moved += s.moved;
     w.report.handovers += s.handovers;
     s.counters = {};
   }
+  // isqrt + 1 > the longest step, so no pair's distance changed by more than
+  // the growth of the reach clock.
+  const std::int64_t max_step = max_step2 == 0 ? 0 : isqrt(max_step2) + 1;
   w.reach += 2 * max_step;
   const bool still = max_step == 0;
   detail::run_shards(w, ex, [&w, still](detail::shard_state& s, std::uint32_t i) { detail::see_phase(w, s, i, still); });

@@ -50,15 +50,6 @@ constexpr std::int64_t isqrt(std::int64_t v) noexcept {
 /// |v| without overflow (also for INT32_MIN).
 constexpr std::int64_t abs32(std::int32_t v) noexcept { return v < 0 ? -std::int64_t{v} : std::int64_t{v}; }
 
-/// An upper bound on the Euclidean length of (dx, dy): max + min/2 + 1 >=
-/// sqrt(dx^2 + dy^2), because sqrt(2) - 1 < 1/2. Cheap, exact in integers.
-constexpr std::int64_t length_upper_bound(std::int32_t dx, std::int32_t dy) noexcept {
-  const std::int64_t ax = abs32(dx), ay = abs32(dy);
-  const std::int64_t hi = ax > ay ? ax : ay, lo = ax > ay ? ay : ax;
-  if (hi == 0) return 0;
-  return hi + lo / 2 + 1;
-}
-
 /// An axis-aligned box, inclusive bounds, in fixed-point units.
 struct aabb {
   vec2 min;

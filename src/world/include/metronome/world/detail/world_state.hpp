@@ -31,7 +31,7 @@ struct shard_state {
   contact_index contacts;
   aoi_scratch aoi;
   aoi_counters counters;
-  std::int64_t max_step = 0;  // largest length_upper_bound of a displacement this tick
+  std::int64_t max_step2 = 0;  // largest squared displacement this tick
   std::uint64_t moved = 0, handovers = 0;
 };
 
