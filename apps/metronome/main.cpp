@@ -9,6 +9,7 @@
 #include "engine_commands.hpp"
 #include "region_command.hpp"
 #include "up_command.hpp"
+#include "world_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Metronome: deterministic multi-region game sessions"};
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   metronome::cli::add_region_command(app);
   metronome::cli::add_edge_command(app);
   metronome::cli::add_up_command(app);
+  metronome::cli::add_world_command(app);
 
   try {
     app.parse(argc, argv);

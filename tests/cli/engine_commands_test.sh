@@ -3,20 +3,9 @@
 # message on stderr, exit code 2 and nothing on stdout.
 set -u
 bin=${1:?usage: engine_commands_test.sh path/to/metronome}
-passed=0 failed=0
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
-
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-
-expect_bad() {  # expect_bad DESCRIPTION ARGS...
-  local what=$1; shift
-  "$bin" "$@" >"$out" 2>"$err"; local rc=$?
-  if [[ $rc -ne 2 ]]; then fail "$what: exit $rc, want 2 (args: $*)"; return; fi
-  if [[ -s $out ]]; then fail "$what: printed on stdout: $(head -c 200 "$out")"; return; fi
-  if [[ ! -s $err ]]; then fail "$what: no message on stderr"; return; fi
-  passed=$((passed + 1))
-}
+source "$(dirname "$0")/cli_expect.sh"
 
 expect_out() {  # expect_out DESCRIPTION EXPECTED ARGS...
   local what=$1 want=$2; shift 2

@@ -1,0 +1,359 @@
+// The step: serial command application, then four parallel phases per shard.
+//
+//   phase 1 (move)    reads pos/vel/grid, writes tentative/vel/mode of held
+//                     entities; lists held entities and ghosts (entities in
+//                     the columns bordering the strip).
+//   phase 2 (settle)  reads tentative of held and ghosts; writes pos/moved of
+//                     held entities, its own grid cells, its outboxes.
+//   phase 3 (receive) reads outboxes addressed to it, inserts into its cells.
+//   serial            advances the reach clock.
+//   phase 4 (see)     reads pos and every grid cell; writes the views and
+//                     events of the players it holds.
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include "metronome/engine/detail/splitmix.hpp"
+#include "metronome/world/detail/world_state.hpp"
+
+namespace metronome::world {
+namespace detail {
+namespace {
+
+void move_phase(world_state& w, shard_state& s) {
+  const world_config& c = w.config;
+  s.held.clear();
+  s.ghosts.clear();
+  // Held entities in id order, so that every component array below is read
+  // front to back; ghosts are those in the columns on either side of the strip.
+  const std::uint32_t first = s.first_column, end = s.end_column;
+  const bool contacts = c.entity_radius > 0;
+  for (std::uint32_t e = 0; e < w.count; ++e) {
+    const std::uint32_t col = w.cells.column_of_cell(w.cells.cell_of(e));
+    if (col >= first && col < end) {
+      s.held.push_back(e);
+    } else if (contacts && (col + 1 == first || col == end)) {
+      s.ghosts.push_back(e);
+    }
+  }
+  const std::int32_t lim = c.half_size - c.entity_radius;
+  for (const std::uint32_t e : s.held) {
+    const vec2 p = w.pos[e];
+    vec2 v = w.vel[e];
+    if (w.mode[e] == motion::move_to) {
+      const vec2 to = w.target[e];
+      const std::int64_t d = isqrt(distance2(p, to));
+      if (d <= w.speed[e]) {
+        w.tentative[e] = to;
+        w.vel[e] = {};
+        w.mode[e] = motion::velocity;
+        w.target[e] = {};
+        w.speed[e] = 0;
+        continue;
+      }
+      v = {static_cast<std::int32_t>((std::int64_t{to.x} - p.x) * w.speed[e] / d),
+           static_cast<std::int32_t>((std::int64_t{to.y} - p.y) * w.speed[e] / d)};
+      w.vel[e] = v;
+    } else if (w.kind[e] == entity_kind::npc && (w.tick + e) % static_cast<std::uint64_t>(c.npc_turn_ticks) == 0) {
+      v = random_velocity(c.seed, e, w.tick, c.max_speed);
+      w.vel[e] = v;
+    }
+    vec2 t{p.x + v.x, p.y + v.y};
+    // Walls: stop at the edge; a wandering entity bounces back.
+    if (t.x > lim || t.x < -lim) {
+      t.x = std::clamp(t.x, -lim, lim);
+      if (w.mode[e] == motion::velocity) w.vel[e].x = -w.vel[e].x;
+    }
+    if (t.y > lim || t.y < -lim) {
+      t.y = std::clamp(t.y, -lim, lim);
+      if (w.mode[e] == motion::velocity) w.vel[e].y = -w.vel[e].y;
+    }
+    w.tentative[e] = t;
+  }
+}
+
+void settle_phase(world_state& w, shard_state& s, std::uint32_t self) {
+  const world_config& c = w.config;
+  const std::int32_t lim = c.half_size - c.entity_radius;
+  if (c.entity_radius > 0) {
+    s.index_ids.assign(s.held.begin(), s.held.end());
+    s.index_ids.insert(s.index_ids.end(), s.ghosts.begin(), s.ghosts.end());
+    s.contacts.build(s.index_ids, s.held.size(), w.tentative, 2 * c.entity_radius, c.half_size);
+    s.contacts.for_each_own([&w](std::uint32_t e, vec2 push) { w.push[e] = push; });
+  }
+  for (auto& out : s.outbox) out.clear();
+  s.max_step2 = 0;
+  s.moved = 0;
+  s.handovers = 0;
+  for (const std::uint32_t e : s.held) {
+    vec2 f = w.tentative[e];
+    if (c.entity_radius > 0) {
+      const vec2 push = w.push[e];
+      f = {f.x + push.x, f.y + push.y};
+      if (!c.obstacles.empty()) {
+        for (const std::uint16_t o : w.cell_obstacles[w.cells.cell_at(f)]) {
+          f = push_out_of(c.obstacles[o], f, c.entity_radius);
+        }
+      }
+    }
+    f = {std::clamp(f.x, -lim, lim), std::clamp(f.y, -lim, lim)};
+    const vec2 p = w.pos[e];
+    const bool moved = f != p;
+    w.moved[e] = moved ? 1 : 0;
+    if (!moved) continue;
+    ++s.moved;
+    s.max_step2 = std::max(s.max_step2, distance2(f, p));
+    w.pos[e] = f;
+    const std::uint32_t cell = w.cells.cell_at(f);
+    if (cell == w.cells.cell_of(e)) continue;
+    const std::uint32_t to = w.column_shard[w.cells.column_of_cell(cell)];
+    if (to == self) {
+      w.cells.move(e, cell);
+    } else {
+      w.cells.remove(e);
+      s.outbox[to].push_back(e);
+      ++s.handovers;
+    }
+  }
+}
+
+void receive_phase(world_state& w, std::uint32_t self) {
+  for (shard_state& from : w.shards) {
+    for (const std::uint32_t e : from.outbox[self]) w.cells.insert(e, w.cells.cell_at(w.pos[e]));
+  }
+}
+
+void see_phase(world_state& w, shard_state& s, std::uint32_t self, bool still) {
+  // Players in id order: their views and event lists are then read in memory
+  // order, and the lists of the player after next are prefetched meanwhile.
+  const std::vector<std::uint32_t>& players = w.players;
+  constexpr std::size_t ahead = 2;
+  for (std::size_t k = 0; k < players.size(); ++k) {
+    if (k + ahead < players.size()) {
+      const interest& later = w.views[players[k + ahead]];
+      const std::uint32_t* data = later.entries.data();
+      for (std::size_t line = 0; line < later.entries.size(); line += 16) __builtin_prefetch(data + line);
+    }
+    const std::uint32_t e = players[k];
+    if (w.column_shard[w.cells.column_of_cell(w.cells.cell_of(e))] != self) continue;
+    auto& in = w.entered[e];
+    auto& out = w.left[e];
+    in.clear();
+    out.clear();
+    if (still && w.views[e].built) continue;  // nothing moved: nothing can change
+    update_interest(w.views[e], e, w.reach, w.rules, w.cells, w.pos, s.aoi, in, out, s.counters);
+    if (in.size() > 1) std::sort(in.begin(), in.end());
+    if (out.size() > 1) std::sort(out.begin(), out.end());
+  }
+}
+
+template <class F>
+void run_shards(world_state& w, executor& ex, F phase) {
+  struct ctx_t {
+    world_state* w;
+    F* phase;
+  } ctx{&w, &phase};
+  ex.run(static_cast<std::uint32_t>(w.shards.size()),
+         [](void* p, std::uint32_t i) {
+           auto* c = static_cast<ctx_t*>(p);
+           (*c->phase)(c->w->shards[i], i);
+         },
+         &ctx);
+}
+
+}  // namespace
+
+world_state::world_state(world_config c, population pop)
+    : config(std::move(c)),
+      count(pop.entities),
+      rules(aoi_rules::make(config.aoi_radius, config.aoi_margin, config.aoi_skin)),
+      kind(count),
+      owner(count),
+      pos(count),
+      vel(count),
+      target(count),
+      speed(count),
+      mode(count, motion::velocity),
+      tentative(count),
+      push(count),
+      moved(count),
+      last_sequence(count),
+      accepted_now(count),
+      cells(config.half_size, config.cell_size, count),
+      views(count),
+      entered(count),
+      left(count),
+      shards(config.shards) {
+  const std::uint32_t columns = cells.columns();
+  column_shard.resize(columns);
+  for (std::uint32_t i = 0; i < config.shards; ++i) {
+    shard_state& s = shards[i];
+    s.first_column = static_cast<std::uint32_t>(std::uint64_t{i} * columns / config.shards);
+    s.end_column = static_cast<std::uint32_t>(std::uint64_t{i + 1} * columns / config.shards);
+    for (std::uint32_t col = s.first_column; col < s.end_column; ++col) column_shard[col] = i;
+    s.outbox.resize(config.shards);
+    s.aoi.mark.assign(count, 0);
+  }
+  cell_obstacles.resize(std::size_t{columns} * columns);
+  const std::int32_t r = config.entity_radius;
+  for (std::size_t o = 0; o < config.obstacles.size(); ++o) {
+    const aabb& b = config.obstacles[o];
+    const std::uint32_t c0 = cells.column_at(b.min.x - r), c1 = cells.column_at(b.max.x + r);
+    const std::uint32_t r0 = cells.column_at(b.min.y - r), r1 = cells.column_at(b.max.y + r);
+    for (std::uint32_t row = r0; row <= r1; ++row) {
+      for (std::uint32_t col = c0; col <= c1; ++col) {
+        cell_obstacles[std::size_t{row} * columns + col].push_back(static_cast<std::uint16_t>(o));
+      }
+    }
+  }
+  populate(*this, pop);
+  for (std::uint32_t e = 0; e < count; ++e) cells.insert(e, cells.cell_at(pos[e]));
+  list_players();
+}
+
+void world_state::list_players() {
+  players.clear();
+  for (std::uint32_t e = 0; e < count; ++e) {
+    if (kind[e] == entity_kind::player) players.push_back(e);
+  }
+}
+
+}  // namespace detail
+
+struct world::impl : detail::world_state {
+  using detail::world_state::world_state;
+};
+
+world::world(world_config config, population pop) {
+  if (auto error = validate(config, pop)) throw std::invalid_argument(*error);
+  impl_ = std::make_unique<impl>(std::move(config), pop);
+}
+world::world(world_config config, std::span<const spawn> entities) {
+  if (auto error = validate(config)) throw std::invalid_argument(*error);
+  if (entities.size() > max_entities) throw std::invalid_argument("too many entities");
+  const std::int32_t lim = config.half_size - config.entity_radius;
+  const std::int64_t max = config.max_speed;
+  for (const spawn& s : entities) {
+    if (abs32(s.position.x) > lim || abs32(s.position.y) > lim) throw std::invalid_argument("spawn outside the world");
+    if (std::int64_t{s.velocity.x} * s.velocity.x + std::int64_t{s.velocity.y} * s.velocity.y > max * max) {
+      throw std::invalid_argument("spawn velocity above max_speed");
+    }
+  }
+  impl_ = std::make_unique<impl>(std::move(config), population{static_cast<std::uint32_t>(entities.size()), 0});
+  detail::world_state& w = *impl_;
+  for (std::uint32_t e = 0; e < w.count; ++e) {
+    w.cells.remove(e);
+    w.kind[e] = entities[e].player ? entity_kind::player : entity_kind::npc;
+    w.owner[e] = entities[e].player ? e : no_owner;
+    w.pos[e] = entities[e].position;
+    w.vel[e] = entities[e].velocity;
+    w.cells.insert(e, w.cells.cell_at(w.pos[e]));
+  }
+  w.list_players();
+}
+world::~world() = default;
+world::world(world&&) noexcept = default;
+world& world::operator=(world&&) noexcept = default;
+
+const world_config& world::config() const noexcept { return impl_->config; }
+std::uint64_t world::tick() const noexcept { return impl_->tick; }
+std::uint32_t world::entity_count() const noexcept { return impl_->count; }
+
+const step_report& world::step(std::span<const command> commands) {
+  serial_executor serial;
+  return step(commands, serial);
+}
+
+const step_report& world::step(std::span<const command> commands, executor& ex) {
+  detail::world_state& w = *impl_;
+  w.tick += 1;
+  w.report = step_report{};
+  w.report.tick = w.tick;
+  detail::apply_commands(w, commands);
+  detail::run_shards(w, ex, [&w](detail::shard_state& s, std::uint32_t) { detail::move_phase(w, s); });
+  detail::run_shards(w, ex, [&w](detail::shard_state& s, std::uint32_t i) { detail::settle_phase(w, s, i); });
+  detail::run_shards(w, ex, [&w](detail::shard_state&, std::uint32_t i) { detail::receive_phase(w, i); });
+  std::int64_t max_step2 = 0;
+  for (detail::shard_state& s : w.shards) {
+    max_step2 = std::max(max_step2, s.max_step2);
+    w.report.moved += s.moved;
+    w.report.handovers += s.handovers;
+    s.counters = {};
+  }
+  // isqrt + 1 > the longest step, so no pair's distance changed by more than
+  // the growth of the reach clock.
+  const std::int64_t max_step = max_step2 == 0 ? 0 : isqrt(max_step2) + 1;
+  w.reach += 2 * max_step;
+  const bool still = max_step == 0;
+  detail::run_shards(w, ex, [&w, still](detail::shard_state& s, std::uint32_t i) { detail::see_phase(w, s, i, still); });
+  for (const detail::shard_state& s : w.shards) {
+    w.report.aoi_checks += s.counters.checks;
+    w.report.aoi_rebuilds += s.counters.rebuilds;
+    w.report.aoi_candidates += s.counters.candidates;
+  }
+  return w.report;
+}
+
+entity_kind world::kind(std::uint32_t id) const { return impl_->kind.at(id); }
+std::uint32_t world::owner(std::uint32_t id) const { return impl_->owner.at(id); }
+vec2 world::position(std::uint32_t id) const { return impl_->pos.at(id); }
+vec2 world::velocity(std::uint32_t id) const { return impl_->vel.at(id); }
+std::span<const vec2> world::positions() const noexcept { return impl_->pos; }
+bool world::moved(std::uint32_t id) const { return impl_->moved.at(id) != 0; }
+std::uint32_t world::shard_of(std::uint32_t id) const {
+  const auto& w = *impl_;
+  return w.column_shard[w.cells.column_of_cell(w.cells.cell_of(id))];
+}
+
+std::span<const std::uint32_t> world::tracked(std::uint32_t player) const { return impl_->views.at(player).entries; }
+
+std::vector<std::uint32_t> world::visible(std::uint32_t player) const {
+  std::vector<std::uint32_t> out;
+  for (const std::uint32_t entry : tracked(player)) {
+    if (detail::entry_is_visible(entry)) out.push_back(detail::entry_id(entry));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+std::uint32_t world::visible_count(std::uint32_t player) const { return impl_->views.at(player).visible; }
+
+void world::nearest_moved_visible(std::uint32_t player, std::size_t cap, std::vector<std::uint32_t>& out) const {
+  const auto& pos = impl_->pos;
+  const vec2 me = pos.at(player);
+  thread_local std::vector<std::pair<std::int64_t, std::uint32_t>> keyed;  // (distance^2, id): ties by id
+  keyed.clear();
+  for_each_moved_visible(player, [&](std::uint32_t e) { keyed.emplace_back(distance2(me, pos[e]), e); });
+  if (keyed.size() > cap) {
+    std::nth_element(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(cap), keyed.end());
+    keyed.resize(cap);
+  }
+  std::sort(keyed.begin(), keyed.end());
+  out.clear();
+  for (const auto& k : keyed) out.push_back(k.second);
+}
+
+std::span<const std::uint32_t> world::entered(std::uint32_t player) const { return impl_->entered.at(player); }
+std::span<const std::uint32_t> world::left(std::uint32_t player) const { return impl_->left.at(player); }
+const rejection_counts& world::rejections() const noexcept { return impl_->rejected; }
+
+std::uint64_t world::hash() const {
+  const detail::world_state& w = *impl_;
+  std::uint64_t h = 0x4D4554524F4E4F4DULL;  // "METRONOM"
+  auto fold = [&h](std::int64_t field) { h = engine::detail::mix64(h ^ static_cast<std::uint64_t>(field)); };
+  for (std::uint32_t e = 0; e < w.count; ++e) {
+    fold(e);
+    fold(static_cast<std::int64_t>(w.kind[e]));
+    fold(w.owner[e]);
+    fold(w.pos[e].x);
+    fold(w.pos[e].y);
+    fold(w.vel[e].x);
+    fold(w.vel[e].y);
+    fold(static_cast<std::int64_t>(w.mode[e]));
+    fold(w.target[e].x);
+    fold(w.target[e].y);
+    fold(w.speed[e]);
+  }
+  return h;
+}
+
+}  // namespace metronome::world
