@@ -17,6 +17,7 @@
 import { stateAt, type State } from '../engine/index.ts';
 import { SYNC_SAMPLES, SYNC_SPACING_MS, synchronizeClock, type ClockEstimate, type ClockSample } from './clock_sync.ts';
 import { BreakLog, checkTicks, lastBreaks, type BreakEntry, type TickCheck, type TickRecord } from './breaks.ts';
+import { ClientRttWindow, type ClientRtt } from './client_rtt.ts';
 import { verifyCommitment, type Verification } from './commitment.ts';
 import { paramsOf, readSeed, type SessionInfo } from '../api/session.ts';
 import type { ServerMessage } from '../net/protocol.ts';
@@ -79,7 +80,10 @@ export interface GameSnapshot {
   /** Server mode: breaks that happened while no tick arrived. */
   readonly missedBreaks: number;
   readonly connection: ConnectionStatus | null;
+  /** The region's measurement (latency_status): it warns and kicks by these. */
   readonly latency: { status: 'ok' | 'warning'; rttMs: number; jitterMs: number } | null;
+  /** The browser's own round trip from its seed 001 pings. */
+  readonly clientRtt: ClientRtt | null;
   readonly end: GameEnd | null;
   /** The commitment check (server mode): 'pending' while computing. */
   readonly verification: Verification | 'pending' | null;
@@ -103,6 +107,7 @@ export class GameController {
   private readonly breakLog_ = new BreakLog();
   private readonly received_: TickRecord[] = [];
   private lastStep_: number | null = null;
+  private readonly rtt_ = new ClientRttWindow();
 
   constructor(setup: GameSetup, deps: GameDeps) {
     this.d_ = deps;
@@ -117,6 +122,7 @@ export class GameController {
       missedBreaks: 0,
       connection: null,
       latency: null,
+      clientRtt: null,
       end: null,
       verification: null,
       tickCheck: null,
@@ -255,6 +261,11 @@ export class GameController {
         return this.onTick_(m);
       case 'latency_status':
         return this.update_({ latency: { status: m.status, rttMs: m.rttMs, jitterMs: m.jitterMs } });
+      case 'pong': {
+        const clientRtt = this.rtt_.add(m.clientTimestamp, this.d_.now());
+        if (clientRtt !== null) this.update_({ clientRtt });
+        return;
+      }
       case 'kicked':
         return this.end_({ kind: m.reason === 'replaced' ? 'replaced' : 'kicked', reason: m.reason, rttMs: m.rttMs, jitterMs: m.jitterMs });
       case 'stopped':

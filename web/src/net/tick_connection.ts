@@ -1,8 +1,15 @@
 // One player's WebSocket to a region's tick broadcaster (docs/protocol.md):
-// joins, echoes the server's latency pings, and reconnects with backoff when
-// the connection drops, for as long as the server keeps the player's place
+// joins, then sends seed 001's own `ping` every second (its `pong` gives the
+// client's RTT and keeps the link audibly alive), and reconnects with backoff
+// when the connection drops, for as long as the server keeps the player's place
 // (RECONNECT_GRACE_MS). Closes that end the player's part (kicked, replaced,
 // refused, the session ended) are final and never retried.
+//
+// Latency: the region measures RTT with RFC 6455 ping control frames, which
+// the browser answers by itself (JavaScript never sees them). Nothing here
+// depends on the server's JSON `ping`: if one arrives it is still echoed
+// (harmless; older regions need it), but liveness is any message at all, and
+// the client's own pings make sure a message comes at least every second.
 //
 // The socket factory, the clock and the timers are injected: the tests drive
 // this class with a fake socket and fake time, without a network or sleeps.
@@ -69,8 +76,14 @@ export interface TickConnectionOptions {
   readonly maxBackoffMs?: number;
   /** A socket not open after this long is abandoned and retried (ms). Default 5000. */
   readonly connectTimeoutMs?: number;
-  /** A joined socket silent for this long is taken as dead (ms); the server pings every 1000. Default 5000. */
+  /**
+   * A joined socket that hears nothing (no tick, countdown, pong, latency_status…) for this
+   * long is taken as dead (ms). The client pings every clientPingIntervalMs, so a live server
+   * answers well within it. Default 5000.
+   */
   readonly silenceTimeoutMs?: number;
+  /** How often the client sends its own `ping` once joined (ms), seed 001's "every 1s". Default 1000. */
+  readonly clientPingIntervalMs?: number;
 }
 
 const FINAL_CLOSES: ReadonlyMap<number, EndReason> = new Map([
@@ -96,6 +109,7 @@ export class TickConnection {
   private retryTimer_: unknown = null;
   private connectTimer_: unknown = null;
   private silenceTimer_: unknown = null;
+  private pingTimer_: unknown = null;
   private readonly pongTimers_ = new Set<unknown>();
 
   constructor(options: TickConnectionOptions) {
@@ -148,6 +162,7 @@ export class TickConnection {
         this.droppedAt_ = null;
         this.everJoined_ = true;
         this.o_.onStatus({ state: 'open', resumed: m.resumed });
+        this.schedulePing_(ws, 0);
       }
       this.o_.onMessage(m);
     };
@@ -157,6 +172,17 @@ export class TickConnection {
     };
     // onerror is always followed by onclose, which decides.
     ws.onerror = () => {};
+  }
+
+  /** The client's own seed 001 ping, every clientPingIntervalMs while this socket is current. */
+  private schedulePing_(ws: SocketLike, delayMs: number): void {
+    this.clear_('pingTimer_');
+    this.pingTimer_ = this.o_.timers.setTimeout(() => {
+      this.pingTimer_ = null;
+      if (this.socket_ !== ws || ws.readyState !== OPEN) return;
+      this.send_({ action: 'ping', clientTimestamp: this.o_.now() });
+      this.schedulePing_(ws, this.o_.clientPingIntervalMs ?? 1_000);
+    }, delayMs);
   }
 
   private echo_(ws: SocketLike, seq: number, serverTimestamp: number): void {
@@ -178,6 +204,7 @@ export class TickConnection {
     this.socket_ = null;
     this.clear_('connectTimer_');
     this.clear_('silenceTimer_');
+    this.clear_('pingTimer_');
     ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
     if (ws.readyState !== 3 /* CLOSED */) ws.close(Close.normal, 'abandoned');
     const final = FINAL_CLOSES.get(code);
@@ -214,12 +241,13 @@ export class TickConnection {
     this.clear_('retryTimer_');
     this.clear_('connectTimer_');
     this.clear_('silenceTimer_');
+    this.clear_('pingTimer_');
     for (const t of this.pongTimers_) this.o_.timers.clearTimeout(t);
     this.pongTimers_.clear();
     this.o_.onStatus({ state: 'closed', reason, code });
   }
 
-  private clear_(which: 'retryTimer_' | 'connectTimer_' | 'silenceTimer_'): void {
+  private clear_(which: 'retryTimer_' | 'connectTimer_' | 'silenceTimer_' | 'pingTimer_'): void {
     if (this[which] !== null) this.o_.timers.clearTimeout(this[which]);
     this[which] = null;
   }

@@ -1,5 +1,6 @@
-// Round trip, jitter and latency status (measured by the region), the live
-// connection's state, and the clock offset from synchronization.
+// Round trip, jitter and latency status (measured by the region), the
+// browser's own round trip (its seed 001 pings), the live connection's state,
+// and the clock offset from synchronization.
 import { useId } from 'react';
 import type { GameSnapshot } from '../game/game_controller.ts';
 import type { ConnectionStatus } from '../net/tick_connection.ts';
@@ -29,6 +30,12 @@ export function ConnectionPanel({ snap, onReconnect }: Props) {
           ) : (
             <span className={`badge badge-${latency.status}`}>{latency.status === 'ok' ? 'ok' : 'warning: slow'}</span>
           )}
+        </dd>
+        <dt>Your pings</dt>
+        <dd data-testid="client-rtt">
+          {snap.clientRtt === null
+            ? '–'
+            : `${snap.clientRtt.lastMs.toFixed(0)} ms (mean ${snap.clientRtt.meanMs.toFixed(1)} ms of ${snap.clientRtt.samples})`}
         </dd>
         <dt>Live link</dt>
         <dd data-testid="connection">{connectionText(connection, snap.setup.session.mode)}</dd>

@@ -167,6 +167,27 @@ describe('GameController, server mode', () => {
     expect(snap.connection).toEqual({ state: 'closed', reason: 'kicked', code: 4001 });
   });
 
+  it('plays on with a server that never sends its own ping: the client’s pings keep the link alive', async () => {
+    const g = await started();
+    const ws = g.factory.last();
+    // 20 s of ticks and pongs to the client's pings, 4 ms later, nothing else.
+    for (let second = 0; second < 20; ++second) {
+      for (const m of ws.sent.splice(0)) {
+        const p = m as { action: string; clientTimestamp?: number };
+        if (p.action === 'ping') ws.deliver({ type: 'pong', clientTimestamp: p.clientTimestamp, serverTimestamp: g.serverNow() });
+      }
+      await g.time.advance(996);
+      joinAndTick(g, second * 10, second * 10 + 9);
+      await g.time.advance(4);
+    }
+    const snap = g.controller.snapshot();
+    expect(snap.end).toBeNull();
+    expect(snap.connection).toEqual({ state: 'open', resumed: false });
+    expect(snap.clientRtt).toMatchObject({ samples: 5 });
+    expect(snap.clientRtt!.lastMs).toBeGreaterThanOrEqual(0);
+    expect(snap.clientRtt!.lastMs).toBeLessThanOrEqual(1_000);
+  });
+
   it('says the connection was lost when it cannot come back within the grace period', async () => {
     const g = await started();
     joinAndTick(g, 0, 5);

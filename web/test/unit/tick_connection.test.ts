@@ -51,6 +51,41 @@ describe('TickConnection', () => {
     expect(ws.sent[1]).toEqual({ action: 'pong', seq: 7, serverTimestamp: 1234567 });
   });
 
+  it('sends seed 001’s own ping every second once joined, never needing a server ping', async () => {
+    const t = setup();
+    t.conn.start();
+    const ws = t.factory.last();
+    ws.open();
+    ws.deliver(t.joined());
+    await t.time.advance(0);
+    expect(ws.sent[1]).toEqual({ action: 'ping', clientTimestamp: t.time.now });
+    const pings = () => ws.sent.filter((m) => (m as { action: string }).action === 'ping');
+    // The server answers each ping with a pong and sends nothing else: the link stays up.
+    for (let i = 0; i < 30; ++i) {
+      await t.time.advance(1_000);
+      const last = pings().at(-1) as { clientTimestamp: number };
+      ws.deliver({ type: 'pong', clientTimestamp: last.clientTimestamp, serverTimestamp: 5 });
+    }
+    expect(pings()).toHaveLength(31);
+    expect(ws.sent.filter((m) => (m as { action: string }).action === 'pong')).toHaveLength(0);
+    expect(t.last()).toEqual({ state: 'open', resumed: false });
+    expect(t.messages.filter((m) => m.type === 'pong')).toHaveLength(30);
+  });
+
+  it('stops pinging once closed', async () => {
+    const t = setup();
+    t.conn.start();
+    const ws = t.factory.last();
+    ws.open();
+    ws.deliver(t.joined());
+    await t.time.advance(2_500);
+    ws.serverClose(4001);
+    const sent = ws.sent.length;
+    await t.time.advance(10_000);
+    expect(ws.sent.length).toBe(sent);
+    expect(t.time.pending).toBe(0);
+  });
+
   it('delays the echo by debugPongDelayMs (the test hook)', async () => {
     const t = setup({ pongDelayMs: 250 });
     t.conn.start();
@@ -152,7 +187,7 @@ describe('TickConnection', () => {
     ws.open();
     ws.deliver(t.joined());
     await t.time.advance(4_000);
-    ws.deliver({ type: 'ping', seq: 1, serverTimestamp: 1 });
+    ws.deliver({ type: 'countdown', remainingMs: 1000, serverTimestamp: 1 });
     await t.time.advance(4_999);
     expect(t.last()).toEqual({ state: 'open', resumed: false });
     await t.time.advance(1);
