@@ -19,6 +19,7 @@ import { SYNC_SAMPLES, SYNC_SPACING_MS, synchronizeClock, type ClockEstimate, ty
 import { BreakLog, checkTicks, lastBreaks, type BreakEntry, type TickCheck, type TickRecord } from './breaks.ts';
 import { ClientRttWindow, type ClientRtt } from './client_rtt.ts';
 import { verifyCommitment, type Verification } from './commitment.ts';
+import { HISTORY_STEPS, StepHistory, engineWindow, type TimelineWindow } from './timeline.ts';
 import { paramsOf, readSeed, type SessionInfo } from '../api/session.ts';
 import type { ServerMessage } from '../net/protocol.ts';
 import { TickConnection, type ConnectionStatus, type SocketFactory, type Timers } from '../net/tick_connection.ts';
@@ -27,8 +28,6 @@ import { TickConnection, type ConnectionStatus, type SocketFactory, type Timers 
 const COUNTDOWN_REFRESH_MS = 100;
 /** Session status poll while no live connection carries it (ms). */
 const STATUS_POLL_MS = 5_000;
-/** Received ticks kept for the check after the seed is revealed. */
-const KEPT_TICKS = 2_000;
 
 export interface GameDeps {
   readonly edge: {
@@ -77,6 +76,8 @@ export interface GameSnapshot {
   readonly remainingMs: number | null;
   readonly tick: TickRecord | null;
   readonly breaks: readonly BreakEntry[];
+  /** The chart: the last CHART_STEPS steps, from the engine (client mode) or the steps received (server mode). */
+  readonly timeline: TimelineWindow | null;
   /** Server mode: breaks that happened while no tick arrived. */
   readonly missedBreaks: number;
   readonly connection: ConnectionStatus | null;
@@ -105,7 +106,8 @@ export class GameController {
   private rendering_ = false;
   private firstTickSeen_ = false;
   private readonly breakLog_ = new BreakLog();
-  private readonly received_: TickRecord[] = [];
+  /** Server mode: the steps received (and replayed), for the chart and the seed check. */
+  private readonly history_ = new StepHistory(HISTORY_STEPS);
   private lastStep_: number | null = null;
   private readonly rtt_ = new ClientRttWindow();
 
@@ -119,6 +121,7 @@ export class GameController {
       remainingMs: null,
       tick: null,
       breaks: [],
+      timeline: null,
       missedBreaks: 0,
       connection: null,
       latency: null,
@@ -230,6 +233,7 @@ export class GameController {
           remainingMs: null,
           tick: { step: s.step, value: s.value, round: s.round, broken: s.broken },
           breaks: lastBreaks(params, s.step),
+          timeline: engineWindow(params, s.step),
         });
         this.firstTick_();
       }
@@ -287,14 +291,14 @@ export class GameController {
     const tick = { step: t.step, value: t.value, round: t.round, broken: t.broken };
     const previous = this.snap_.tick;
     this.breakLog_.add(tick, previous !== null && previous.step === t.step - 1 ? previous.value : null);
-    this.received_.push(tick);
-    if (this.received_.length > KEPT_TICKS) this.received_.splice(0, this.received_.length - KEPT_TICKS);
+    this.history_.add(tick);
     this.update_({
       phase: 'running',
       remainingMs: null,
       tick,
       breaks: this.breakLog_.entries,
       missedBreaks: this.breakLog_.missed,
+      timeline: this.history_.window(t.step),
     });
     this.firstTick_();
   }
@@ -340,8 +344,8 @@ export class GameController {
     const verification = await verifyCommitment(session.commitment, seedText, salt, this.d_.subtle);
     let tickCheck: TickCheck | null = null;
     const seed = seedText === null ? null : readSeed(seedText);
-    if (seed !== null && seed !== undefined && this.received_.length > 0) {
-      tickCheck = checkTicks(paramsOf(session, seed), this.received_);
+    if (seed !== null && seed !== undefined && this.history_.size > 0) {
+      tickCheck = checkTicks(paramsOf(session, seed), this.history_.all());
     }
     this.update_({ verification, tickCheck });
   }

@@ -6,6 +6,7 @@ import type { GameController, GameSnapshot } from '../game/game_controller.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { ConnectionPanel } from './ConnectionPanel.tsx';
 import { EndNotice } from './EndNotice.tsx';
+import { TimelineChart } from './TimelineChart.tsx';
 
 interface Props {
   readonly controller: GameController;
@@ -67,6 +68,14 @@ export function GameScreen({ controller, inviteUrl, isOwner, onExit, onBack }: P
       )}
 
       <Board snap={snap} />
+      <section aria-labelledby={`${ids}-timeline`} className="card">
+        <h3 id={`${ids}-timeline`}>Timeline</h3>
+        {snap.timeline === null ? (
+          <p className="hint">The chart of the last steps appears once the game runs.</p>
+        ) : (
+          <TimelineChart window={snap.timeline} title="Value over the last steps, breaks marked" />
+        )}
+      </section>
       {exitError !== null && (
         <ErrorNotice title="Exit failed: the game goes on" message={exitError} onRetry={exit} extra={{ label: 'Back to start anyway', onClick: onBack }} />
       )}

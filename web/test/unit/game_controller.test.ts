@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { SessionInfo } from '../../src/api/session.ts';
 import { roundsRule, stateAt, stateAtStep } from '../../src/engine/index.ts';
 import { GameController, type GameSetup } from '../../src/game/game_controller.ts';
+import { engineWindow } from '../../src/game/timeline.ts';
 import { FakeTime } from './fake_time.ts';
 import { socketFactory } from './fake_socket.ts';
 
@@ -67,6 +68,7 @@ describe('GameController, client mode', () => {
     expect(Math.abs(shown.tick!.step - truth.step)).toBeLessThanOrEqual(1);
     expect(shown.tick).toEqual((({ step, value, round, broken }) => ({ step, value, round, broken }))(stateAtStep(g.params, shown.tick!.step)));
     expect(shown.breaks.length).toBeGreaterThan(0);
+    expect(shown.timeline).toEqual(engineWindow(g.params, shown.tick!.step));
     expect(g.firstTicks()).toBe(1);
   });
 
@@ -128,6 +130,8 @@ describe('GameController, server mode', () => {
     expect(snap.phase).toBe('running');
     expect(snap.tick).toEqual({ step: 400, value: stateAtStep(g.params, 400).value, round: stateAtStep(g.params, 400).round, broken: stateAtStep(g.params, 400).broken });
     expect(snap.breaks[0]!.step).toBe(400 - stateAtStep(g.params, 400).value);
+    // The chart: the last 300 steps received, exactly the engine's.
+    expect(snap.timeline).toEqual(engineWindow(g.params, 400));
     expect(g.firstTicks()).toBe(1);
   });
 
