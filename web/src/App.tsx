@@ -64,6 +64,7 @@ export default function App() {
         sleep: (ms) => new Promise((resolve) => window.setTimeout(resolve, ms)),
         subtle: globalThis.crypto?.subtle,
         pongDelayMs: debug.pongDelayMs,
+        wire: debug.wire,
         onFirstTick: markFirstTick,
       });
       rememberUserId(setup.userId);

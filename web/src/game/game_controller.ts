@@ -41,6 +41,8 @@ export interface GameDeps {
   readonly subtle: SubtleCrypto | undefined;
   /** Test hook: delay the echo of server pings (ms). */
   readonly pongDelayMs: number;
+  /** Which subprotocols to offer: 'auto' (binary, then JSON; the default) or 'json' only. */
+  readonly wire?: 'auto' | 'json';
   /**
    * Called once, when the first running step is shown (for the start-to-first-tick
    * measurement), with how long after the session's startAt that was (server clock, ms).
@@ -92,6 +94,8 @@ export interface GameSnapshot {
   readonly tickCheck: TickCheck | null;
   /** The last error message from the broadcaster, if any. */
   readonly serverError: string | null;
+  /** Frames from the broadcaster this client could not read (skipped), and why the last one was refused. */
+  readonly wireErrors: { readonly count: number; readonly last: string } | null;
 }
 
 export class GameController {
@@ -130,6 +134,7 @@ export class GameController {
       verification: null,
       tickCheck: null,
       serverError: null,
+      wireErrors: null,
     };
   }
 
@@ -185,6 +190,10 @@ export class GameController {
       now: this.d_.now,
       timers: this.d_.timers,
       pongDelayMs: this.d_.pongDelayMs,
+      wire: this.d_.wire ?? 'auto',
+      onWireError: (last) => {
+        if (this.connection_ === conn && !this.disposed_) this.update_({ wireErrors: { count: (this.snap_.wireErrors?.count ?? 0) + 1, last } });
+      },
       onMessage: (m) => this.onMessage_(m),
       onStatus: (s) => this.onStatus_(conn, s),
     });

@@ -5,6 +5,12 @@
 // (RECONNECT_GRACE_MS). Closes that end the player's part (kicked, replaced,
 // refused, the session ended) are final and never retried.
 //
+// Subprotocols: both are offered, binary first (`wire: 'json'` offers only
+// JSON); the one the server selects (`protocol` once open; none means JSON)
+// decides how this side encodes. Frames are decoded by their own kind (text
+// or binary), so a text frame on a binary connection is still read. A frame
+// that cannot be read is reported (onWireError) and skipped, never thrown.
+//
 // Latency: the region measures RTT with RFC 6455 ping control frames, which
 // the browser answers by itself (JavaScript never sees them). Nothing here
 // depends on the server's JSON `ping`: if one arrives it is still echoed
@@ -13,20 +19,26 @@
 //
 // The socket factory, the clock and the timers are injected: the tests drive
 // this class with a fake socket and fake time, without a network or sleeps.
+import { decodeBinaryFrame, encodeBinaryClient } from './binary_codec.ts';
 import {
+  BINARY_SUBPROTOCOL,
   Close,
   JSON_SUBPROTOCOL,
   RECONNECT_GRACE_MS,
+  decodeJsonFrame,
   encodeClientMessage,
-  parseServerMessage,
   type ClientMessage,
+  type FrameResult,
   type ServerMessage,
 } from './protocol.ts';
 
 /** The part of the browser's WebSocket this class uses. */
 export interface SocketLike {
   readonly readyState: number;
-  send(data: string): void;
+  /** The subprotocol the server selected ('' before open, or when none). */
+  readonly protocol: string;
+  binaryType: BinaryType;
+  send(data: string | Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: Event) => void) | null;
   onmessage: ((ev: MessageEvent) => void) | null;
@@ -52,9 +64,12 @@ export type EndReason =
   | 'lost' // dropped and not back within the grace period
   | 'unavailable'; // never joined: no broadcaster answers at this address
 
+/** The encoding in use on a connection. */
+export type Wire = 'binary' | 'json';
+
 export type ConnectionStatus =
   | { state: 'connecting' }
-  | { state: 'open'; resumed: boolean }
+  | { state: 'open'; resumed: boolean; wire: Wire }
   | { state: 'reconnecting'; attempt: number; retryInMs: number; graceLeftMs: number }
   | { state: 'closed'; reason: EndReason; code: number };
 
@@ -68,6 +83,10 @@ export interface TickConnectionOptions {
   readonly timers: Timers;
   readonly onMessage: (m: ServerMessage) => void;
   readonly onStatus: (s: ConnectionStatus) => void;
+  /** A frame that could not be read (skipped): why. */
+  readonly onWireError?: (error: string, wire: Wire) => void;
+  /** 'auto' (default) offers metronome.v1.bin then metronome.v1.json; 'json' offers only JSON. */
+  readonly wire?: 'auto' | 'json';
   /** Test hook (?debugPongDelayMs=N): delay every echo of a server ping by N ms. Default 0. */
   readonly pongDelayMs?: number;
   /** First reconnection delay (ms), doubled per attempt up to maxBackoffMs. Default 250. */
@@ -101,6 +120,7 @@ const OPEN = 1;
 export class TickConnection {
   private readonly o_: TickConnectionOptions;
   private socket_: SocketLike | null = null;
+  private wire_: Wire = 'json';
   private attempt_ = 0;
   /** When the current outage began (ms); null while joined. */
   private droppedAt_: number | null = null;
@@ -138,8 +158,11 @@ export class TickConnection {
   }
 
   private open_(): void {
-    const ws = this.o_.createSocket(this.o_.url, [JSON_SUBPROTOCOL]);
+    const offered = this.o_.wire === 'json' ? [JSON_SUBPROTOCOL] : [BINARY_SUBPROTOCOL, JSON_SUBPROTOCOL];
+    const ws = this.o_.createSocket(this.o_.url, offered);
+    ws.binaryType = 'arraybuffer';
     this.socket_ = ws;
+    this.wire_ = 'json';
     this.o_.onStatus(this.attempt_ === 0 ? { state: 'connecting' } : this.reconnectingStatus_(0));
     this.connectTimer_ = this.o_.timers.setTimeout(() => {
       if (this.socket_ === ws && ws.readyState !== OPEN) this.dropped_(ws, Close.abnormal);
@@ -147,21 +170,27 @@ export class TickConnection {
     ws.onopen = () => {
       if (this.socket_ !== ws) return;
       this.clear_('connectTimer_');
+      this.wire_ = ws.protocol === BINARY_SUBPROTOCOL ? 'binary' : 'json';
       this.send_({ action: 'join', sessionId: this.o_.sessionId, userId: this.o_.userId });
       this.armSilence_(ws);
     };
     ws.onmessage = (ev: MessageEvent) => {
-      if (this.socket_ !== ws || typeof ev.data !== 'string') return;
-      const m = parseServerMessage(ev.data);
+      if (this.socket_ !== ws) return;
       this.armSilence_(ws);
-      if (m === null) return;
+      const r = decodeFrame(ev.data);
+      if (r.kind === 'malformed') {
+        this.o_.onWireError?.(r.error, this.wire_);
+        return;
+      }
+      if (r.kind === 'ignored') return;
+      const m = r.message;
       if (m.type === 'ping') {
         this.echo_(ws, m.seq, m.serverTimestamp);
       } else if (m.type === 'session_joined') {
         this.attempt_ = 0;
         this.droppedAt_ = null;
         this.everJoined_ = true;
-        this.o_.onStatus({ state: 'open', resumed: m.resumed });
+        this.o_.onStatus({ state: 'open', resumed: m.resumed, wire: this.wire_ });
         this.schedulePing_(ws, 0);
       }
       this.o_.onMessage(m);
@@ -253,6 +282,13 @@ export class TickConnection {
   }
 
   private send_(m: ClientMessage): void {
-    this.socket_?.send(encodeClientMessage(m));
+    this.socket_?.send(this.wire_ === 'binary' ? encodeBinaryClient(m) : encodeClientMessage(m));
   }
+}
+
+/** A frame by its kind: text is JSON, an ArrayBuffer is binary; anything else is unreadable. */
+function decodeFrame(data: unknown): FrameResult {
+  if (typeof data === 'string') return decodeJsonFrame(data);
+  if (data instanceof ArrayBuffer) return decodeBinaryFrame(data);
+  return { kind: 'malformed', error: 'a frame that is neither text nor an ArrayBuffer' };
 }

@@ -39,6 +39,8 @@ export function ConnectionPanel({ snap, onReconnect }: Props) {
         </dd>
         <dt>Live link</dt>
         <dd data-testid="connection">{connectionText(connection, snap.setup.session.mode)}</dd>
+        <dt>Encoding</dt>
+        <dd data-testid="wire">{connection?.state === 'open' ? wireText(connection.wire) : '–'}</dd>
         <dt>Clock</dt>
         <dd data-testid="clock">
           {clock !== null
@@ -48,6 +50,12 @@ export function ConnectionPanel({ snap, onReconnect }: Props) {
               : 'synchronizing…'}
         </dd>
       </dl>
+      {snap.wireErrors !== null && (
+        <p role="status" className="notice notice-warning" data-testid="wire-errors">
+          {snap.wireErrors.count} message{snap.wireErrors.count === 1 ? '' : 's'} from the region could not be read and{' '}
+          {snap.wireErrors.count === 1 ? 'was' : 'were'} skipped; the last was {snap.wireErrors.last}.
+        </p>
+      )}
       {canReconnect && (
         <button type="button" onClick={onReconnect}>
           Reconnect
@@ -80,6 +88,10 @@ function connectionText(c: ConnectionStatus | null, mode: 'client' | 'server'): 
           return 'closed';
       }
   }
+}
+
+function wireText(wire: 'binary' | 'json'): string {
+  return wire === 'binary' ? 'binary (metronome.v1.bin)' : 'JSON (metronome.v1.json)';
 }
 
 function formatOffset(ms: number): string {

@@ -186,10 +186,22 @@ describe('GameController, server mode', () => {
     }
     const snap = g.controller.snapshot();
     expect(snap.end).toBeNull();
-    expect(snap.connection).toEqual({ state: 'open', resumed: false });
+    expect(snap.connection).toEqual({ state: 'open', resumed: false, wire: 'json' });
     expect(snap.clientRtt).toMatchObject({ samples: 5 });
     expect(snap.clientRtt!.lastMs).toBeGreaterThanOrEqual(0);
     expect(snap.clientRtt!.lastMs).toBeLessThanOrEqual(1_000);
+  });
+
+  it('counts frames it cannot read and says why, while the game goes on', async () => {
+    const g = await started();
+    const ws = g.factory.last();
+    ws.deliverFrame('not json');
+    ws.deliverFrame('{"type":"tick","step":-1}');
+    joinAndTick(g, 0, 3);
+    const snap = g.controller.snapshot();
+    expect(snap.wireErrors).toEqual({ count: 2, last: 'a tick message with missing or bad fields' });
+    expect(snap.tick?.step).toBe(3);
+    expect(snap.end).toBeNull();
   });
 
   it('says the connection was lost when it cannot come back within the grace period', async () => {
