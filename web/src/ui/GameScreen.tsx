@@ -6,7 +6,9 @@ import type { GameController, GameSnapshot } from '../game/game_controller.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { ConnectionPanel } from './ConnectionPanel.tsx';
 import { EndNotice } from './EndNotice.tsx';
+import { ReplayPanel } from './ReplayPanel.tsx';
 import { TimelineChart } from './TimelineChart.tsx';
+import type { FillStatus } from '../game/game_controller.ts';
 
 interface Props {
   readonly controller: GameController;
@@ -75,6 +77,7 @@ export function GameScreen({ controller, inviteUrl, isOwner, onExit, onBack }: P
         ) : (
           <TimelineChart window={snap.timeline} title="Value over the last steps, breaks marked" />
         )}
+        {snap.fill !== null && <FillNotice fill={snap.fill} />}
       </section>
       {exitError !== null && (
         <ErrorNotice title="Exit failed: the game goes on" message={exitError} onRetry={exit} extra={{ label: 'Back to start anyway', onClick: onBack }} />
@@ -113,6 +116,8 @@ export function GameScreen({ controller, inviteUrl, isOwner, onExit, onBack }: P
         </section>
 
         <ConnectionPanel snap={snap} onReconnect={() => controller.connect()} />
+
+        <ReplayPanel snap={snap} controller={controller} />
 
         <section aria-labelledby={`${ids}-session`} className="card">
           <h3 id={`${ids}-session`}>Session</h3>
@@ -160,6 +165,20 @@ export function GameScreen({ controller, inviteUrl, isOwner, onExit, onBack }: P
       </div>
 
     </section>
+  );
+}
+
+/** What became of the steps this client missed (server mode). */
+function FillNotice({ fill }: { fill: FillStatus }) {
+  const range = fill.from === fill.to ? `Step ${fill.from}` : `Steps ${fill.from} to ${fill.to}`;
+  const were = fill.from === fill.to ? 'was' : 'were';
+  return (
+    <p className={fill.state === 'error' ? 'notice notice-warning' : 'hint'} data-testid="fill" data-state={fill.state}>
+      {fill.state === 'loading' && `${range} ${were} not received: asking the region for them…`}
+      {fill.state === 'done' &&
+        `${range} ${were} not received live; filled from the region’s replay (${fill.breaks} break${fill.breaks === 1 ? '' : 's'} among them).`}
+      {fill.state === 'error' && `${range} ${were} not received, and the replay failed: ${fill.error}`}
+    </p>
   );
 }
 
