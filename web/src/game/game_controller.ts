@@ -43,8 +43,6 @@ export interface GameDeps {
   readonly timers: Timers;
   readonly sleep: (ms: number) => Promise<void>;
   readonly subtle: SubtleCrypto | undefined;
-  /** Test hook: delay the echo of server pings (ms). */
-  readonly pongDelayMs: number;
   /** Which subprotocols to offer: 'auto' (binary, then JSON; the default) or 'json' only. */
   readonly wire?: 'auto' | 'json';
   /**
@@ -215,7 +213,6 @@ export class GameController {
       createSocket: this.d_.createSocket,
       now: this.d_.now,
       timers: this.d_.timers,
-      pongDelayMs: this.d_.pongDelayMs,
       wire: this.d_.wire ?? 'auto',
       onWireError: (last) => {
         if (this.connection_ === conn && !this.disposed_) this.update_({ wireErrors: { count: (this.snap_.wireErrors?.count ?? 0) + 1, last } });

@@ -87,8 +87,6 @@ export interface TickConnectionOptions {
   readonly onWireError?: (error: string, wire: Wire) => void;
   /** 'auto' (default) offers metronome.v1.bin then metronome.v1.json; 'json' offers only JSON. */
   readonly wire?: 'auto' | 'json';
-  /** Test hook (?debugPongDelayMs=N): delay every echo of a server ping by N ms. Default 0. */
-  readonly pongDelayMs?: number;
   /** First reconnection delay (ms), doubled per attempt up to maxBackoffMs. Default 250. */
   readonly initialBackoffMs?: number;
   /** Largest reconnection delay (ms). Default 2000. */
@@ -130,7 +128,6 @@ export class TickConnection {
   private connectTimer_: unknown = null;
   private silenceTimer_: unknown = null;
   private pingTimer_: unknown = null;
-  private readonly pongTimers_ = new Set<unknown>();
 
   constructor(options: TickConnectionOptions) {
     this.o_ = options;
@@ -215,16 +212,7 @@ export class TickConnection {
   }
 
   private echo_(ws: SocketLike, seq: number, serverTimestamp: number): void {
-    const reply = () => {
-      if (this.socket_ === ws && ws.readyState === OPEN) this.send_({ action: 'pong', seq, serverTimestamp });
-    };
-    const delay = this.o_.pongDelayMs ?? 0;
-    if (delay <= 0) return reply();
-    const t = this.o_.timers.setTimeout(() => {
-      this.pongTimers_.delete(t);
-      reply();
-    }, delay);
-    this.pongTimers_.add(t);
+    if (this.socket_ === ws && ws.readyState === OPEN) this.send_({ action: 'pong', seq, serverTimestamp });
   }
 
   /** The socket is gone (closed by the server, failed, or silent): end or retry. */
@@ -271,8 +259,6 @@ export class TickConnection {
     this.clear_('connectTimer_');
     this.clear_('silenceTimer_');
     this.clear_('pingTimer_');
-    for (const t of this.pongTimers_) this.o_.timers.clearTimeout(t);
-    this.pongTimers_.clear();
     this.o_.onStatus({ state: 'closed', reason, code });
   }
 

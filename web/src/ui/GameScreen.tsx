@@ -173,7 +173,7 @@ function FillNotice({ fill }: { fill: FillStatus }) {
   const range = fill.from === fill.to ? `Step ${fill.from}` : `Steps ${fill.from} to ${fill.to}`;
   const were = fill.from === fill.to ? 'was' : 'were';
   return (
-    <p className={fill.state === 'error' ? 'notice notice-warning' : 'hint'} data-testid="fill" data-state={fill.state}>
+    <p className={fill.state === 'error' ? 'notice notice-warning' : 'hint'} data-testid="fill" data-state={fill.state} data-from={fill.from} data-to={fill.to}>
       {fill.state === 'loading' && `${range} ${were} not received: asking the region for them…`}
       {fill.state === 'done' &&
         `${range} ${were} not received live; filled from the region’s replay (${fill.breaks} break${fill.breaks === 1 ? '' : 's'} among them).`}

@@ -60,7 +60,6 @@ function game(mode: 'client' | 'server', skew: number, opts: { withSocket?: bool
     timers: time,
     sleep: time.sleep,
     subtle: webcrypto.subtle as SubtleCrypto,
-    pongDelayMs: 0,
     onFirstTick: () => (firstTicks += 1),
   });
   return {

@@ -4,7 +4,7 @@ import type { ServerMessage } from '../../src/net/protocol.ts';
 import { FakeTime } from './fake_time.ts';
 import { socketFactory } from './fake_socket.ts';
 
-function setup(options: { pongDelayMs?: number; wire?: 'auto' | 'json' } = {}) {
+function setup(options: { wire?: 'auto' | 'json' } = {}) {
   const time = new FakeTime();
   const factory = socketFactory();
   const statuses: ConnectionStatus[] = [];
@@ -19,7 +19,6 @@ function setup(options: { pongDelayMs?: number; wire?: 'auto' | 'json' } = {}) {
     timers: time,
     onMessage: (m) => messages.push(m),
     onStatus: (s) => statuses.push(s),
-    pongDelayMs: options.pongDelayMs,
     wire: options.wire,
     onWireError: (e) => wireErrors.push(e),
   });
@@ -27,7 +26,16 @@ function setup(options: { pongDelayMs?: number; wire?: 'auto' | 'json' } = {}) {
     type: 'session_joined', sessionId: 'S1', userId: 'alice', region: 'eu', mode: 'server', tickMs: 100,
     startAt: 1, rule: { name: 'rounds' }, seed: null, commitment: null, resumed, serverTimestamp: 2,
   });
-  return { time, factory, statuses, messages, wireErrors, conn, joined, last: () => statuses[statuses.length - 1] };
+  /** Starts the connection, opens its socket (selecting `protocol`) and answers the join. */
+  const joinedSocket = (protocol = '') => {
+    conn.start();
+    const ws = factory.last();
+    ws.open(protocol);
+    if (protocol === 'metronome.v1.bin') ws.deliverFrame(new Uint8Array([0x7f, ...new TextEncoder().encode(JSON.stringify(joined()))]));
+    else ws.deliver(joined());
+    return ws;
+  };
+  return { time, factory, statuses, messages, wireErrors, conn, joined, joinedSocket, last: () => statuses[statuses.length - 1] };
 }
 
 describe('TickConnection', () => {
@@ -104,10 +112,7 @@ describe('TickConnection', () => {
 
   it('reports a malformed frame with a clear reason, skips it, and stays connected', () => {
     const t = setup();
-    t.conn.start();
-    const ws = t.factory.last();
-    ws.open('metronome.v1.bin');
-    ws.deliverFrame(new Uint8Array([0x7f, ...new TextEncoder().encode(JSON.stringify(t.joined()))]));
+    const ws = t.joinedSocket('metronome.v1.bin');
     ws.deliverFrame(new Uint8Array([0x01, 0, 1, 2]));
     ws.deliverFrame(new Uint8Array([0x99]));
     ws.deliverFrame('{"type":"tick"');
@@ -124,10 +129,7 @@ describe('TickConnection', () => {
 
   it('sends seed 001’s own ping every second once joined, never needing a server ping', async () => {
     const t = setup();
-    t.conn.start();
-    const ws = t.factory.last();
-    ws.open();
-    ws.deliver(t.joined());
+    const ws = t.joinedSocket();
     await t.time.advance(0);
     expect(ws.sent[1]).toEqual({ action: 'ping', clientTimestamp: t.time.now });
     const pings = () => ws.sent.filter((m) => (m as { action: string }).action === 'ping');
@@ -145,28 +147,13 @@ describe('TickConnection', () => {
 
   it('stops pinging once closed', async () => {
     const t = setup();
-    t.conn.start();
-    const ws = t.factory.last();
-    ws.open();
-    ws.deliver(t.joined());
+    const ws = t.joinedSocket();
     await t.time.advance(2_500);
     ws.serverClose(4001);
     const sent = ws.sent.length;
     await t.time.advance(10_000);
     expect(ws.sent.length).toBe(sent);
     expect(t.time.pending).toBe(0);
-  });
-
-  it('delays the echo by debugPongDelayMs (the test hook)', async () => {
-    const t = setup({ pongDelayMs: 250 });
-    t.conn.start();
-    const ws = t.factory.last();
-    ws.open();
-    ws.deliver({ type: 'ping', seq: 1, serverTimestamp: 10 });
-    await t.time.advance(249);
-    expect(ws.sent).toHaveLength(1);
-    await t.time.advance(1);
-    expect(ws.sent[1]).toEqual({ action: 'pong', seq: 1, serverTimestamp: 10 });
   });
 
   it('reconnects with doubling backoff after a drop and rejoins (resumed)', async () => {
