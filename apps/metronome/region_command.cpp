@@ -20,6 +20,7 @@
 #include "metronome/region/api.hpp"
 #include "metronome/region/config.hpp"
 #include "metronome/store/backends.hpp"
+#include "metronome/store/registry_store.hpp"
 
 namespace metronome::cli {
 namespace {
@@ -58,9 +59,8 @@ region::region_config build_config(const region_flags& f, store::store_options& 
   c.http = f.http.parse();
   c.access_log = f.http.access_log();
   c.region = f.region;
-  if (c.region.empty() || c.region.size() > 32 ||
-      c.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
-    throw usage_error("--region (REGION): 1 to 32 characters of a-z, 0-9 and '-', got '" + c.region + "'");
+  if (!store::valid_region_name(c.region)) {
+    throw usage_error("--region (REGION): " + std::string(store::region_name_rule) + ", got '" + c.region + "'");
   }
   c.is_main = parse_bool("--is-main (IS_MAIN)", f.is_main);
   c.main_server_url = f.main_server_url;

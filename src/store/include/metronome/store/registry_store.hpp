@@ -20,6 +20,12 @@
 
 namespace metronome::store {
 
+/// Region names: 1 to 32 characters of [a-z0-9-]. The one check for every
+/// place a name enters (flags, registration, static region lists).
+bool valid_region_name(std::string_view name) noexcept;
+/// The sentence to show when valid_region_name refuses a name.
+inline constexpr std::string_view region_name_rule = "1 to 32 characters of a-z, 0-9 and '-'";
+
 struct region_record {
   std::string name;                ///< "eu", "us", ... ([a-z0-9-], 1-32 chars).
   std::string base_url;            ///< http://host:port of its HTTP API.
