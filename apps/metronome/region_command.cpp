@@ -92,8 +92,8 @@ void check_health(region::session_service& service, region::store_health& health
   result<void> r = make_error(errc::timeout, "store ping did not complete");
   if (future.wait_for(std::chrono::seconds(5)) == std::future_status::ready) r = future.get();
   health.record(r.has_value(), r ? std::string() : r.error().message);
-  metrics.store_up.with({}).set(r ? 1 : 0);
-  metrics.http_connections.with({}).set(static_cast<double>(server.connection_count()));
+  metrics.store_up_now->set(r ? 1 : 0);
+  metrics.http_connections_now->set(static_cast<double>(server.connection_count()));
   if (r.has_value() != was_ok) {
     if (r) log.info("store is back");
     else log.error("store unreachable", {{"error", r.error().message}});
