@@ -17,7 +17,7 @@ result<std::unique_ptr<registry_store>> make_registry_store(std::string_view url
   }
   auto seeds = parse_store_url_hosts(url);
   if (!seeds) return seeds.error();
-  return detail::make_redis_registry(std::move(*seeds), options);
+  return detail::make_redis_registry(std::move(*seeds), url.starts_with("redis-cluster://"), options);
 }
 
 }  // namespace metronome::store
