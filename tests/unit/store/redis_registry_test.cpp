@@ -1,13 +1,8 @@
 // The region registry on Redis (src/store/registry/redis_registry.cpp),
 // against a real standalone Redis and a real Redis Cluster, and against a
-// fake server whose every answer is a malformed MOVED redirection: the
+// fake server whose answer is a malformed MOVED redirection: the
 // registry must fail the operation, never follow it to port 0.
 #include <gtest/gtest.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +12,7 @@
 #include <vector>
 
 #include "metronome/store/registry_store.hpp"
+#include "redis_fake_server.hpp"
 #include "redis_servers.hpp"
 
 namespace metronome::store {
@@ -86,103 +82,26 @@ TEST(redis_registry, a_stored_value_that_does_not_decode_is_left_out) {
   EXPECT_EQ(all->front().name, "eu");
 }
 
-/// A TCP server on 127.0.0.1 that answers every RESP command it reads with
-/// one fixed error line, counting connections.
-class fake_redis {
- public:
-  explicit fake_redis(std::string answer) : answer_(std::move(answer)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      throw std::runtime_error("fake_redis: cannot listen");
-    }
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~fake_redis() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-    for (const int c : clients_) ::close(c);
-  }
-  std::uint16_t port() const noexcept { return port_; }
-  int connections() const noexcept { return connections_.load(); }
-
- private:
-  void serve() {
-    while (!stop_) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      ++connections_;
-      clients_.push_back(c);
-      std::thread([this, c] { answer(c); }).detach();
-    }
-  }
-  /// Counts complete commands (*N then N bulk strings) and answers each.
-  void answer(int c) const {
-    std::string buf;
-    char chunk[4096];
-    for (;;) {
-      const ssize_t n = ::recv(c, chunk, sizeof chunk, 0);
-      if (n <= 0) return;
-      buf.append(chunk, static_cast<std::size_t>(n));
-      for (;;) {
-        std::size_t pos = 0;
-        if (!complete_command(buf, pos)) break;
-        buf.erase(0, pos);
-        if (::send(c, answer_.data(), answer_.size(), MSG_NOSIGNAL) < 0) return;
-      }
-    }
-  }
-  static bool read_line(const std::string& b, std::size_t& pos, std::string& line) {
-    const auto end = b.find("\r\n", pos);
-    if (end == std::string::npos) return false;
-    line = b.substr(pos, end - pos);
-    pos = end + 2;
-    return true;
-  }
-  static bool complete_command(const std::string& b, std::size_t& pos) {
-    std::string line;
-    if (!read_line(b, pos, line) || line.empty() || line[0] != '*') return false;
-    const long n = std::stol(line.substr(1));
-    for (long i = 0; i < n; ++i) {
-      if (!read_line(b, pos, line) || line.empty() || line[0] != '$') return false;
-      const auto len = static_cast<std::size_t>(std::stol(line.substr(1)));
-      if (b.size() < pos + len + 2) return false;
-      pos += len + 2;
-    }
-    return true;
-  }
-
-  std::string answer_;
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> connections_{0};
-  std::vector<int> clients_;  // touched by the accept thread only, then by the destructor after join
-  std::thread thread_;
-};
-
 TEST(redis_registry, a_malformed_moved_reply_fails_the_operation_instead_of_naming_port_0) {
   for (const std::string bad : {"-MOVED 1234 127.0.0.1:notaport\r\n", "-MOVED 1234 127.0.0.1:0\r\n", "-MOVED 1234 127.0.0.1:70000\r\n",
                                 "-MOVED 1234\r\n"}) {
-    fake_redis fake(bad);
+    // The fake answers the first request of each connection, so each
+    // operation gets a registry (and a connection) of its own.
+    testing::fake_server fake(bad);
+    const std::string url = "redis://127.0.0.1:" + std::to_string(fake.port());
     store_options opts;
     opts.timeout = 2000ms;
-    auto reg = make_registry_store("redis://127.0.0.1:" + std::to_string(fake.port()), opts);
-    ASSERT_TRUE(reg);
+    opts.connections = 1;
+    auto for_upsert = make_registry_store(url, opts);
+    auto for_list = make_registry_store(url, opts);
+    ASSERT_TRUE(for_upsert && for_list);
     const auto started = std::chrono::steady_clock::now();
-    auto r = upsert(**reg, {"eu", "http://127.0.0.1:8081", "", 0, 1000});
+    auto r = upsert(**for_upsert, {"eu", "http://127.0.0.1:8081", "", 0, 1000});
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, errc::internal) << bad << ": " << r.error().message;
     EXPECT_NE(r.error().message.find("MOVED"), std::string::npos) << r.error().message;
-    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "failed at once, not by timing out";
-    auto l = list(**reg);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms) << "failed at once, not by timing out";
+    auto l = list(**for_list);
     ASSERT_FALSE(l);
     EXPECT_EQ(l.error().code, errc::internal) << l.error().message;
   }
