@@ -2,10 +2,11 @@
 // and heartbeat; edges read the list. Kept in the same store as the sessions
 // (same URL), so several edges behind one load balancer agree.
 //
-// Traffic is light (a heartbeat per region every few seconds, a read per edge
-// per second), so each backend runs its operations one at a time on its own
-// worker thread: a store outage never blocks a caller's thread. Callbacks run
-// on that worker thread, exactly once, within the store timeout.
+// Built on the session store's layers (docs/storage.md, "Region registry"):
+// SQLite runs operations one at a time on a worker thread, Redis on a
+// redis_store's I/O loop, so a store outage never blocks a caller's thread.
+// Callbacks run on that thread, exactly once, within the store timeout; they
+// must not block.
 #pragma once
 
 #include <cstdint>
