@@ -19,6 +19,10 @@ packages=(
   sqlite3 redis-server redis-tools prometheus wrk nginx-light jq curl procps
   # the browser the end-to-end tests drive (playwright-core, no download)
   chromium
+  # bench/metrics_bench.cpp measures src/obs against prometheus-cpp (rules helper)
+  prometheus-cpp-dev
+  # scripts/lint.sh: formatting and clang-tidy checks (rules helper)
+  clang-format clang-tidy
 )
 # Node.js 20 with npm: use the machine's if present (it may come from outside
 # Debian's archive), else Debian's.

@@ -7,6 +7,7 @@ scripts/setup.sh
 cmake --preset ci
 cmake --build --preset ci
 ctest --preset ci -j2
+scripts/lint.sh  # formatting of every C++ file, clang-tidy on the non-Beast units
 
 # A short coverage-guided fuzz run of every parser (20 s each; clang +
 # libFuzzer). The seed corpora already replayed in the ctest run above.

@@ -87,7 +87,8 @@ int run_edge(const edge_flags& f) {
   if (!geoip.available()) log.warn("GeoIP database not found: geographic routing uses cf-ipcountry only", {{"path", f.geoip_db}});
   edge::edge_metrics metrics;
   net::http_client client(client_cfg);
-  edge::edge_api api(settings, directory, cache, **sessions, **registry, client, clock, *countries, geoip, *trusted, metrics);
+  edge::http_upstream upstream(client);
+  edge::edge_api api(settings, directory, cache, **sessions, **registry, upstream, clock, *countries, geoip, *trusted, metrics);
   net::http_server server(
       http, [&api](net::request&& req, net::reply_fn reply) { api.handle(std::move(req), std::move(reply)); },
       [&api, access_log](const net::exchange_summary& x) { api.observe(x, access_log); });

@@ -20,6 +20,7 @@
 #include "metronome/region/api.hpp"
 #include "metronome/region/config.hpp"
 #include "metronome/store/backends.hpp"
+#include "metronome/store/registry_store.hpp"
 
 namespace metronome::cli {
 namespace {
@@ -58,9 +59,8 @@ region::region_config build_config(const region_flags& f, store::store_options& 
   c.http = f.http.parse();
   c.access_log = f.http.access_log();
   c.region = f.region;
-  if (c.region.empty() || c.region.size() > 32 ||
-      c.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
-    throw usage_error("--region (REGION): 1 to 32 characters of a-z, 0-9 and '-', got '" + c.region + "'");
+  if (!store::valid_region_name(c.region)) {
+    throw usage_error("--region (REGION): " + std::string(store::region_name_rule) + ", got '" + c.region + "'");
   }
   c.is_main = parse_bool("--is-main (IS_MAIN)", f.is_main);
   c.main_server_url = f.main_server_url;
@@ -92,8 +92,8 @@ void check_health(region::session_service& service, region::store_health& health
   result<void> r = make_error(errc::timeout, "store ping did not complete");
   if (future.wait_for(std::chrono::seconds(5)) == std::future_status::ready) r = future.get();
   health.record(r.has_value(), r ? std::string() : r.error().message);
-  metrics.store_up.with({}).set(r ? 1 : 0);
-  metrics.http_connections.with({}).set(static_cast<double>(server.connection_count()));
+  metrics.store_up_now->set(r ? 1 : 0);
+  metrics.http_connections_now->set(static_cast<double>(server.connection_count()));
   if (r.has_value() != was_ok) {
     if (r) log.info("store is back");
     else log.error("store unreachable", {{"error", r.error().message}});

@@ -12,13 +12,13 @@
 #include "metronome/net/http_errors.hpp"
 #include "metronome/net/json_body.hpp"
 #include "metronome/core/time_format.hpp"
-#include "reply.hpp"
+#include "metronome/net/reply.hpp"
 
 namespace metronome::edge {
 
 namespace json = boost::json;
-using detail::reply_error;
-using detail::reply_json;
+using net::reply_error;
+using net::reply_json;
 
 namespace {
 
@@ -48,10 +48,6 @@ std::string_view content_type_for(const std::filesystem::path& p) {
   return "application/octet-stream";
 }
 
-bool valid_region_name(std::string_view n) {
-  return !n.empty() && n.size() <= 32 && n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string_view::npos;
-}
-
 }  // namespace
 
 edge_metrics::edge_metrics()
@@ -61,10 +57,25 @@ edge_metrics::edge_metrics()
                                            obs::registry::latency_buckets())),
       decisions(registry.add_counter("metronome_edge_routing_decisions_total", "Starts routed, by the rule that chose the region.")),
       cache_lookups(registry.add_counter("metronome_edge_session_cache_lookups_total", "Session cache lookups, by result.")),
-      healthy_regions(registry.add_gauge("metronome_edge_healthy_regions", "Regions eligible for new sessions.")) {}
+      healthy_regions(registry.add_gauge("metronome_edge_healthy_regions", "Regions eligible for new sessions.")),
+      cache_hit(cache_lookups.bind({{"result", "hit"}})),
+      cache_miss(cache_lookups.bind({{"result", "miss"}})),
+      healthy_regions_now(healthy_regions.bind({})),
+      decisions_by_rule{decisions.bind({{"rule", std::string(edge_api::choice::rules[0])}}),
+                        decisions.bind({{"rule", std::string(edge_api::choice::rules[1])}}),
+                        decisions.bind({{"rule", std::string(edge_api::choice::rules[2])}}),
+                        decisions.bind({{"rule", std::string(edge_api::choice::rules[3])}}),
+                        decisions.bind({{"rule", std::string(edge_api::choice::rules[4])}})} {}
+
+obs::counter& edge_metrics::decision(std::string_view rule) const noexcept {
+  for (std::size_t i = 0; i < edge_api::choice::rules.size(); ++i) {
+    if (edge_api::choice::rules[i] == rule) return *decisions_by_rule[i];
+  }
+  return *decisions_by_rule.back();
+}
 
 edge_api::edge_api(edge_settings settings, region_directory& directory, session_cache& cache, store::session_store& sessions,
-                   store::registry_store& registry, net::http_client& client, const clock& clk, const country_map& countries,
+                   store::registry_store& registry, upstream& client, const clock& clk, const country_map& countries,
                    const geoip_lookup& geoip, const address_set& trusted_proxies, edge_metrics& metrics)
     : settings_(std::move(settings)),
       directory_(directory),
@@ -76,17 +87,16 @@ edge_api::edge_api(edge_settings settings, region_directory& directory, session_
       countries_(countries),
       geoip_(geoip),
       trusted_(trusted_proxies),
-      metrics_(metrics) {}
+      metrics_(metrics) {
+  build_routes();
+}
 
-void edge_api::handle(net::request&& req, net::reply_fn reply) {
-  const std::string& p = req.path;
-  const std::string& m = req.method;
-  auto method_not_allowed = [&](const char* allow, const char* route) {
-    net::response r = net::error_response(make_error(errc::method_not_allowed, std::string("allowed methods: ") + allow));
-    r.headers.emplace_back("Allow", allow);
-    r.route = route;
-    reply(std::move(r));
-  };
+void edge_api::build_routes() {
+  using net::body_kind;
+  using net::path_params;
+  using net::request;
+  using net::reply_fn;
+  router_.param("id", store::plausible_session_id, "no session ");
   struct post_route {
     const char* path;
     void (edge_api::*fn)(const net::request&, net::reply_fn, const char*, bool);
@@ -95,48 +105,40 @@ void edge_api::handle(net::request&& req, net::reply_fn reply) {
   static constexpr post_route posts[] = {{"/edge/game/start", &edge_api::start, false}, {"/edge/game/exit", &edge_api::exit, false},
                                          {"/game/start", &edge_api::start, true},       {"/game/exit", &edge_api::exit, true}};
   for (const auto& r : posts) {
-    if (p == r.path) {
-      if (m != "POST") return method_not_allowed("POST", r.path);
-      return (this->*r.fn)(req, std::move(reply), r.path, r.seed002);
-    }
+    router_.add("POST", r.path, [this, r](request&& q, const path_params&, reply_fn out) { (this->*r.fn)(q, std::move(out), r.path, r.seed002); },
+                body_kind::json);
   }
-  if (p == "/api/regions/register") {
-    if (m != "POST") return method_not_allowed("POST", "/api/regions/register");
-    return register_region(req, std::move(reply));
-  }
-  if (p == "/api/regions") {
-    if (m != "GET") return method_not_allowed("GET", "/api/regions");
-    return list_regions(std::move(reply));
-  }
-  if (p.starts_with("/edge/sessions/")) {
-    if (m != "GET") return method_not_allowed("GET", "/edge/sessions/{id}");
-    const std::string id = p.substr(std::string_view("/edge/sessions/").size());
-    if (id.empty() || id.size() > 64 || id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != std::string::npos) {
-      return reply_error(reply, make_error(errc::not_found, "no session " + id), "/edge/sessions/{id}");
-    }
-    return session(id, std::move(reply));
-  }
-  if (p == "/edge/time") {
-    // For clients that sync their clock over HTTP (docs/protocol.md, "Clock
-    // synchronization", with an HTTP round trip in place of a ping).
-    if (m != "GET") return method_not_allowed("GET", "/edge/time");
-    return reply_json(reply, 200, json::object{{"serverTimestamp", clock_.now_ms()}}, "/edge/time");
-  }
-  if (p == "/healthz" || p == "/health") {
-    if (m != "GET") return method_not_allowed("GET", p == "/healthz" ? "/healthz" : "/health");
-    return health(p == "/healthz" ? "/healthz" : "/health", std::move(reply));
-  }
-  if (p == "/metrics") {
-    if (m != "GET") return method_not_allowed("GET", "/metrics");
-    net::response r;
-    metrics_.healthy_regions.with({}).set(static_cast<double>(directory_.healthy(clock_.now_ms()).size()));
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = metrics_.registry.render();
-    r.route = "/metrics";
-    return reply(std::move(r));
-  }
-  if ((m == "GET" || m == "HEAD") && serve_file(req, reply)) return;
-  reply_error(reply, make_error(errc::not_found, "no route for " + m + " " + p), "unmatched");
+  router_
+      .add("POST", "/api/regions/register", [this](request&& q, const path_params&, reply_fn r) { register_region(q, std::move(r)); },
+           body_kind::json_optional)
+      .add("GET", "/api/regions", [this](request&&, const path_params&, reply_fn r) { list_regions(std::move(r)); })
+      .add("GET", "/edge/sessions/{id}", [this](request&&, const path_params& p, reply_fn r) { session(p[0], std::move(r)); })
+      .add("GET", "/edge/sessions/{id}/replay",
+           [this](request&& q, const path_params& p, reply_fn r) { replay(p[0], q, std::move(r)); })
+      // For clients that sync their clock over HTTP (docs/protocol.md, "Clock
+      // synchronization", with an HTTP round trip in place of a ping).
+      .add("GET", "/edge/time",
+           [this](request&&, const path_params&, reply_fn r) {
+             reply_json(r, 200, json::object{{"serverTimestamp", clock_.now_ms()}}, "/edge/time");
+           })
+      .add("GET", "/healthz", [this](request&&, const path_params&, reply_fn r) { health("/healthz", std::move(r)); })
+      .add("GET", "/health", [this](request&&, const path_params&, reply_fn r) { health("/health", std::move(r)); })
+      .add("GET", "/metrics", [this](request&&, const path_params&, reply_fn r) { metrics(std::move(r)); });
+}
+
+void edge_api::handle(net::request&& req, net::reply_fn reply) {
+  if (router_.dispatch(req, reply)) return;
+  if ((req.method == "GET" || req.method == "HEAD") && serve_file(req, reply)) return;
+  reply_error(reply, make_error(errc::not_found, "no route for " + req.method + " " + req.path), "unmatched");
+}
+
+void edge_api::metrics(net::reply_fn reply) {
+  net::response r;
+  metrics_.healthy_regions_now->set(static_cast<double>(directory_.healthy(clock_.now_ms()).size()));
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = metrics_.registry.render();
+  r.route = "/metrics";
+  reply(std::move(r));
 }
 
 void edge_api::register_region(const net::request& req, net::reply_fn reply) {
@@ -160,7 +162,9 @@ void edge_api::register_region(const net::request& req, net::reply_fn reply) {
     return x != nullptr && x->is_string() ? std::string(x->as_string()) : std::string();
   };
   store::region_record rec{str("region"), str("base_url"), str("ws_url"), 0, clock_.now_ms()};
-  if (!valid_region_name(rec.name)) return reply_error(reply, make_error(errc::invalid_argument, "region must be 1-32 characters of a-z, 0-9, '-'"), route);
+  if (!store::valid_region_name(rec.name)) {
+    return reply_error(reply, make_error(errc::invalid_argument, "region must be " + std::string(store::region_name_rule)), route);
+  }
   if (!net::parse_http_base_url(rec.base_url)) return reply_error(reply, make_error(errc::invalid_argument, "base_url must be http://HOST:PORT"), route);
   if (!rec.ws_url.empty() && !rec.ws_url.starts_with("ws://")) return reply_error(reply, make_error(errc::invalid_argument, "ws_url must be ws://HOST:PORT/PATH"), route);
   registry_.upsert_region(std::move(rec), [this, reply](result<store::region_record> r) {

@@ -6,13 +6,13 @@
 #include "metronome/net/http_errors.hpp"
 #include "metronome/net/json_body.hpp"
 #include "metronome/core/time_format.hpp"
-#include "reply.hpp"
+#include "metronome/net/reply.hpp"
 
 namespace metronome::edge {
 
 namespace json = boost::json;
-using detail::reply_error;
-using detail::reply_json;
+using net::reply_error;
+using net::reply_json;
 
 namespace {
 
@@ -31,12 +31,6 @@ result<std::string> string_field(const json::object& o, std::string_view a, std:
   return std::string();
 }
 
-bool is_json(const net::request& req) {
-  std::string type(req.header("content-type"));
-  for (char& c : type) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return type.starts_with("application/json");
-}
-
 /// The edge's view of a session: what a client needs to run it and where it lives.
 json::object edge_view_from_game(const json::object& game, const std::string& region) {
   json::object o;
@@ -50,11 +44,10 @@ json::object edge_view_from_game(const json::object& game, const std::string& re
 json::object edge_view_from_record(const store::session_record& s) {
   json::object o;
   o["gameId"] = s.id;
-  const bool secret = s.mode == store::session_mode::server && !s.ended();
-  o["seed"] = secret ? json::value(nullptr) : json::value(s.seed);
+  o["seed"] = s.seed_visible() ? json::value(s.seed) : json::value(nullptr);
   o["startAt"] = s.start_at_ms;
   o["tickMs"] = s.tick_ms;
-  o["status"] = s.status == store::session_status::running ? "active" : store::status_name(s.status);
+  o["status"] = s.public_status(store::status_vocabulary::seed002);
   boost::system::error_code ec;
   o["rule"] = json::parse(s.rule_json, ec);
   o["mode"] = store::mode_name(s.mode);
@@ -92,15 +85,15 @@ result<edge_api::choice> edge_api::choose_region(const net::request& req, const 
   return make_error(errc::unavailable, "no healthy region can take the session");
 }
 
-void edge_api::forward(const region_view& region, const std::string& path, std::string body, const net::request& req,
-                       net::client_callback done) {
+void edge_api::forward(const region_view& region, std::string method, const std::string& target, std::string body,
+                       const net::request& req, net::client_callback done) {
   net::client_request cr;
-  cr.method = "POST";
+  cr.method = std::move(method);
   cr.host = region.host;
   cr.port = region.port;
-  cr.target = path;
+  cr.target = target;
+  if (!body.empty()) cr.headers.emplace_back("Content-Type", "application/json");
   cr.body = std::move(body);
-  cr.headers.emplace_back("Content-Type", "application/json");
   cr.headers.emplace_back("X-Request-Id", req.request_id);
   std::string xff(req.header("x-forwarded-for"));
   cr.headers.emplace_back("X-Forwarded-For", xff.empty() ? req.remote_address : xff + ", " + req.remote_address);
@@ -122,7 +115,6 @@ void edge_api::forward(const region_view& region, const std::string& path, std::
 }
 
 void edge_api::start(const net::request& req, net::reply_fn reply, const char* route, bool seed002) {
-  if (!is_json(req)) return reply_error(reply, make_error(errc::unsupported_media_type, "send the body as application/json"), route);
   auto body = net::parse_object_body(req.body, false);
   if (!body) return reply_error(reply, body.error(), route);
   auto user = string_field(*body, "userId", "user_id");
@@ -132,7 +124,7 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
   if (!preferred) return reply_error(reply, preferred.error(), route);
   auto chosen = choose_region(req, *preferred);
   if (!chosen) return reply_error(reply, chosen.error(), route);
-  metrics_.decisions.with({{"rule", chosen->rule}}).inc();
+  metrics_.decision(chosen->rule).inc();
 
   // The region gets the player's request without the routing hints.
   body->erase("preferredRegion");
@@ -164,7 +156,7 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
     }
     reply_json(reply, res.status, o, route);
   };
-  forward(first->region, "/game/start", *forwarded, req,
+  forward(first->region, "POST", "/game/start", *forwarded, req,
           [this, reply, route, first, forwarded, finish, req_copy = std::make_shared<net::request>(req)](result<net::client_response> r) {
             if (r && r->status < 500) return finish(first->region, std::move(*r), "");
             // Retry once on the next healthy region. Safe even if the first
@@ -180,7 +172,7 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
               if (r) return finish(first->region, std::move(*r), "");
               return reply_error(reply, make_error(errc::unavailable, "region " + first->region.name + " is unavailable and no other is healthy"), route);
             }
-            forward(next.front(), "/game/start", *forwarded, *req_copy,
+            forward(next.front(), "POST", "/game/start", *forwarded, *req_copy,
                     [reply, route, finish, next = next.front(), failed = first->region.name](result<net::client_response> r2) {
                       if (!r2) return reply_error(reply, make_error(errc::unavailable, "regions " + failed + " and " + next.name + " are unavailable"), route);
                       finish(next, std::move(*r2), failed);
@@ -189,7 +181,6 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
 }
 
 void edge_api::exit(const net::request& req, net::reply_fn reply, const char* route, bool seed002) {
-  if (!is_json(req)) return reply_error(reply, make_error(errc::unsupported_media_type, "send the body as application/json"), route);
   auto body = net::parse_object_body(req.body, false);
   if (!body) return reply_error(reply, body.error(), route);
   auto id = string_field(*body, seed002 ? "session_id" : "gameId", seed002 ? "gameId" : "session_id");
@@ -227,14 +218,14 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
       }
       reply_json(reply, res.status, o, route);
     };
-    forward(targets.front(), "/game/exit", *payload, *req_copy,
+    forward(targets.front(), "POST", "/game/exit", *payload, *req_copy,
             [this, reply, route, payload, req_copy, targets, finish](result<net::client_response> r) {
               if (r && r->status < 500) return finish(targets.front().name, std::move(*r));
               if (targets.size() < 2) {
                 if (r) return finish(targets.front().name, std::move(*r));
                 return reply_error(reply, make_error(errc::unavailable, "region " + targets.front().name + " is unavailable"), route);
               }
-              forward(targets[1], "/game/exit", *payload, *req_copy, [reply, route, finish, name = targets[1].name](result<net::client_response> r2) {
+              forward(targets[1], "POST", "/game/exit", *payload, *req_copy, [reply, route, finish, name = targets[1].name](result<net::client_response> r2) {
                 if (!r2) return reply_error(reply, make_error(errc::unavailable, "no region could end the session"), route);
                 finish(name, std::move(*r2));
               });
@@ -244,10 +235,10 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
   const std::int64_t now = clock_.now_ms();
   if (!named->empty() && directory_.find(*named, now)) return send(*named, "body");
   if (auto hit = cache_.get(game_id, now)) {
-    metrics_.cache_lookups.with({{"result", "hit"}}).inc();
+    metrics_.cache_hit->inc();
     return send(hit->region, "cache");
   }
-  metrics_.cache_lookups.with({{"result", "miss"}}).inc();
+  metrics_.cache_miss->inc();
   sessions_.get(game_id, [reply, route, send, game_id](result<store::session_record> r) {
     if (r) return send(r->region, "store");
     if (r.error().code == errc::not_found) return reply_error(reply, make_error(errc::not_found, "no session " + game_id), route);
@@ -258,7 +249,7 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
 void edge_api::session(const std::string& id, net::reply_fn reply) {
   constexpr const char* route = "/edge/sessions/{id}";
   if (auto hit = cache_.get(id, clock_.now_ms())) {
-    metrics_.cache_lookups.with({{"result", "hit"}}).inc();
+    metrics_.cache_hit->inc();
     net::response r;
     r.body = hit->game_json;
     r.body.insert(r.body.size() - 1, ",\"cached\":true");
@@ -266,7 +257,7 @@ void edge_api::session(const std::string& id, net::reply_fn reply) {
     r.route = route;
     return reply(std::move(r));
   }
-  metrics_.cache_lookups.with({{"result", "miss"}}).inc();
+  metrics_.cache_miss->inc();
   sessions_.get(id, [this, reply, id](result<store::session_record> r) {
     if (!r) return reply_error(reply, r.error(), route);
     json::object o = edge_view_from_record(*r);
@@ -277,6 +268,43 @@ void edge_api::session(const std::string& id, net::reply_fn reply) {
     res.headers.emplace_back("X-Cache", "miss");
     res.route = route;
     reply(std::move(res));
+  });
+}
+
+void edge_api::replay(const std::string& id, const net::request& req, net::reply_fn reply) {
+  constexpr const char* route = "/edge/sessions/{id}/replay";
+  // The query goes through as the client wrote it: the region owns its
+  // parameters (from, to, breaks_only) and their errors.
+  const std::string target = "/v1/sessions/" + id + "/replay" + (req.query.empty() ? "" : "?" + req.query);
+  auto req_copy = std::make_shared<net::request>(req);
+  // The owning region when healthy, else any healthy one: regions share
+  // the store, and a replay is computed from the stored record alone.
+  auto send = [this, reply, target, req_copy](const std::string& owner) {
+    const std::int64_t now = clock_.now_ms();
+    std::optional<region_view> to = directory_.find(owner, now);
+    if (!to || !to->healthy) {
+      auto any = directory_.healthy(now);
+      if (any.empty()) return reply_error(reply, make_error(errc::unavailable, "no healthy region can replay the session"), route);
+      to = std::move(any.front());
+    }
+    forward(*to, "GET", target, "", *req_copy, [reply, name = to->name](result<net::client_response> r) {
+      if (!r) return reply_error(reply, make_error(errc::unavailable, "region " + name + " did not answer: " + r.error().message), route);
+      net::response res;
+      res.status = r->status;
+      if (const std::string_view type = r->header("content-type"); !type.empty()) res.content_type = std::string(type);
+      res.body = std::move(r->body);
+      res.route = route;
+      reply(std::move(res));
+    });
+  };
+  if (auto hit = cache_.get(id, clock_.now_ms())) {
+    metrics_.cache_hit->inc();
+    return send(hit->region);
+  }
+  metrics_.cache_miss->inc();
+  sessions_.get(id, [reply, send](result<store::session_record> r) {
+    if (!r) return reply_error(reply, r.error(), route);
+    send(r->region);
   });
 }
 

@@ -7,6 +7,9 @@
 namespace metronome::edge {
 
 result<void> region_directory::add_static(const std::string& name, const std::string& base_url) {
+  if (!store::valid_region_name(name)) {
+    return make_error(errc::invalid_argument, "region name '" + name + "' must be " + std::string(store::region_name_rule));
+  }
   auto hp = net::parse_http_base_url(base_url);
   if (!hp) return hp.error();
   std::lock_guard lock(mutex_);

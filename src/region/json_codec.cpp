@@ -102,11 +102,10 @@ std::string session_view_json(const store::session_record& s, std::string_view e
   out += "{\"id\":\"";
   net::append_json_escaped(out, s.id);
   out.push_back('"');
-  const bool secret = s.mode == store::session_mode::server && !s.ended();
-  if (secret) {
-    out += ",\"seed\":null";
-  } else {
+  if (s.seed_visible()) {
     append_string_field(out, "seed", std::to_string(s.seed));
+  } else {
+    out += ",\"seed\":null";
   }
   append_string_field(out, "start_at", rfc3339_ms(s.start_at_ms));
   append_int_field(out, "start_at_ms", s.start_at_ms);
@@ -115,7 +114,7 @@ std::string session_view_json(const store::session_record& s, std::string_view e
   out += s.rule_json;  // written by rule_to_json: valid JSON
   out += ",\"metadata\":";
   out += s.metadata_json;  // checked and re-serialized on the way in: valid JSON
-  append_string_field(out, "status", store::status_name(s.status));
+  append_string_field(out, "status", s.public_status(store::status_vocabulary::v1));
   append_string_field(out, "region", s.region);
   append_string_field(out, "mode", store::mode_name(s.mode));
   if (!s.user_id.empty()) append_string_field(out, "user_id", s.user_id);
@@ -125,7 +124,7 @@ std::string session_view_json(const store::session_record& s, std::string_view e
     out += ",\"commitment\":{\"algorithm\":\"sha256\",\"value\":\"";
     net::append_json_escaped(out, s.commitment);
     out += "\"}";
-    if (!secret) append_string_field(out, "salt", s.salt);
+    if (s.seed_visible()) append_string_field(out, "salt", s.salt);
   }
   out += extra;
   out.push_back('}');
@@ -138,11 +137,10 @@ json::object game_view(const store::session_record& s) {
   json::object o;
   // Seed 000.
   o["gameId"] = s.id;
-  const bool secret = s.mode == store::session_mode::server && !s.ended();
-  if (secret) {
-    o["seed"] = nullptr;
-  } else {
+  if (s.seed_visible()) {
     o["seed"] = s.seed;  // < 2^53: exact as a JavaScript number
+  } else {
+    o["seed"] = nullptr;
   }
   o["startAt"] = s.start_at_ms;
   o["tickMs"] = s.tick_ms;
@@ -151,7 +149,7 @@ json::object game_view(const store::session_record& s) {
   o["user_id"] = s.user_id;
   o["region"] = s.region;
   o["started_at"] = rfc3339_ms(s.created_at_ms);
-  o["status"] = s.status == store::session_status::running ? "active" : store::status_name(s.status);
+  o["status"] = s.public_status(store::status_vocabulary::seed002);
   if (s.ended_at_ms) o["exited_at"] = rfc3339_ms(*s.ended_at_ms);
   // Metronome.
   boost::system::error_code ec;

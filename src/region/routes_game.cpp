@@ -2,12 +2,12 @@
 // document's request shape and answering with both documents' fields.
 #include "json_codec.hpp"
 #include "metronome/region/api.hpp"
-#include "reply.hpp"
+#include "metronome/net/reply.hpp"
 
 namespace metronome::region {
 
-using detail::reply_error;
-using detail::reply_json;
+using net::reply_error;
+using net::reply_json;
 
 namespace {
 

@@ -5,12 +5,12 @@
 #include "json_codec.hpp"
 #include "metronome/engine/replay.hpp"
 #include "metronome/region/api.hpp"
-#include "reply.hpp"
+#include "metronome/net/reply.hpp"
 
 namespace metronome::region {
 
-using detail::reply_error;
-using detail::reply_json;
+using net::reply_error;
+using net::reply_json;
 
 namespace {
 
@@ -75,7 +75,7 @@ void region_api::create_session(const net::request& req, net::reply_fn reply) {
       log_.warn("create failed", {{"request_id", rid}, {"error", r.error().message}});
       return reply_error(reply, r.error(), route);
     }
-    detail::reply_json_text(reply, 201, session_view_json(r->record), route);
+    net::reply_json_text(reply, 201, session_view_json(r->record), route);
   });
 }
 
@@ -105,7 +105,7 @@ void region_api::list_sessions(const net::request& req, net::reply_fn reply) {
     body += "],\"next_cursor\":";
     body += r->next_cursor.empty() ? std::string("null") : json::serialize(json::value(r->next_cursor));
     body.push_back('}');
-    detail::reply_json_text(reply, 200, std::move(body), route);
+    net::reply_json_text(reply, 200, std::move(body), route);
   });
 }
 
@@ -113,7 +113,7 @@ void region_api::get_session(const std::string& id, net::reply_fn reply) {
   constexpr const char* route = "/v1/sessions/{id}";
   service_.get(id, [reply](result<store::session_record> r) {
     if (!r) return reply_error(reply, r.error(), route);
-    detail::reply_json_text(reply, 200, session_view_json(*r), route);
+    net::reply_json_text(reply, 200, session_view_json(*r), route);
   });
 }
 
@@ -128,7 +128,7 @@ void region_api::session_state(const std::string& id, net::reply_fn reply) {
     if (r->ended_at_ms && *r->ended_at_ms < at) at = *r->ended_at_ms;
     json::object o = state_view(engine::state_at(*params, at));
     o["id"] = r->id;
-    o["status"] = store::status_name(r->status);
+    o["status"] = r->public_status(store::status_vocabulary::v1);
     o["computed_at"] = rfc3339_ms(at);
     o["computed_at_ms"] = at;
     reply_json(reply, 200, o, route);
@@ -145,7 +145,7 @@ void region_api::stop_session(const std::string& id, const net::request& req, ne
   service_.end(std::move(end), [this, reply](result<store::end_outcome> r) {
     if (!r) return reply_error(reply, r.error(), route);
     if (r->changed && hooks_.session_ended) hooks_.session_ended(r->record);
-    detail::reply_json_text(reply, 200, session_view_json(r->record, r->changed ? ",\"already_ended\":false" : ",\"already_ended\":true"), route);
+    net::reply_json_text(reply, 200, session_view_json(r->record, r->changed ? ",\"already_ended\":false" : ",\"already_ended\":true"), route);
   });
 }
 
@@ -183,7 +183,7 @@ void region_api::replay(const std::string& id, const net::request& req, net::rep
       return reply_error(reply, make_error(errc::invalid_argument, "to: the last step of this session is " +
                                                                        std::to_string(engine::last_step(*params))), route);
     }
-    if (r->mode == store::session_mode::server && !r->ended()) {
+    if (!r->seed_visible()) {
       // The future of a running server-mode session is secret until it ends.
       const engine::state now = engine::state_at(*params, service_.time().now_ms());
       const std::int64_t current = now.phase == engine::phase::running ? now.step : -1;
@@ -210,9 +210,9 @@ void region_api::players(const std::string& id, net::reply_fn reply) {
   constexpr const char* route = "/v1/sessions/{id}/players";
   service_.get(id, [this, reply, id](result<store::session_record> r) {
     if (!r) return reply_error(reply, r.error(), route);
-    if (!hooks_.players) return detail::reply_json_text(reply, 200, R"({"id":")" + id + R"(","players":[]})", route);
+    if (!hooks_.players) return net::reply_json_text(reply, 200, R"({"id":")" + id + R"(","players":[]})", route);
     hooks_.players(id, [reply, id](std::string players) {
-      detail::reply_json_text(reply, 200, R"({"id":")" + id + R"(","players":)" + players + "}", route);
+      net::reply_json_text(reply, 200, R"({"id":")" + id + R"(","players":)" + players + "}", route);
     });
   });
 }

@@ -13,34 +13,15 @@ namespace metronome::region {
 session_service::session_service(store::session_store& store, const clock& clk, service_config config, region_metrics& metrics)
     : store_(store), clock_(clk), config_(std::move(config)), metrics_(metrics) {}
 
-namespace {
-
-/// The latency histogram of one store operation, cached per thread.
-obs::histogram& op_histogram(region_metrics& m, const char* op) {
-  struct entry {
-    const region_metrics* owner;
-    const char* op;
-    obs::histogram* h;
-  };
-  thread_local std::vector<entry> cache;
-  for (const auto& e : cache) {
-    if (e.owner == &m && e.op == op) return *e.h;
-  }
-  if (cache.size() >= 64) cache.clear();
-  cache.push_back(entry{&m, op, &m.store_duration.with({{"op", op}})});
-  return *cache.back().h;
-}
-
-}  // namespace
-
 template <class T>
-store::callback<T> session_service::timed(const char* op, store::callback<T> done) {
+store::callback<T> session_service::timed(store_op op, store::callback<T> done) {
   const std::int64_t started = clock_.monotonic_us();
   return [this, op, started, done = std::move(done)](result<T> r) mutable {
     const auto seconds = static_cast<double>(clock_.monotonic_us() - started) / 1e6;
-    op_histogram(metrics_, op).observe(seconds);
+    metrics_.duration_of(op).observe(seconds);
     if (!r) {
-      metrics_.store_errors.with({{"op", op}, {"code", std::string(errc_name(r.error().code))}}).inc();
+      // The error path: a lookup under the family's lock is fine here.
+      metrics_.store_errors.with({{"op", store_op_names[static_cast<std::size_t>(op)]}, {"code", std::string(errc_name(r.error().code))}}).inc();
       // To a client, a store that does not answer in time is an unavailable
       // store: 503, whatever the cause.
       if (r.error().code == errc::timeout) r = make_error(errc::unavailable, "session store timed out: " + r.error().message);
@@ -66,30 +47,30 @@ void session_service::create(create_request req, store::callback<store::create_o
   rec.rule_json = rule_to_json(req.rule);
   rec.metadata_json = std::move(req.metadata_json);
   rec.status = store::session_status::running;
-  const std::string mode(store::mode_name(rec.mode));
+  const store::session_mode mode = rec.mode;
   store_.create(std::move(rec), store::create_options{.one_active_per_user = req.one_active_per_user},
-                timed<store::create_outcome>("create", [this, mode, done = std::move(done)](result<store::create_outcome> r) {
-                  if (r && r->created) metrics_.sessions_created.with({{"mode", mode}}).inc();
+                timed<store::create_outcome>(store_op::create, [this, mode, done = std::move(done)](result<store::create_outcome> r) {
+                  if (r && r->created) metrics_.created(mode).inc();
                   done(std::move(r));
                 }));
 }
 
 void session_service::get(std::string id, store::callback<store::session_record> done) {
-  store_.get(std::move(id), timed<store::session_record>("get", std::move(done)));
+  store_.get(std::move(id), timed<store::session_record>(store_op::get, std::move(done)));
 }
 
 void session_service::end(store::end_request req, store::callback<store::end_outcome> done) {
-  store_.end(std::move(req), timed<store::end_outcome>("end", [this, done = std::move(done)](result<store::end_outcome> r) {
-               if (r && r->changed) metrics_.sessions_ended.with({{"status", std::string(store::status_name(r->record.status))}}).inc();
+  store_.end(std::move(req), timed<store::end_outcome>(store_op::end, [this, done = std::move(done)](result<store::end_outcome> r) {
+               if (r && r->changed) metrics_.ended(r->record.status).inc();
                done(std::move(r));
              }));
 }
 
 void session_service::list(store::page_request req, store::callback<store::page> done) {
-  store_.list_by_user(std::move(req), timed<store::page>("list_by_user", std::move(done)));
+  store_.list_by_user(std::move(req), timed<store::page>(store_op::list_by_user, std::move(done)));
 }
 
-void session_service::ping(store::callback<void> done) { store_.ping(timed<void>("ping", std::move(done))); }
+void session_service::ping(store::callback<void> done) { store_.ping(timed<void>(store_op::ping, std::move(done))); }
 
 result<engine::session_params> session_service::params_of(const store::session_record& s) {
   auto rule = rule_from_json(s.rule_json);

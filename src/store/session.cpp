@@ -26,4 +26,17 @@ std::optional<session_mode> mode_named(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+bool plausible_session_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 64) return false;
+  for (const char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
+
+std::string_view session_record::public_status(status_vocabulary v) const noexcept {
+  if (v == status_vocabulary::seed002 && status == session_status::running) return "active";
+  return status_name(status);
+}
+
 }  // namespace metronome::store

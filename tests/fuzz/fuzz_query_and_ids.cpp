@@ -1,5 +1,7 @@
 // The small text parsers at the edge of a request: net::percent_decode,
-// request::query_param, net::valid_request_id and engine::parse_seed.
+// request::query_param, net::valid_request_id, engine::parse_seed, the id
+// and name checks (store::plausible_session_id, store::valid_region_name)
+// and net::router's path matching.
 //
 // Input: NUL-separated fields (fuzz_check.hpp). The whole input is also used
 // as one string. Each parser is checked against a plain reference written
@@ -15,6 +17,9 @@
 #include "fuzz_check.hpp"
 #include "metronome/engine/seed.hpp"
 #include "metronome/net/http.hpp"
+#include "metronome/net/router.hpp"
+#include "metronome/store/registry_store.hpp"
+#include "metronome/store/session.hpp"
 
 namespace {
 
@@ -150,6 +155,75 @@ void check_query_param(const std::vector<std::string_view>& fields) {
   }
 }
 
+void check_ids(std::string_view t) {
+  bool id = !t.empty() && t.size() <= 64;
+  bool region = !t.empty() && t.size() <= 32;
+  for (const char c : t) {
+    const bool lower_or_digit = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    id = id && (lower_or_digit || (c >= 'A' && c <= 'Z') || c == '-' || c == '_');
+    region = region && (lower_or_digit || c == '-');
+  }
+  FUZZ_CHECK(metronome::store::plausible_session_id(t) == id, "plausible_session_id disagrees with [A-Za-z0-9_-]{1,64}");
+  FUZZ_CHECK(metronome::store::valid_region_name(t) == region, "valid_region_name disagrees with [a-z0-9-]{1,32}");
+}
+
+/// A router with literal and {id} routes; the input as method and path.
+void check_router(std::string_view method, std::string_view path) {
+  using namespace metronome::net;
+  static const router table = [] {
+    router r;
+    auto answer = [](const char* what) {
+      return [what](request&&, const path_params& p, reply_fn done) {
+        response res;
+        res.body = what;
+        for (const auto& v : p) res.body += "|" + v;
+        done(std::move(res));
+      };
+    };
+    r.param("id", [](std::string_view v) { return v.size() <= 8 && v.find('x') == std::string_view::npos; }, "no ");
+    r.add("GET", "/a", answer("get a")).add("POST", "/a", answer("post a"), body_kind::json);
+    r.add("GET", "/a/{id}", answer("get id")).add("GET", "/a/{id}/b", answer("get b"));
+    return r;
+  }();
+  request req;
+  req.method = std::string(method);
+  req.path = std::string(path);
+  std::optional<response> got;
+  int calls = 0;
+  reply_fn reply = [&](response r) {
+    ++calls;
+    got = std::move(r);
+  };
+  const auto parts = split_path(path);
+  const bool known = (parts.size() == 1 && parts[0] == "a") || ((parts.size() == 2 || (parts.size() == 3 && parts[2] == "b")) && parts[0] == "a");
+  const bool matched = table.dispatch(req, reply);
+  FUZZ_CHECK(matched == known, "router matched a path the table does not have, or missed one it has");
+  FUZZ_CHECK(calls == (matched ? 1 : 0), "router must answer exactly once when it matches, never otherwise");
+  if (!matched) return;
+  if (method == "HEAD") FUZZ_CHECK(got->body.empty(), "a HEAD answer must carry no body");
+  const bool get_like = method == "GET" || method == "HEAD";
+  const bool allowed = get_like || (method == "POST" && parts.size() == 1);
+  if (!allowed) {
+    FUZZ_CHECK(got->status == 405, "a known path with another method must be 405");
+    FUZZ_CHECK(!got->headers.empty() && got->headers[0].first == "Allow", "405 must carry Allow");
+    return;
+  }
+  if (parts.size() >= 2 && !(parts[1].size() <= 8 && parts[1].find('x') == std::string_view::npos)) {
+    FUZZ_CHECK(got->status == 404, "an id the param check refuses must be 404");
+    return;
+  }
+  if (method == "POST") {
+    FUZZ_CHECK(got->status == 415, "a JSON route without Content-Type must be 415");
+    return;
+  }
+  FUZZ_CHECK(got->status == 200, "a matched route must run its handler");
+  if (method == "GET") {
+    std::string want = parts.size() == 1 ? "get a" : parts.size() == 2 ? "get id" : "get b";
+    if (parts.size() >= 2) want += "|" + std::string(parts[1]);
+    FUZZ_CHECK(got->body == want, "the handler must see the captured segment");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -163,5 +237,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_parse_seed(f);
   }
   check_query_param(fields);
+  check_ids(input);
+  for (const auto f : fields) check_ids(f);
+  if (fields.size() >= 2) check_router(fields[0], fields[1]);
+  check_router("GET", input);
   return 0;
 }

@@ -1,8 +1,10 @@
 // Client mode in two real browsers on one session: one of them with its
-// clock 2 hours fast. Both compute every step themselves; they must agree.
+// clock 2 hours fast. Both compute every step themselves; they must agree,
+// and the chart and a replay show the engine's timeline.
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { roundsRule, stateAtStep } from '../src/engine/index.ts';
+import { forEachBreak, roundsRule, stateAtStep, type SessionParams } from '../src/engine/index.ts';
+import { delayWebSockets } from './support/delay_proxy.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import {
   expectNoErrors,
@@ -10,6 +12,8 @@ import {
   inviteLink,
   joinGame,
   readBoard,
+  readChart,
+  requestReplay,
   startGame,
   startToFirstTick,
   waitRunning,
@@ -22,6 +26,12 @@ const TWO_HOURS_MS = 2 * 3600 * 1000;
 
 let first: TestBrowser;
 let second: TestBrowser;
+
+function breaksIn(params: SessionParams, from: number, to: number): number[] {
+  const out: number[] = [];
+  forEachBreak(params, from, to, (s) => out.push(s.step));
+  return out;
+}
 
 beforeAll(async () => {
   first = await launchBrowser();
@@ -60,6 +70,21 @@ describe('client mode', () => {
       const expected = stateAtStep(params, s.step);
       expect({ value: s.value, round: s.round }).toEqual({ value: expected.value, round: expected.round });
     }
+    // The chart: every step of its window, drawn, with the engine's breaks, and a text summary.
+    const chart = await readChart(a.page);
+    expect(chart.drawn).toBe(true);
+    expect(chart.to).toBeGreaterThan(0);
+    expect(chart.points).toBe(chart.to - chart.from + 1);
+    expect(chart.missing).toBe('');
+    expect(chart.breaks).toEqual(breaksIn(params, chart.from, chart.to));
+    expect(chart.summary).toMatch(new RegExp(`^Steps ${chart.from} to ${chart.to}; value from 0 to \\d+; `));
+
+    // A replay on request: the region's states for the range, drawn the same way.
+    expect(await requestReplay(a.page, 3, 20)).toBe('done');
+    const replay = await readChart(a.page, 'replay-chart');
+    expect([replay.from, replay.to, replay.points, replay.missing]).toEqual([3, 20, 18, '']);
+    expect(replay.breaks).toEqual(breaksIn(params, 3, 20));
+
     // Both connected to the region: latency is measured.
     await expect.poll(() => a.page.getByTestId('rtt').textContent(), { timeout: 10_000 }).toMatch(/^\d+\.\d ms$/);
     await expect.poll(() => b.page.getByTestId('connection').textContent(), { timeout: 10_000 }).toMatch(/^connected/);
@@ -88,15 +113,18 @@ describe('client mode', () => {
 
   it('a player whose browser is slow to answer pings is kicked, with a clear message', async () => {
     const a = await first.page();
-    // Test hook: every echo of the server's pings waits 250 ms, over the 150 ms limit.
-    await startGame(a.page, edgeUrl, { userId: `slow-client-${run}`, mode: 'client', query: '?debugPongDelayMs=250' });
+    // Its WebSocket goes through a proxy that delays each way by 125 ms: a 250 ms round trip, over the 150 ms limit.
+    const undelay = await delayWebSockets(a.page, 125);
+    await startGame(a.page, edgeUrl, { userId: `slow-client-${run}`, mode: 'client' });
     const ended = a.page.getByTestId('end-notice');
     await ended.waitFor({ timeout: 20_000 });
     expect(await ended.getAttribute('data-kind')).toBe('kicked');
     expect(await ended.textContent()).toMatch(/too slow for fair play: the round trip is over the region’s limit \(\d{3,} ms on average/);
-    expect(await a.page.getByTestId('connection').textContent()).toBe('closed');
+    // The close (4001) follows the kicked message, 125 ms later through the proxy.
+    await expect.poll(() => a.page.getByTestId('connection').textContent()).toBe('closed');
     expectNoErrors(a.errors);
     await a.page.getByRole('button', { name: 'Back to start' }).click();
     await a.page.getByRole('heading', { name: 'Start a game' }).waitFor();
+    await undelay();
   });
 });

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startMetronomeUp, type RunningStack } from './support/metronome_up.ts';
+import { edgeHasReplay } from './support/replay_route.ts';
 
 const webDir = fileURLToPath(new URL('..', import.meta.url));
 export const outputDir = `${webDir}test-output`;
@@ -15,6 +16,8 @@ declare module 'vitest' {
     edgeUrl: string;
     regions: Record<string, string>;
     outputDir: string;
+    /** The edge under test routes GET /edge/sessions/{id}/replay (else e2e/support/replay_route.ts stands in). */
+    edgeHasReplay: boolean;
     /** Why the stack could not start ('' when it did): every test then fails with it. */
     setupError: string;
   }
@@ -35,10 +38,18 @@ export async function setup(project: TestProject) {
     stack = await startMetronomeUp(webRoot, `${outputDir}/metronome-up.log`);
     project.provide('edgeUrl', stack.edgeUrl);
     project.provide('regions', stack.regions);
+    const hasReplay = await edgeHasReplay(stack.edgeUrl);
+    project.provide('edgeHasReplay', hasReplay);
+    console.log(
+      hasReplay
+        ? 'e2e: the edge routes GET /edge/sessions/{id}/replay'
+        : 'e2e: the edge has no GET /edge/sessions/{id}/replay yet: replay requests go to the region from node (e2e/support/replay_route.ts)',
+    );
     project.provide('setupError', '');
   } catch (e) {
     project.provide('edgeUrl', '');
     project.provide('regions', {});
+    project.provide('edgeHasReplay', false);
     project.provide('setupError', `${step}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -1,16 +1,23 @@
 // Server mode in two real browsers on one session: both show the ticks the
-// region broadcasts; a slow one is warned; stopping the session reveals the
-// seed, which both pages check against the commitment.
+// region broadcasts (binary subprotocol, or JSON when that is all a page
+// offers); a slow one (behind a delaying proxy) is warned; a joiner fills
+// the chart from the replay; a whole session at loopback RTT has no warning
+// and no kick; stopping the session reveals the seed, which both pages
+// check against the commitment.
 import { writeFileSync } from 'node:fs';
 import type { WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
+import { delayWebSockets } from './support/delay_proxy.ts';
 import {
+  countFrames,
   expectNoErrors,
   expectSameState,
   inviteLink,
   joinGame,
   readBoard,
+  readChart,
+  requestReplay,
   startGame,
   startToFirstTick,
   waitRunning,
@@ -45,18 +52,33 @@ async function regionOf(id: string): Promise<string> {
 describe('server mode', () => {
   it('two browsers show the same broadcast ticks; after a stop both verify the revealed seed', async () => {
     const a = await first.page();
+    const framesA = countFrames(a.page);
     const id = await startGame(a.page, edgeUrl, { userId: `carol-${run}`, mode: 'server' });
     await waitRunning(a.page);
     const timing = await startToFirstTick(a.page);
     expect(timing.totalMs).toBeGreaterThan(0);
     expect(await a.page.getByTestId('mode').textContent()).toContain('server');
+    // The region selected the binary subprotocol: frames both ways are binary.
+    await expect.poll(() => a.page.getByTestId('wire').textContent()).toBe('binary (metronome.v1.bin)');
+    expect(framesA.receivedBinary).toBeGreaterThan(10);
+    expect(framesA.sentBinary).toBeGreaterThan(0);
+    expect(framesA.receivedText + framesA.sentText).toBe(0);
 
-    // The second player's pongs wait 108 ms: over the warning threshold (100 ms), and far
-    // enough under the kick (150 ms) for a busy machine's late timers.
+    // The second player is 54 ms away each way (a delaying proxy): a 108 ms round trip, over
+    // the warning threshold (100 ms) and far enough under the kick (150 ms) for a busy machine.
     const b = await second.page();
-    await joinGame(b.page, `${await inviteLink(a.page)}&debugPongDelayMs=108`, `dave-${run}`);
+    const undelay = await delayWebSockets(b.page, 54);
+    await joinGame(b.page, await inviteLink(a.page), `dave-${run}`);
     await waitRunning(b.page);
     await expectSameState(a.page, b.page);
+    // It joined a running session: the steps before its first tick came from the replay.
+    const fill = b.page.getByTestId('fill');
+    await expect.poll(() => fill.getAttribute('data-state'), { timeout: 10_000 }).toBe('done');
+    expect(Number(await fill.getAttribute('data-from'))).toBe(0);
+    const chartB = await readChart(b.page);
+    expect(chartB.from).toBe(0);
+    expect(chartB.missing).toBe('');
+    expect(chartB.drawn).toBe(true);
     await b.page.getByTestId('latency-warning').waitFor({ timeout: 15_000 });
     expect(await b.page.getByTestId('latency-status').textContent()).toBe('warning: slow');
     expect(await b.page.getByTestId('end-notice').count()).toBe(0);
@@ -83,18 +105,71 @@ describe('server mode', () => {
       expect(await p.getByTestId('tick-check').getAttribute('data-mismatches')).toBe('0');
     }
     await a.page.screenshot({ path: `${outputDir}/game-stopped.png`, fullPage: true });
+    await undelay();
     expectNoErrors(a.errors);
     expectNoErrors(b.errors);
   });
 
+  it('a whole session at loopback RTT: no warning, no kick; JSON when a page offers only JSON; replays', async () => {
+    const a = await first.page();
+    const id = await startGame(a.page, edgeUrl, { userId: `grace-${run}`, mode: 'server' });
+    await waitRunning(a.page);
+    const b = await second.page();
+    const framesB = countFrames(b.page);
+    await joinGame(b.page, `${await inviteLink(a.page)}&wire=json`, `heidi-${run}`);
+    await waitRunning(b.page);
+    await expect.poll(() => b.page.getByTestId('wire').textContent()).toBe('JSON (metronome.v1.json)');
+
+    // 12 s: past the region's warm-up and its unresponsive window, twice over.
+    const until = Date.now() + 12_000;
+    while (Date.now() < until) {
+      for (const p of [a.page, b.page]) {
+        expect(await p.getByTestId('end-notice').count()).toBe(0);
+        expect(await p.getByTestId('latency-warning').count()).toBe(0);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    for (const p of [a.page, b.page]) {
+      expect(await p.getByTestId('latency-status').textContent()).toBe('ok');
+      expect(await p.getByTestId('client-rtt').textContent()).toMatch(/^\d+ ms \(mean \d+\.\d ms of 5\)$/);
+      expect(await p.getByTestId('connection').textContent()).toBe('connected');
+    }
+    expect(framesB.receivedText).toBeGreaterThan(100);
+    expect(framesB.receivedBinary + framesB.sentBinary).toBe(0);
+    await expectSameState(a.page, b.page, 3);
+
+    // A replay of past steps is drawn; the future of the running session is refused in the region's words.
+    const step = (await readBoard(b.page)).step;
+    expect(await requestReplay(b.page, step - 50, step - 1)).toBe('done');
+    const replay = await readChart(b.page, 'replay-chart');
+    expect([replay.from, replay.to, replay.points, replay.missing]).toEqual([step - 50, step - 1, 50, '']);
+    const live = await readChart(b.page);
+    expect(replay.breaks).toEqual(live.breaks.filter((s) => s >= step - 50 && s <= step - 1));
+    expect(await requestReplay(b.page, step, step + 500)).toBe('error');
+    expect(await b.page.getByTestId('replay-status').textContent()).toMatch(/Not allowed: .*later steps are revealed when it ends/);
+
+    const stop = await fetch(`${await regionOf(id)}/v1/sessions/${id}/stop`, { method: 'POST' });
+    expect(stop.status).toBe(200);
+    for (const p of [a.page, b.page]) {
+      await p.getByTestId('end-notice').waitFor({ timeout: 10_000 });
+      expect(await p.getByTestId('end-notice').getAttribute('data-kind')).toBe('stopped');
+    }
+    expectNoErrors(a.errors);
+    // The refused replay of the future is the one failed request.
+    expectNoErrors(b.errors, [/status of 403 \(Forbidden\)/]);
+  });
+
   it('a player whose browser is slow to answer pings is kicked, with a clear message', async () => {
     const a = await first.page();
-    await startGame(a.page, edgeUrl, { userId: `slow-server-${run}`, mode: 'server', query: '?debugPongDelayMs=250' });
+    // 125 ms each way through a delaying proxy: a 250 ms round trip, over the 150 ms limit.
+    const undelay = await delayWebSockets(a.page, 125);
+    await startGame(a.page, edgeUrl, { userId: `slow-server-${run}`, mode: 'server' });
     const ended = a.page.getByTestId('end-notice');
     await ended.waitFor({ timeout: 20_000 });
     expect(await ended.getAttribute('data-kind')).toBe('kicked');
     expect(await ended.textContent()).toMatch(/too slow for fair play: the round trip is over the region’s limit \(\d{3,} ms on average/);
     await a.page.screenshot({ path: `${outputDir}/game-kicked.png`, fullPage: true });
+    await undelay();
     expectNoErrors(a.errors);
   });
 
@@ -115,10 +190,16 @@ describe('server mode', () => {
     await expect.poll(() => b.page.getByTestId('connection').textContent()).toBe('connected');
 
     // Drop it (1012: service restart; not a close that ends the player's part).
+    const dropped = (await readBoard(b.page)).step;
     await sockets[0]!.close({ code: 1012, reason: 'e2e drop' });
     await expect.poll(() => b.page.getByTestId('connection').textContent(), { timeout: 10_000 }).toBe('connected (resumed)');
     expect(sockets.length).toBe(2);
     await expectSameState(a.page, b.page, 5);
+    // The steps it missed meanwhile were filled from the replay: no gap on the chart.
+    const fill = b.page.getByTestId('fill');
+    await expect.poll(async () => Number(await fill.getAttribute('data-from')), { timeout: 10_000 }).toBeGreaterThan(dropped);
+    await expect.poll(() => fill.getAttribute('data-state'), { timeout: 10_000 }).toBe('done');
+    await expect.poll(async () => (await readChart(b.page)).missing, { timeout: 10_000 }).toBe('');
 
     // The joiner leaves; the owner's game goes on.
     await b.page.getByRole('button', { name: 'Leave game' }).click();

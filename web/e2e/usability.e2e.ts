@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
-import { expectNoErrors, waitRunning } from './support/game_page.ts';
+import { expectNoErrors, readChart, waitRunning } from './support/game_page.ts';
 
 const edgeUrl = inject('edgeUrl');
 const outputDir = inject('outputDir');
@@ -61,6 +61,16 @@ describe('usability', () => {
     await waitRunning(page);
     expect(await page.getByTestId('user-id').textContent()).toBe(`keys-${run}`);
     await noHorizontalScroll(page);
+    // The chart fits the screen, is drawn, and has its text alternative.
+    const chart = await readChart(page);
+    expect(chart.drawn || chart.points === 1).toBe(true);
+    expect(chart.width).toBeGreaterThan(250);
+    expect(chart.width).toBeLessThanOrEqual(360);
+    const name = await page.getByTestId('timeline').locator('svg').evaluate((svg) => {
+      const ids = (svg.getAttribute('aria-labelledby') ?? '').split(' ');
+      return ids.map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
+    });
+    expect(name).toMatch(/^Value over the last steps, breaks marked Steps \d+ to \d+/);
     await page.screenshot({ path: `${outputDir}/game-360.png`, fullPage: true });
 
     // Exit from the keyboard: the Exit button is reachable by Tab.

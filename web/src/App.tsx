@@ -63,7 +63,7 @@ export default function App() {
         timers: { setTimeout: (fn, ms) => window.setTimeout(fn, ms), clearTimeout: (h) => window.clearTimeout(h as number) },
         sleep: (ms) => new Promise((resolve) => window.setTimeout(resolve, ms)),
         subtle: globalThis.crypto?.subtle,
-        pongDelayMs: debug.pongDelayMs,
+        wire: debug.wire,
         onFirstTick: markFirstTick,
       });
       rememberUserId(setup.userId);

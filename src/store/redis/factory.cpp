@@ -20,13 +20,21 @@ detail::redis::node_settings settings_from(const store_options& o) {
 }  // namespace
 
 std::unique_ptr<session_store> make_redis_store(host_port server, const store_options& options) {
-  auto r = std::make_unique<detail::redis::single_router>(std::move(server.host), server.port, settings_from(options));
-  return std::make_unique<detail::redis::redis_store>(std::move(r), options, false);
+  return detail::redis::make_redis_client({std::move(server)}, false, options);
 }
 
 std::unique_ptr<session_store> make_redis_cluster_store(std::vector<host_port> seeds, const store_options& options) {
-  auto r = std::make_unique<detail::redis::cluster_router>(std::move(seeds), settings_from(options));
-  return std::make_unique<detail::redis::redis_store>(std::move(r), options, true);
+  return detail::redis::make_redis_client(std::move(seeds), true, options);
 }
+
+namespace detail::redis {
+
+std::unique_ptr<redis_store> make_redis_client(std::vector<host_port> seeds, bool cluster, const store_options& options) {
+  if (cluster) return std::make_unique<redis_store>(std::make_unique<cluster_router>(std::move(seeds), settings_from(options)), options, true);
+  host_port& server = seeds.front();
+  return std::make_unique<redis_store>(std::make_unique<single_router>(std::move(server.host), server.port, settings_from(options)), options, false);
+}
+
+}  // namespace detail::redis
 
 }  // namespace metronome::store

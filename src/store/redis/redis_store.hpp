@@ -78,4 +78,8 @@ class redis_store final : public session_store {
   std::unique_ptr<io_loop> loop_;  // last: stopped (callbacks completed) before the rest goes
 };
 
+/// A redis_store for the store's own internal users (the region registry):
+/// standalone on seeds.front(), or a cluster from the seeds.
+std::unique_ptr<redis_store> make_redis_client(std::vector<host_port> seeds, bool cluster, const store_options& options);
+
 }  // namespace metronome::store::detail::redis

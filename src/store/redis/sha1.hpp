@@ -1,5 +1,6 @@
 // SHA-1, only to name Lua scripts for EVALSHA (Redis identifies a cached
 // script by the hex SHA-1 of its body). Not for anything security-related.
+// Computed by OpenSSL's libcrypto (EVP_Digest).
 #pragma once
 
 #include <string>

@@ -1,25 +1,32 @@
 // The registry in Redis: one hash, `mt:regions`, field = region name, value =
 // the record as "base_url\nws_url\nregistered_at_ms\nlast_seen_ms". One key,
-// so in a cluster it lives on one slot's master; MOVED is followed.
-// Registered-at is kept with a small Lua script (HGET then HSET, atomic).
-#include <hiredis/hiredis.h>
-
+// so in a cluster it lives on one slot's master.
+//
+// Built on the session store's Redis layers (redis/redis_store.hpp): the same
+// I/O loop, connection handling, cluster routing (MOVED/ASK parsed strictly
+// by redis/reply.cpp: a redirection naming no valid port is an error, never
+// port 0) and EVALSHA with its NOSCRIPT fallback. Registered-at is kept with
+// a small Lua script (HGET then HSET, atomic). A heartbeat is not a write the
+// store waits for a replica on: losing one in a failover costs nothing, the
+// next one comes within seconds.
 #include <algorithm>
 #include <charconv>
 #include <memory>
 #include <optional>
 
 #include "metronome/store/registry_store.hpp"
+#include "redis/redis_store.hpp"
+#include "redis/reply.hpp"
+#include "redis/sha1.hpp"
 #include "registry/registry_backends.hpp"
-#include "registry/registry_worker.hpp"
 
 namespace metronome::store::detail {
 namespace {
 
-constexpr const char* key = "mt:regions";
+constexpr std::string_view key = "mt:regions";
 
 // KEYS[1] = mt:regions, ARGV = name, base_url, ws_url, now_ms.
-constexpr const char* upsert_script = R"(
+constexpr std::string_view upsert_lua = R"lua(
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 local registered = ARGV[4]
 if old then
@@ -29,136 +36,89 @@ if old then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '\n' .. ARGV[3] .. '\n' .. registered .. '\n' .. ARGV[4])
 return registered
-)";
+)lua";
 
-using reply_ptr = std::unique_ptr<redisReply, void (*)(void*)>;
+const redis::lua_script& upsert_script() {
+  static const redis::lua_script s{"region_upsert", upsert_lua, redis::sha1_hex(upsert_lua)};
+  return s;
+}
 
-std::int64_t to_int(std::string_view s) {
+/// A whole decimal integer, or nullopt.
+std::optional<std::int64_t> parse_int(std::string_view s) {
   std::int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
   return v;
+}
+
+/// One stored value; nullopt when it is not four lines with two integers.
+std::optional<region_record> decode(std::string_view name, std::string_view v) {
+  std::string_view parts[4];
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto nl = v.find('\n');
+    if (i < 3 && nl == std::string_view::npos) return std::nullopt;
+    parts[i] = v.substr(0, nl);
+    v = nl == std::string_view::npos ? std::string_view{} : v.substr(nl + 1);
+  }
+  const auto registered = parse_int(parts[2]);
+  const auto seen = parse_int(parts[3]);
+  if (!registered || !seen) return std::nullopt;
+  return region_record{std::string(name), std::string(parts[0]), std::string(parts[1]), *registered, *seen};
 }
 
 class redis_registry final : public registry_store {
  public:
-  redis_registry(std::vector<host_port> seeds, store_options options) : seeds_(std::move(seeds)), options_(options) {}
-  ~redis_registry() override { worker_.reset(); }
+  explicit redis_registry(std::unique_ptr<redis::redis_store> redis) : redis_(std::move(redis)) {}
 
   void upsert_region(region_record r, callback<region_record> done) override {
-    post(done, [this, r = std::move(r), done]() mutable {
-      const std::string now = std::to_string(r.last_seen_ms);
-      std::vector<std::string> args = {"EVAL", upsert_script, "1", key, r.name, r.base_url, r.ws_url, now};
-      auto reply = command(args);
-      if (!reply) return done(reply.error());
-      const redisReply* rep = reply->get();
-      if (rep->type != REDIS_REPLY_STRING) return done(make_error(errc::internal, "unexpected reply to the region upsert"));
-      r.registered_at_ms = to_int(std::string_view(rep->str, rep->len));
-      done(std::move(r));
-    });
+    try {
+      std::vector<std::string> args{r.name, r.base_url, r.ws_url, redis::decimal(r.last_seen_ms)};
+      redis_->eval(upsert_script(), {std::string(key)}, std::move(args), false, redis_->deadline(),
+                   [r = std::move(r), done](result<redis::eval_reply> reply) mutable {
+                     if (!reply) return done(std::move(reply).error());
+                     const redis::reply_view v(reply->value.get());
+                     const auto text = v.text();
+                     const auto registered = text && v.is_text() ? parse_int(*text) : std::nullopt;
+                     if (!registered) return done(make_error(errc::internal, "the region upsert answered " + v.describe()));
+                     r.registered_at_ms = *registered;
+                     done(std::move(r));
+                   });
+    } catch (const std::exception& e) {
+      done(make_error(errc::internal, std::string("registry upsert: ") + e.what()));
+    }
   }
 
+  /// A stored value that does not decode is left out of the list (and
+  /// rewritten whole by that region's next heartbeat).
   void list_regions(callback<std::vector<region_record>> done) override {
-    post(done, [this, done] {
-      auto reply = command({"HGETALL", key});
-      if (!reply) return done(reply.error());
-      const redisReply* rep = reply->get();
-      if (rep->type != REDIS_REPLY_ARRAY) return done(make_error(errc::internal, "unexpected reply to HGETALL"));
-      std::vector<region_record> out;
-      for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
-        region_record r;
-        r.name.assign(rep->element[i]->str, rep->element[i]->len);
-        std::string_view v(rep->element[i + 1]->str, rep->element[i + 1]->len);
-        std::string_view parts[4];
-        for (auto& p : parts) {
-          const auto nl = v.find('\n');
-          p = v.substr(0, nl);
-          v = nl == std::string_view::npos ? std::string_view{} : v.substr(nl + 1);
+    try {
+      redis_->command({"HGETALL", std::string(key)}, 1, true, redis_->deadline(), [done](result<redis::reply_ptr> reply) {
+        if (!reply) return done(std::move(reply).error());
+        const redis::reply_view v(reply->get());
+        if (!v.is_array() || v.size() % 2 != 0) return done(make_error(errc::internal, "HGETALL answered " + v.describe()));
+        std::vector<region_record> out;
+        for (std::size_t i = 0; i + 1 < v.size(); i += 2) {
+          const auto name = v.at(i).text();
+          const auto value = v.at(i + 1).text();
+          if (!name || !value) continue;
+          if (auto r = decode(*name, *value)) out.push_back(std::move(*r));
         }
-        r.base_url = parts[0];
-        r.ws_url = parts[1];
-        r.registered_at_ms = to_int(parts[2]);
-        r.last_seen_ms = to_int(parts[3]);
-        out.push_back(std::move(r));
-      }
-      std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-      done(std::move(out));
-    });
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+        done(std::move(out));
+      });
+    } catch (const std::exception& e) {
+      done(make_error(errc::internal, std::string("registry list: ") + e.what()));
+    }
   }
 
  private:
-  template <class T>
-  void post(const callback<T>& done, std::function<void()> job) {
-    if (!worker_->post(std::move(job))) done(make_error(errc::unavailable, "registry queue is full"));
-  }
-
-  bool connect(const host_port& hp) {
-    timeval tv{static_cast<time_t>(options_.connect_timeout.count() / 1000),
-               static_cast<suseconds_t>((options_.connect_timeout.count() % 1000) * 1000)};
-    ctx_.reset(redisConnectWithTimeout(hp.host.c_str(), hp.port, tv));
-    if (!ctx_ || ctx_->err != 0) {
-      ctx_.reset();
-      return false;
-    }
-    timeval op{static_cast<time_t>(options_.timeout.count() / 1000), static_cast<suseconds_t>((options_.timeout.count() % 1000) * 1000)};
-    redisSetTimeout(ctx_.get(), op);
-    return true;
-  }
-
-  /// Runs one command, connecting (or reconnecting) as needed and following
-  /// up to 3 MOVED redirections (cluster).
-  result<reply_ptr> command(const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    std::string last_error = "no Redis node reachable";
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      if (!ctx_) {
-        bool ok = false;
-        if (target_) ok = connect(*target_);
-        for (std::size_t i = 0; !ok && i < seeds_.size(); ++i) ok = connect(seeds_[(next_seed_ + i) % seeds_.size()]);
-        ++next_seed_;
-        if (!ok) return make_error(errc::unavailable, "registry: cannot connect to Redis");
-      }
-      auto* raw = static_cast<redisReply*>(redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
-      if (raw == nullptr) {
-        last_error = ctx_->errstr;
-        ctx_.reset();
-        target_.reset();
-        continue;
-      }
-      reply_ptr reply(raw, freeReplyObject);
-      if (raw->type == REDIS_REPLY_ERROR) {
-        const std::string_view msg(raw->str, raw->len);
-        if (msg.starts_with("MOVED ")) {  // MOVED <slot> <host>:<port>
-          const auto space = msg.rfind(' ');
-          const auto colon = msg.rfind(':');
-          target_ = host_port{std::string(msg.substr(space + 1, colon - space - 1)),
-                              static_cast<std::uint16_t>(to_int(msg.substr(colon + 1)))};
-          ctx_.reset();
-          continue;
-        }
-        return make_error(errc::unavailable, "registry: " + std::string(msg));
-      }
-      return reply;
-    }
-    return make_error(errc::unavailable, "registry: " + last_error);
-  }
-
-  std::vector<host_port> seeds_;
-  store_options options_;
-  std::unique_ptr<redisContext, void (*)(redisContext*)> ctx_{nullptr, redisFree};
-  std::optional<host_port> target_;
-  std::size_t next_seed_ = 0;
-  std::unique_ptr<registry_worker> worker_ = std::make_unique<registry_worker>();
+  std::unique_ptr<redis::redis_store> redis_;
 };
 
 }  // namespace
 
-std::unique_ptr<registry_store> make_redis_registry(std::vector<host_port> seeds, const store_options& options) {
-  return std::make_unique<redis_registry>(std::move(seeds), options);
+std::unique_ptr<registry_store> make_redis_registry(std::vector<host_port> seeds, bool cluster, const store_options& options) {
+  return std::make_unique<redis_registry>(redis::make_redis_client(std::move(seeds), cluster, options));
 }
 
 }  // namespace metronome::store::detail

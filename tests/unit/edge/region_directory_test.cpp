@@ -59,6 +59,8 @@ TEST(region_directory, healthy_regions_come_lowest_rtt_first) {
   EXPECT_EQ(h[0].name, "us");
   EXPECT_EQ(d.healthy(0, "us").front().name, "eu");
   EXPECT_FALSE(d.add_static("bad", "ftp://x"));
+  EXPECT_FALSE(d.add_static("Bad_Name", "http://127.0.0.1:8084"));
+  EXPECT_FALSE(d.find("Bad_Name", 0));
 }
 
 }  // namespace

@@ -192,9 +192,31 @@ TEST_F(api_test, non_json_bodies_get_415_and_unknown_routes_404_and_wrong_method
   EXPECT_EQ(r.status, 405u);
   ASSERT_EQ(r.headers.size(), 1u);
   EXPECT_EQ(r.headers[0].first, "Allow");
-  EXPECT_EQ(r.headers[0].second, "GET");
+  EXPECT_EQ(r.headers[0].second, "GET, HEAD");
   EXPECT_EQ(call("GET", "/game/start").status, 405u);
-  EXPECT_EQ(call("PUT", "/v1/sessions").status, 405u);
+  const auto put = call("PUT", "/v1/sessions");
+  EXPECT_EQ(put.status, 405u);
+  ASSERT_EQ(put.headers.size(), 1u);
+  EXPECT_EQ(put.headers[0].second, "POST, GET, HEAD");
+}
+
+TEST_F(api_test, head_is_answered_as_get_without_a_body) {
+  const auto created = body_of(call("POST", "/v1/sessions", "{}"));
+  const std::string id(created.at("id").as_string());
+  const auto get = call("GET", "/v1/sessions/" + id);
+  const auto head = call("HEAD", "/v1/sessions/" + id);
+  EXPECT_EQ(get.status, 200u);
+  EXPECT_EQ(head.status, 200u);
+  EXPECT_FALSE(get.body.empty());
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.route, "/v1/sessions/{id}");
+  // Errors to a HEAD carry no body either (HTTP forbids one).
+  const auto missing = call("HEAD", "/v1/sessions/00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_TRUE(missing.body.empty());
+  const auto wrong = call("HEAD", "/game/start");
+  EXPECT_EQ(wrong.status, 405u);
+  EXPECT_TRUE(wrong.body.empty());
 }
 
 TEST_F(api_test, list_pages_a_users_sessions_newest_first) {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
+import { replayFromRegionIfNeeded } from './replay_route.ts';
 
 /** Throws the global setup's failure, so that every test that needs the stack fails with its reason. */
 export function requireStack(): void {
@@ -56,6 +57,7 @@ export async function launchBrowser(options: { initScript?: string } = {}): Prom
     async page({ width = 1100, height = 900 } = {}) {
       const page = await context.newPage();
       await page.setViewportSize({ width, height });
+      await replayFromRegionIfNeeded(page, inject('edgeUrl'), inject('edgeHasReplay'), inject('regions'));
       const errors: string[] = [];
       page.on('console', (m) => {
         if (m.type() === 'error') errors.push(`console: ${m.text()}`);

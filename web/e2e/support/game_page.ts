@@ -91,3 +91,57 @@ export function expectNoErrors(errors: readonly string[], allowed: readonly RegE
   const unexpected = errors.filter((e) => !allowed.some((re) => re.test(e)));
   expect(unexpected, 'console errors on the page').toEqual([]);
 }
+
+export interface ChartReading {
+  readonly from: number;
+  readonly to: number;
+  readonly points: number;
+  readonly breaks: number[];
+  /** The ranges not received, "a-b,c-d" ('' when none). */
+  readonly missing: string;
+  readonly summary: string;
+  /** The SVG's drawn width (px) and whether its path has any segment. */
+  readonly width: number;
+  readonly drawn: boolean;
+}
+
+/** What a timeline chart (`timeline` or `replay-chart`) shows. */
+export async function readChart(page: Page, testId = 'timeline'): Promise<ChartReading> {
+  const fig = page.getByTestId(testId);
+  await fig.waitFor();
+  return fig.evaluate((el) => {
+    const svg = el.querySelector('svg')!;
+    const d = svg.querySelector('path')?.getAttribute('d') ?? '';
+    const breakList = el.getAttribute('data-breaks') ?? '';
+    return {
+      from: Number(el.getAttribute('data-from')),
+      to: Number(el.getAttribute('data-to')),
+      points: Number(el.getAttribute('data-points')),
+      breaks: breakList === '' ? [] : breakList.split(',').map(Number),
+      missing: el.getAttribute('data-missing') ?? '',
+      summary: el.querySelector('figcaption')?.textContent ?? '',
+      width: svg.getBoundingClientRect().width,
+      drawn: /L/.test(d),
+    };
+  });
+}
+
+/** Counts the WebSocket frames of a page by kind (text or binary), both ways. */
+export function countFrames(page: Page) {
+  const counts = { receivedText: 0, receivedBinary: 0, sentText: 0, sentBinary: 0 };
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => (typeof f.payload === 'string' ? (counts.receivedText += 1) : (counts.receivedBinary += 1)));
+    ws.on('framesent', (f) => (typeof f.payload === 'string' ? (counts.sentText += 1) : (counts.sentBinary += 1)));
+  });
+  return counts;
+}
+
+/** Asks for a replay of [from, to] on the Replay card and waits for its answer. */
+export async function requestReplay(page: Page, from: number, to: number): Promise<string> {
+  await page.getByLabel('From step').fill(String(from));
+  await page.getByLabel('To step').fill(String(to));
+  await page.getByRole('button', { name: 'Replay' }).click();
+  const status = page.getByTestId('replay-status');
+  await expect.poll(() => status.getAttribute('data-state'), { timeout: 10_000 }).toMatch(/^(done|error)$/);
+  return (await status.getAttribute('data-state'))!;
+}

@@ -69,7 +69,7 @@ export async function startMetronomeUp(webRoot: string, logPath: string): Promis
   // The regions inherit this environment. Jitter limits are raised: on a shared 2-core machine
   // under load, scheduling alone makes a few tens of ms of jitter, and these tests are about the
   // page, not the thresholds (tests/integration/broadcast_ws_test.cpp holds those). The latency
-  // limits stay at their defaults (warning 100 ms, kick 150 ms) for the debugPongDelayMs tests.
+  // limits stay at their defaults (warning 100 ms, kick 150 ms) for the delaying-proxy tests.
   const env = { ...process.env, MAX_JITTER_MS: '250', WARNING_JITTER_MS: '200' };
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   child.stdout!.pipe(log);

@@ -4,6 +4,7 @@
 //
 // Every function resolves with parsed data or rejects with an EdgeError whose
 // message is fit to show a person as it is.
+import type { TickRecord } from '../game/breaks.ts';
 import { parseSession, type SessionInfo } from './session.ts';
 
 /** How long one request may take before it counts as unreachable (ms). */
@@ -57,6 +58,17 @@ export interface StartedGame {
   readonly wsEndpoint: string;
   /** True when the edge returned the user's already running session instead of a new one. */
   readonly resumed: boolean;
+}
+
+/** Steps one replay request may cover (the region's own limit, docs/openapi.yaml). */
+export const MAX_REPLAY_REQUEST_STEPS = 100_000;
+
+/** A replay's answer: the states of [from, to] in step order (only the breaks with breaksOnly). */
+export interface Replay {
+  readonly from: number;
+  readonly to: number;
+  readonly breaksOnly: boolean;
+  readonly states: readonly TickRecord[];
 }
 
 /** One HTTP sample for clock synchronization (client clock, ms). */
@@ -115,6 +127,20 @@ export class EdgeClient {
     return session;
   }
 
+  /**
+   * States of steps [from, to] of a session, through the edge (which asks the
+   * session's region: GET /edge/sessions/{id}/replay, the same query and body
+   * as the region's /v1/sessions/{id}/replay). A running server-mode session
+   * refuses steps after its current one (403).
+   */
+  async replay(id: string, from: number, to: number, breaksOnly = false): Promise<Replay> {
+    const q = `from=${from}&to=${to}${breaksOnly ? '&breaks_only=true' : ''}`;
+    const body = await this.request('GET', `/edge/sessions/${encodeURIComponent(id)}/replay?${q}`);
+    const replay = parseReplay(body);
+    if (replay === null) throw new EdgeError('bad_answer', 'The server sent an unreadable replay.');
+    return replay;
+  }
+
   /** One clock sample; `now` is the client clock the sample is taken with. */
   async time(now: () => number): Promise<TimeSample> {
     const sentAt = now();
@@ -161,6 +187,22 @@ export class EdgeClient {
     if (body === null) throw new EdgeError('bad_answer', `The server's answer to ${method} ${path} is not JSON.`);
     return body;
   }
+}
+
+const isStep = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
+/** A replay body; null unless every state is well formed and in step order within [from, to]. */
+export function parseReplay(body: unknown): Replay | null {
+  if (!isObject(body) || !isStep(body.from) || !isStep(body.to) || !Array.isArray(body.states)) return null;
+  const states: TickRecord[] = [];
+  let last = body.from - 1;
+  for (const s of body.states) {
+    if (!isObject(s) || !isStep(s.step) || !isStep(s.value) || !isStep(s.round) || typeof s.broken !== 'boolean') return null;
+    if (s.step <= last || s.step > body.to) return null;
+    last = s.step;
+    states.push({ step: s.step, value: s.value, round: s.round, broken: s.broken });
+  }
+  return { from: body.from, to: body.to, breaksOnly: body.breaks_only === true, states };
 }
 
 function describeStatus(status: number): string {

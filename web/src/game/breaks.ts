@@ -71,6 +71,17 @@ export class BreakLog {
     this.lastRound_ = t.round;
   }
 
+  /** The log of a run of known steps in step order (ticks received and replayed): gaps count as missed breaks. */
+  static of(ticks: readonly TickRecord[], size = BREAK_LOG_SIZE): BreakLog {
+    const log = new BreakLog(size);
+    let previous: TickRecord | null = null;
+    for (const t of ticks) {
+      log.add(t, previous !== null && previous.step === t.step - 1 ? previous.value : null);
+      previous = t;
+    }
+    return log;
+  }
+
   get entries(): readonly BreakEntry[] {
     return this.entries_;
   }

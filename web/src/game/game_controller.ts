@@ -17,30 +17,34 @@
 import { stateAt, type State } from '../engine/index.ts';
 import { SYNC_SAMPLES, SYNC_SPACING_MS, synchronizeClock, type ClockEstimate, type ClockSample } from './clock_sync.ts';
 import { BreakLog, checkTicks, lastBreaks, type BreakEntry, type TickCheck, type TickRecord } from './breaks.ts';
+import { ClientRttWindow, type ClientRtt } from './client_rtt.ts';
 import { verifyCommitment, type Verification } from './commitment.ts';
+import { CHART_STEPS, HISTORY_STEPS, StepHistory, engineWindow, windowOf, type StepRange, type TimelineWindow } from './timeline.ts';
+import type { Replay } from '../api/edge.ts';
 import { paramsOf, readSeed, type SessionInfo } from '../api/session.ts';
 import type { ServerMessage } from '../net/protocol.ts';
 import { TickConnection, type ConnectionStatus, type SocketFactory, type Timers } from '../net/tick_connection.ts';
 
 /** How often the countdown display refreshes (ms). */
 const COUNTDOWN_REFRESH_MS = 100;
+/** Steps one replay on request may show (the chart draws every one). */
+export const MAX_REPLAY_VIEW_STEPS = 5_000;
 /** Session status poll while no live connection carries it (ms). */
 const STATUS_POLL_MS = 5_000;
-/** Received ticks kept for the check after the seed is revealed. */
-const KEPT_TICKS = 2_000;
 
 export interface GameDeps {
   readonly edge: {
     time(now: () => number): Promise<ClockSample>;
     session(id: string): Promise<SessionInfo>;
+    replay(id: string, from: number, to: number): Promise<Replay>;
   };
   readonly createSocket: SocketFactory | null;
   readonly now: () => number;
   readonly timers: Timers;
   readonly sleep: (ms: number) => Promise<void>;
   readonly subtle: SubtleCrypto | undefined;
-  /** Test hook: delay the echo of server pings (ms). */
-  readonly pongDelayMs: number;
+  /** Which subprotocols to offer: 'auto' (binary, then JSON; the default) or 'json' only. */
+  readonly wire?: 'auto' | 'json';
   /**
    * Called once, when the first running step is shown (for the start-to-first-tick
    * measurement), with how long after the session's startAt that was (server clock, ms).
@@ -68,6 +72,18 @@ export interface GameEnd {
   readonly jitterMs: number | null;
 }
 
+/** A replay through the edge: asked for, shown, or refused. */
+export type ReplayStatus =
+  | { readonly state: 'loading'; readonly from: number; readonly to: number }
+  | { readonly state: 'done'; readonly from: number; readonly to: number; readonly window: TimelineWindow }
+  | { readonly state: 'error'; readonly from: number; readonly to: number; readonly error: string };
+
+/** Filling the steps a server-mode client missed (a reconnection, or joining a running session). */
+export type FillStatus =
+  | { readonly state: 'loading'; readonly from: number; readonly to: number }
+  | { readonly state: 'done'; readonly from: number; readonly to: number; readonly steps: number; readonly breaks: number }
+  | { readonly state: 'error'; readonly from: number; readonly to: number; readonly error: string };
+
 export interface GameSnapshot {
   readonly setup: GameSetup;
   readonly phase: 'syncing' | 'countdown' | 'waiting' | 'running' | 'ended';
@@ -76,10 +92,15 @@ export interface GameSnapshot {
   readonly remainingMs: number | null;
   readonly tick: TickRecord | null;
   readonly breaks: readonly BreakEntry[];
+  /** The chart: the last CHART_STEPS steps, from the engine (client mode) or the steps received (server mode). */
+  readonly timeline: TimelineWindow | null;
   /** Server mode: breaks that happened while no tick arrived. */
   readonly missedBreaks: number;
   readonly connection: ConnectionStatus | null;
+  /** The region's measurement (latency_status): it warns and kicks by these. */
   readonly latency: { status: 'ok' | 'warning'; rttMs: number; jitterMs: number } | null;
+  /** The browser's own round trip from its seed 001 pings. */
+  readonly clientRtt: ClientRtt | null;
   readonly end: GameEnd | null;
   /** The commitment check (server mode): 'pending' while computing. */
   readonly verification: Verification | 'pending' | null;
@@ -87,6 +108,12 @@ export interface GameSnapshot {
   readonly tickCheck: TickCheck | null;
   /** The last error message from the broadcaster, if any. */
   readonly serverError: string | null;
+  /** The replay the player asked for (replay()). */
+  readonly replay: ReplayStatus | null;
+  /** The latest fill of missed steps (server mode). */
+  readonly fill: FillStatus | null;
+  /** Frames from the broadcaster this client could not read (skipped), and why the last one was refused. */
+  readonly wireErrors: { readonly count: number; readonly last: string } | null;
 }
 
 export class GameController {
@@ -100,9 +127,15 @@ export class GameController {
   private disposed_ = false;
   private rendering_ = false;
   private firstTickSeen_ = false;
-  private readonly breakLog_ = new BreakLog();
-  private readonly received_: TickRecord[] = [];
+  private breakLog_ = new BreakLog();
+  /** Missed steps waiting to be asked for, and whether a fill is under way. */
+  private pendingFill_: StepRange | null = null;
+  private filling_ = false;
+  private replaySeq_ = 0;
+  /** Server mode: the steps received (and replayed), for the chart and the seed check. */
+  private readonly history_ = new StepHistory(HISTORY_STEPS);
   private lastStep_: number | null = null;
+  private readonly rtt_ = new ClientRttWindow();
 
   constructor(setup: GameSetup, deps: GameDeps) {
     this.d_ = deps;
@@ -114,13 +147,18 @@ export class GameController {
       remainingMs: null,
       tick: null,
       breaks: [],
+      timeline: null,
       missedBreaks: 0,
       connection: null,
       latency: null,
+      clientRtt: null,
       end: null,
       verification: null,
       tickCheck: null,
       serverError: null,
+      wireErrors: null,
+      replay: null,
+      fill: null,
     };
   }
 
@@ -175,7 +213,10 @@ export class GameController {
       createSocket: this.d_.createSocket,
       now: this.d_.now,
       timers: this.d_.timers,
-      pongDelayMs: this.d_.pongDelayMs,
+      wire: this.d_.wire ?? 'auto',
+      onWireError: (last) => {
+        if (this.connection_ === conn && !this.disposed_) this.update_({ wireErrors: { count: (this.snap_.wireErrors?.count ?? 0) + 1, last } });
+      },
       onMessage: (m) => this.onMessage_(m),
       onStatus: (s) => this.onStatus_(conn, s),
     });
@@ -224,6 +265,7 @@ export class GameController {
           remainingMs: null,
           tick: { step: s.step, value: s.value, round: s.round, broken: s.broken },
           breaks: lastBreaks(params, s.step),
+          timeline: engineWindow(params, s.step),
         });
         this.firstTick_();
       }
@@ -255,6 +297,11 @@ export class GameController {
         return this.onTick_(m);
       case 'latency_status':
         return this.update_({ latency: { status: m.status, rttMs: m.rttMs, jitterMs: m.jitterMs } });
+      case 'pong': {
+        const clientRtt = this.rtt_.add(m.clientTimestamp, this.d_.now());
+        if (clientRtt !== null) this.update_({ clientRtt });
+        return;
+      }
       case 'kicked':
         return this.end_({ kind: m.reason === 'replaced' ? 'replaced' : 'kicked', reason: m.reason, rttMs: m.rttMs, jitterMs: m.jitterMs });
       case 'stopped':
@@ -263,7 +310,7 @@ export class GameController {
       case 'error':
         return this.update_({ serverError: m.message || m.code });
       case 'session_joined':
-        // A resumed join in server mode: ticks missed meanwhile show as a gap in the break log.
+        // A resumed join in server mode: the next tick shows the steps missed meanwhile, and fills them.
         return;
       default:
         return;
@@ -274,18 +321,83 @@ export class GameController {
     const { session } = this.snap_.setup;
     if (session.mode !== 'server' || this.snap_.end !== null) return;
     const tick = { step: t.step, value: t.value, round: t.round, broken: t.broken };
-    const previous = this.snap_.tick;
-    this.breakLog_.add(tick, previous !== null && previous.step === t.step - 1 ? previous.value : null);
-    this.received_.push(tick);
-    if (this.received_.length > KEPT_TICKS) this.received_.splice(0, this.received_.length - KEPT_TICKS);
+    const previousNewest = this.history_.newest;
+    this.history_.add(tick);
+    this.breakLog_.add(tick, this.history_.get(t.step - 1)?.value ?? null);
     this.update_({
       phase: 'running',
       remainingMs: null,
       tick,
       breaks: this.breakLog_.entries,
       missedBreaks: this.breakLog_.missed,
+      timeline: this.history_.window(t.step),
     });
     this.firstTick_();
+    if (t.step > previousNewest + 1) this.fillGaps_(previousNewest, t.step);
+  }
+
+  // --- replays through the edge ---------------------------------------------
+
+  /**
+   * Server mode: asks the edge for the steps before `step` this client never
+   * received: since the last one it had (a reconnection), or the chart's
+   * window (joining a running session). One request at a time; ranges that
+   * come meanwhile are merged into the next.
+   */
+  private fillGaps_(previousNewest: number, step: number): void {
+    const from = previousNewest < 0 ? Math.max(0, step - CHART_STEPS + 1) : Math.max(previousNewest + 1, step - HISTORY_STEPS + 1);
+    const to = step - 1;
+    if (to < from) return;
+    const p = this.pendingFill_;
+    this.pendingFill_ = p === null ? { from, to } : { from: Math.min(p.from, from), to: Math.max(p.to, to) };
+    if (!this.filling_) void this.runFills_();
+  }
+
+  private async runFills_(): Promise<void> {
+    this.filling_ = true;
+    while (this.pendingFill_ !== null && !this.disposed_ && this.snap_.end === null) {
+      const { from, to } = this.pendingFill_;
+      this.pendingFill_ = null;
+      this.update_({ fill: { state: 'loading', from, to } });
+      try {
+        const r = await this.d_.edge.replay(this.snap_.setup.session.id, from, to);
+        if (this.disposed_) break;
+        for (const s of r.states) this.history_.add(s);
+        this.breakLog_ = BreakLog.of(this.history_.all());
+        this.update_({
+          breaks: this.breakLog_.entries,
+          missedBreaks: this.breakLog_.missed,
+          timeline: this.history_.window(this.history_.newest),
+          fill: { state: 'done', from, to, steps: r.states.length, breaks: r.states.filter((s) => s.broken).length },
+        });
+      } catch (e) {
+        if (this.disposed_) break;
+        this.update_({ fill: { state: 'error', from, to, error: e instanceof Error ? e.message : String(e) } });
+      }
+    }
+    this.filling_ = false;
+  }
+
+  /**
+   * Shows the steps [from, to] as the region has them (any session, any mode;
+   * a running server-mode session refuses steps after its current one). A
+   * newer request replaces an older one still under way.
+   */
+  async replay(from: number, to: number): Promise<void> {
+    const seq = ++this.replaySeq_;
+    const refuse = (error: string) => this.update_({ replay: { state: 'error', from, to, error } });
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < 0) return refuse('Steps are whole numbers from 0.');
+    if (from > to) return refuse('The first step must not come after the last.');
+    if (to - from + 1 > MAX_REPLAY_VIEW_STEPS) return refuse(`At most ${MAX_REPLAY_VIEW_STEPS} steps at a time.`);
+    this.update_({ replay: { state: 'loading', from, to } });
+    try {
+      const r = await this.d_.edge.replay(this.snap_.setup.session.id, from, to);
+      if (seq !== this.replaySeq_ || this.disposed_) return;
+      this.update_({ replay: { state: 'done', from, to, window: windowOf(from, to, r.states) } });
+    } catch (e) {
+      if (seq !== this.replaySeq_ || this.disposed_) return;
+      refuse(e instanceof Error ? e.message : String(e));
+    }
   }
 
   private onStatus_(conn: TickConnection, s: ConnectionStatus): void {
@@ -329,8 +441,8 @@ export class GameController {
     const verification = await verifyCommitment(session.commitment, seedText, salt, this.d_.subtle);
     let tickCheck: TickCheck | null = null;
     const seed = seedText === null ? null : readSeed(seedText);
-    if (seed !== null && seed !== undefined && this.received_.length > 0) {
-      tickCheck = checkTicks(paramsOf(session, seed), this.received_);
+    if (seed !== null && seed !== undefined && this.history_.size > 0) {
+      tickCheck = checkTicks(paramsOf(session, seed), this.history_.all());
     }
     this.update_({ verification, tickCheck });
   }

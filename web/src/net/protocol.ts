@@ -1,8 +1,10 @@
 // The tick broadcaster's messages (docs/protocol.md), JSON subprotocol
-// `metronome.v1.json`. Parsing is strict about the fields the client uses
-// and ignores the rest, so the server may add fields.
+// `metronome.v1.json` (the binary one is binary_codec.ts). Parsing is strict
+// about the fields the client uses and ignores the rest, so the server may
+// add fields; a message type the client does not know is ignored.
 
 export const JSON_SUBPROTOCOL = 'metronome.v1.json';
+export const BINARY_SUBPROTOCOL = 'metronome.v1.bin';
 
 /** How long a dropped player may rejoin and keep its place (ms); RECONNECT_GRACE_MS. */
 export const RECONNECT_GRACE_MS = 10_000;
@@ -58,16 +60,40 @@ const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFin
 const str = (x: unknown): string => (typeof x === 'string' ? x : '');
 const optNum = (x: unknown): number | null => (isNum(x) ? x : null);
 
-/** A server message from a text frame; null when it is not one the client understands. */
-export function parseServerMessage(text: string): ServerMessage | null {
+/** What one frame from the server is: a message, one of a type this client does not know, or unreadable. */
+export type FrameResult =
+  | { readonly kind: 'message'; readonly message: ServerMessage }
+  | { readonly kind: 'ignored'; readonly type: string }
+  | { readonly kind: 'malformed'; readonly error: string };
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set([
+  'session_joined', 'pong', 'ping', 'countdown', 'tick', 'latency_status', 'kicked', 'stopped', 'error',
+]);
+
+/** A JSON document from the server (a text frame, or the binary 0x7F envelope). Never throws. */
+export function decodeJsonFrame(text: string): FrameResult {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch {
-    return null;
+    return { kind: 'malformed', error: 'a text frame that is not JSON' };
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { kind: 'malformed', error: 'a JSON frame that is not an object' };
   const m = v as Obj;
+  if (typeof m.type !== 'string') return { kind: 'malformed', error: 'a JSON message without a type' };
+  if (!KNOWN_TYPES.has(m.type)) return { kind: 'ignored', type: m.type };
+  const message = readServerObject(m);
+  if (message === null) return { kind: 'malformed', error: `a ${m.type} message with missing or bad fields` };
+  return { kind: 'message', message };
+}
+
+/** A server message from a text frame; null when it is not one the client understands. */
+export function parseServerMessage(text: string): ServerMessage | null {
+  const r = decodeJsonFrame(text);
+  return r.kind === 'message' ? r.message : null;
+}
+
+function readServerObject(m: Obj): ServerMessage | null {
   switch (m.type) {
     case 'session_joined':
       if (!isInt(m.startAt) || !isInt(m.tickMs)) return null;

@@ -1,25 +1,44 @@
 // One player's WebSocket to a region's tick broadcaster (docs/protocol.md):
-// joins, echoes the server's latency pings, and reconnects with backoff when
-// the connection drops, for as long as the server keeps the player's place
+// joins, then sends seed 001's own `ping` every second (its `pong` gives the
+// client's RTT and keeps the link audibly alive), and reconnects with backoff
+// when the connection drops, for as long as the server keeps the player's place
 // (RECONNECT_GRACE_MS). Closes that end the player's part (kicked, replaced,
 // refused, the session ended) are final and never retried.
 //
+// Subprotocols: both are offered, binary first (`wire: 'json'` offers only
+// JSON); the one the server selects (`protocol` once open; none means JSON)
+// decides how this side encodes. Frames are decoded by their own kind (text
+// or binary), so a text frame on a binary connection is still read. A frame
+// that cannot be read is reported (onWireError) and skipped, never thrown.
+//
+// Latency: the region measures RTT with RFC 6455 ping control frames, which
+// the browser answers by itself (JavaScript never sees them). Nothing here
+// depends on the server's JSON `ping`: if one arrives it is still echoed
+// (harmless; older regions need it), but liveness is any message at all, and
+// the client's own pings make sure a message comes at least every second.
+//
 // The socket factory, the clock and the timers are injected: the tests drive
 // this class with a fake socket and fake time, without a network or sleeps.
+import { decodeBinaryFrame, encodeBinaryClient } from './binary_codec.ts';
 import {
+  BINARY_SUBPROTOCOL,
   Close,
   JSON_SUBPROTOCOL,
   RECONNECT_GRACE_MS,
+  decodeJsonFrame,
   encodeClientMessage,
-  parseServerMessage,
   type ClientMessage,
+  type FrameResult,
   type ServerMessage,
 } from './protocol.ts';
 
 /** The part of the browser's WebSocket this class uses. */
 export interface SocketLike {
   readonly readyState: number;
-  send(data: string): void;
+  /** The subprotocol the server selected ('' before open, or when none). */
+  readonly protocol: string;
+  binaryType: BinaryType;
+  send(data: string | Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: Event) => void) | null;
   onmessage: ((ev: MessageEvent) => void) | null;
@@ -45,9 +64,12 @@ export type EndReason =
   | 'lost' // dropped and not back within the grace period
   | 'unavailable'; // never joined: no broadcaster answers at this address
 
+/** The encoding in use on a connection. */
+export type Wire = 'binary' | 'json';
+
 export type ConnectionStatus =
   | { state: 'connecting' }
-  | { state: 'open'; resumed: boolean }
+  | { state: 'open'; resumed: boolean; wire: Wire }
   | { state: 'reconnecting'; attempt: number; retryInMs: number; graceLeftMs: number }
   | { state: 'closed'; reason: EndReason; code: number };
 
@@ -61,16 +83,24 @@ export interface TickConnectionOptions {
   readonly timers: Timers;
   readonly onMessage: (m: ServerMessage) => void;
   readonly onStatus: (s: ConnectionStatus) => void;
-  /** Test hook (?debugPongDelayMs=N): delay every echo of a server ping by N ms. Default 0. */
-  readonly pongDelayMs?: number;
+  /** A frame that could not be read (skipped): why. */
+  readonly onWireError?: (error: string, wire: Wire) => void;
+  /** 'auto' (default) offers metronome.v1.bin then metronome.v1.json; 'json' offers only JSON. */
+  readonly wire?: 'auto' | 'json';
   /** First reconnection delay (ms), doubled per attempt up to maxBackoffMs. Default 250. */
   readonly initialBackoffMs?: number;
   /** Largest reconnection delay (ms). Default 2000. */
   readonly maxBackoffMs?: number;
   /** A socket not open after this long is abandoned and retried (ms). Default 5000. */
   readonly connectTimeoutMs?: number;
-  /** A joined socket silent for this long is taken as dead (ms); the server pings every 1000. Default 5000. */
+  /**
+   * A joined socket that hears nothing (no tick, countdown, pong, latency_status…) for this
+   * long is taken as dead (ms). The client pings every clientPingIntervalMs, so a live server
+   * answers well within it. Default 5000.
+   */
   readonly silenceTimeoutMs?: number;
+  /** How often the client sends its own `ping` once joined (ms), seed 001's "every 1s". Default 1000. */
+  readonly clientPingIntervalMs?: number;
 }
 
 const FINAL_CLOSES: ReadonlyMap<number, EndReason> = new Map([
@@ -88,6 +118,7 @@ const OPEN = 1;
 export class TickConnection {
   private readonly o_: TickConnectionOptions;
   private socket_: SocketLike | null = null;
+  private wire_: Wire = 'json';
   private attempt_ = 0;
   /** When the current outage began (ms); null while joined. */
   private droppedAt_: number | null = null;
@@ -96,7 +127,7 @@ export class TickConnection {
   private retryTimer_: unknown = null;
   private connectTimer_: unknown = null;
   private silenceTimer_: unknown = null;
-  private readonly pongTimers_ = new Set<unknown>();
+  private pingTimer_: unknown = null;
 
   constructor(options: TickConnectionOptions) {
     this.o_ = options;
@@ -124,8 +155,11 @@ export class TickConnection {
   }
 
   private open_(): void {
-    const ws = this.o_.createSocket(this.o_.url, [JSON_SUBPROTOCOL]);
+    const offered = this.o_.wire === 'json' ? [JSON_SUBPROTOCOL] : [BINARY_SUBPROTOCOL, JSON_SUBPROTOCOL];
+    const ws = this.o_.createSocket(this.o_.url, offered);
+    ws.binaryType = 'arraybuffer';
     this.socket_ = ws;
+    this.wire_ = 'json';
     this.o_.onStatus(this.attempt_ === 0 ? { state: 'connecting' } : this.reconnectingStatus_(0));
     this.connectTimer_ = this.o_.timers.setTimeout(() => {
       if (this.socket_ === ws && ws.readyState !== OPEN) this.dropped_(ws, Close.abnormal);
@@ -133,21 +167,28 @@ export class TickConnection {
     ws.onopen = () => {
       if (this.socket_ !== ws) return;
       this.clear_('connectTimer_');
+      this.wire_ = ws.protocol === BINARY_SUBPROTOCOL ? 'binary' : 'json';
       this.send_({ action: 'join', sessionId: this.o_.sessionId, userId: this.o_.userId });
       this.armSilence_(ws);
     };
     ws.onmessage = (ev: MessageEvent) => {
-      if (this.socket_ !== ws || typeof ev.data !== 'string') return;
-      const m = parseServerMessage(ev.data);
+      if (this.socket_ !== ws) return;
       this.armSilence_(ws);
-      if (m === null) return;
+      const r = decodeFrame(ev.data);
+      if (r.kind === 'malformed') {
+        this.o_.onWireError?.(r.error, this.wire_);
+        return;
+      }
+      if (r.kind === 'ignored') return;
+      const m = r.message;
       if (m.type === 'ping') {
         this.echo_(ws, m.seq, m.serverTimestamp);
       } else if (m.type === 'session_joined') {
         this.attempt_ = 0;
         this.droppedAt_ = null;
         this.everJoined_ = true;
-        this.o_.onStatus({ state: 'open', resumed: m.resumed });
+        this.o_.onStatus({ state: 'open', resumed: m.resumed, wire: this.wire_ });
+        this.schedulePing_(ws, 0);
       }
       this.o_.onMessage(m);
     };
@@ -159,17 +200,19 @@ export class TickConnection {
     ws.onerror = () => {};
   }
 
+  /** The client's own seed 001 ping, every clientPingIntervalMs while this socket is current. */
+  private schedulePing_(ws: SocketLike, delayMs: number): void {
+    this.clear_('pingTimer_');
+    this.pingTimer_ = this.o_.timers.setTimeout(() => {
+      this.pingTimer_ = null;
+      if (this.socket_ !== ws || ws.readyState !== OPEN) return;
+      this.send_({ action: 'ping', clientTimestamp: this.o_.now() });
+      this.schedulePing_(ws, this.o_.clientPingIntervalMs ?? 1_000);
+    }, delayMs);
+  }
+
   private echo_(ws: SocketLike, seq: number, serverTimestamp: number): void {
-    const reply = () => {
-      if (this.socket_ === ws && ws.readyState === OPEN) this.send_({ action: 'pong', seq, serverTimestamp });
-    };
-    const delay = this.o_.pongDelayMs ?? 0;
-    if (delay <= 0) return reply();
-    const t = this.o_.timers.setTimeout(() => {
-      this.pongTimers_.delete(t);
-      reply();
-    }, delay);
-    this.pongTimers_.add(t);
+    if (this.socket_ === ws && ws.readyState === OPEN) this.send_({ action: 'pong', seq, serverTimestamp });
   }
 
   /** The socket is gone (closed by the server, failed, or silent): end or retry. */
@@ -178,6 +221,7 @@ export class TickConnection {
     this.socket_ = null;
     this.clear_('connectTimer_');
     this.clear_('silenceTimer_');
+    this.clear_('pingTimer_');
     ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
     if (ws.readyState !== 3 /* CLOSED */) ws.close(Close.normal, 'abandoned');
     const final = FINAL_CLOSES.get(code);
@@ -214,17 +258,23 @@ export class TickConnection {
     this.clear_('retryTimer_');
     this.clear_('connectTimer_');
     this.clear_('silenceTimer_');
-    for (const t of this.pongTimers_) this.o_.timers.clearTimeout(t);
-    this.pongTimers_.clear();
+    this.clear_('pingTimer_');
     this.o_.onStatus({ state: 'closed', reason, code });
   }
 
-  private clear_(which: 'retryTimer_' | 'connectTimer_' | 'silenceTimer_'): void {
+  private clear_(which: 'retryTimer_' | 'connectTimer_' | 'silenceTimer_' | 'pingTimer_'): void {
     if (this[which] !== null) this.o_.timers.clearTimeout(this[which]);
     this[which] = null;
   }
 
   private send_(m: ClientMessage): void {
-    this.socket_?.send(encodeClientMessage(m));
+    this.socket_?.send(this.wire_ === 'binary' ? encodeBinaryClient(m) : encodeClientMessage(m));
   }
+}
+
+/** A frame by its kind: text is JSON, an ArrayBuffer is binary; anything else is unreadable. */
+function decodeFrame(data: unknown): FrameResult {
+  if (typeof data === 'string') return decodeJsonFrame(data);
+  if (data instanceof ArrayBuffer) return decodeBinaryFrame(data);
+  return { kind: 'malformed', error: 'a frame that is neither text nor an ArrayBuffer' };
 }

@@ -1,5 +1,6 @@
-// Round trip, jitter and latency status (measured by the region), the live
-// connection's state, and the clock offset from synchronization.
+// Round trip, jitter and latency status (measured by the region), the
+// browser's own round trip (its seed 001 pings), the live connection's state,
+// and the clock offset from synchronization.
 import { useId } from 'react';
 import type { GameSnapshot } from '../game/game_controller.ts';
 import type { ConnectionStatus } from '../net/tick_connection.ts';
@@ -30,8 +31,16 @@ export function ConnectionPanel({ snap, onReconnect }: Props) {
             <span className={`badge badge-${latency.status}`}>{latency.status === 'ok' ? 'ok' : 'warning: slow'}</span>
           )}
         </dd>
+        <dt>Your pings</dt>
+        <dd data-testid="client-rtt">
+          {snap.clientRtt === null
+            ? '–'
+            : `${snap.clientRtt.lastMs.toFixed(0)} ms (mean ${snap.clientRtt.meanMs.toFixed(1)} ms of ${snap.clientRtt.samples})`}
+        </dd>
         <dt>Live link</dt>
         <dd data-testid="connection">{connectionText(connection, snap.setup.session.mode)}</dd>
+        <dt>Encoding</dt>
+        <dd data-testid="wire">{connection?.state === 'open' ? wireText(connection.wire) : '–'}</dd>
         <dt>Clock</dt>
         <dd data-testid="clock">
           {clock !== null
@@ -41,6 +50,12 @@ export function ConnectionPanel({ snap, onReconnect }: Props) {
               : 'synchronizing…'}
         </dd>
       </dl>
+      {snap.wireErrors !== null && (
+        <p role="status" className="notice notice-warning" data-testid="wire-errors">
+          {snap.wireErrors.count} message{snap.wireErrors.count === 1 ? '' : 's'} from the region could not be read and{' '}
+          {snap.wireErrors.count === 1 ? 'was' : 'were'} skipped; the last was {snap.wireErrors.last}.
+        </p>
+      )}
       {canReconnect && (
         <button type="button" onClick={onReconnect}>
           Reconnect
@@ -73,6 +88,10 @@ function connectionText(c: ConnectionStatus | null, mode: 'client' | 'server'): 
           return 'closed';
       }
   }
+}
+
+function wireText(wire: 'binary' | 'json'): string {
+  return wire === 'binary' ? 'binary (metronome.v1.bin)' : 'JSON (metronome.v1.json)';
 }
 
 function formatOffset(ms: number): string {

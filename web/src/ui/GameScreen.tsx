@@ -6,6 +6,9 @@ import type { GameController, GameSnapshot } from '../game/game_controller.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 import { ConnectionPanel } from './ConnectionPanel.tsx';
 import { EndNotice } from './EndNotice.tsx';
+import { ReplayPanel } from './ReplayPanel.tsx';
+import { TimelineChart } from './TimelineChart.tsx';
+import type { FillStatus } from '../game/game_controller.ts';
 
 interface Props {
   readonly controller: GameController;
@@ -67,6 +70,15 @@ export function GameScreen({ controller, inviteUrl, isOwner, onExit, onBack }: P
       )}
 
       <Board snap={snap} />
+      <section aria-labelledby={`${ids}-timeline`} className="card">
+        <h3 id={`${ids}-timeline`}>Timeline</h3>
+        {snap.timeline === null ? (
+          <p className="hint">The chart of the last steps appears once the game runs.</p>
+        ) : (
+          <TimelineChart window={snap.timeline} title="Value over the last steps, breaks marked" />
+        )}
+        {snap.fill !== null && <FillNotice fill={snap.fill} />}
+      </section>
       {exitError !== null && (
         <ErrorNotice title="Exit failed: the game goes on" message={exitError} onRetry={exit} extra={{ label: 'Back to start anyway', onClick: onBack }} />
       )}
@@ -104,6 +116,8 @@ export function GameScreen({ controller, inviteUrl, isOwner, onExit, onBack }: P
         </section>
 
         <ConnectionPanel snap={snap} onReconnect={() => controller.connect()} />
+
+        <ReplayPanel snap={snap} controller={controller} />
 
         <section aria-labelledby={`${ids}-session`} className="card">
           <h3 id={`${ids}-session`}>Session</h3>
@@ -151,6 +165,20 @@ export function GameScreen({ controller, inviteUrl, isOwner, onExit, onBack }: P
       </div>
 
     </section>
+  );
+}
+
+/** What became of the steps this client missed (server mode). */
+function FillNotice({ fill }: { fill: FillStatus }) {
+  const range = fill.from === fill.to ? `Step ${fill.from}` : `Steps ${fill.from} to ${fill.to}`;
+  const were = fill.from === fill.to ? 'was' : 'were';
+  return (
+    <p className={fill.state === 'error' ? 'notice notice-warning' : 'hint'} data-testid="fill" data-state={fill.state} data-from={fill.from} data-to={fill.to}>
+      {fill.state === 'loading' && `${range} ${were} not received: asking the region for them…`}
+      {fill.state === 'done' &&
+        `${range} ${were} not received live; filled from the region’s replay (${fill.breaks} break${fill.breaks === 1 ? '' : 's'} among them).`}
+      {fill.state === 'error' && `${range} ${were} not received, and the replay failed: ${fill.error}`}
+    </p>
   );
 }
 

@@ -58,6 +58,17 @@ describe('BreakLog', () => {
     expect(log.entries).toEqual([{ step: 300, round: 5, length: null }]);
   });
 
+  it('BreakLog.of rebuilds the log of a run of steps, counting breaks in its gaps as missed', () => {
+    const all = Array.from({ length: 401 }, (_, step) => stateAtStep(rounds, step));
+    const full = BreakLog.of(all, 3);
+    expect(full.entries.map(({ step, round, length }) => ({ step, round, length }))).toEqual(lastBreaks(rounds, 400, 3));
+    expect(full.missed).toBe(0);
+    const holed = BreakLog.of(all.filter((s) => s.step < 100 || s.step > 300));
+    const inHole = all.filter((s) => s.step >= 100 && s.step <= 300 && s.broken).length;
+    expect(inHole).toBeGreaterThan(0);
+    expect(holed.missed).toBe(inHole);
+  });
+
   it('does not log the same tick twice (a resumed join resends the current step)', () => {
     const log = new BreakLog();
     log.add({ step: 99, value: 0, round: 1, broken: true }, 98);

@@ -76,3 +76,48 @@ describe('EdgeClient', () => {
     ]);
   });
 });
+
+describe('EdgeClient.replay', () => {
+  const body = {
+    id: 'S1', from: 10, to: 12, breaks_only: false,
+    states: [
+      { step: 10, at_ms: 1000, value: 4, round: 1, broken: false },
+      { step: 11, at_ms: 1100, value: 0, round: 2, broken: true },
+      { step: 12, at_ms: 1200, value: 1, round: 2, broken: false },
+    ],
+  };
+
+  it('asks the edge for the range and reads the states', async () => {
+    const calls: { url: string; init?: RequestInit }[] = [];
+    const r = await new EdgeClient(answering(200, body, calls)).replay('S 1', 10, 12);
+    expect(calls[0]!.url).toBe('/edge/sessions/S%201/replay?from=10&to=12');
+    expect(calls[0]!.init?.method).toBe('GET');
+    expect(r).toEqual({
+      from: 10, to: 12, breaksOnly: false,
+      states: [
+        { step: 10, value: 4, round: 1, broken: false },
+        { step: 11, value: 0, round: 2, broken: true },
+        { step: 12, value: 1, round: 2, broken: false },
+      ],
+    });
+    await new EdgeClient(answering(200, { ...body, breaks_only: true, states: [body.states[1]] }, calls)).replay('S1', 10, 12, true);
+    expect(calls[1]!.url).toBe('/edge/sessions/S1/replay?from=10&to=12&breaks_only=true');
+  });
+
+  it.each([
+    ['a state out of order', { ...body, states: [body.states[1], body.states[0]] }],
+    ['a state outside the range', { ...body, to: 11 }],
+    ['a bad field', { ...body, states: [{ ...body.states[0], value: -1 }] }],
+    ['no states', { ...body, states: undefined }],
+  ])('refuses an unreadable answer (%s)', async (_name, bad) => {
+    const e = await new EdgeClient(answering(200, bad)).replay('S1', 10, 12).catch((x: unknown) => x);
+    expect(e).toMatchObject({ kind: 'bad_answer', message: 'The server sent an unreadable replay.' });
+  });
+
+  it('passes a refusal on with the region’s words', async () => {
+    const e = await new EdgeClient(
+      answering(403, { error: { code: 'forbidden', message: 'this server-mode session is at step 40; later steps are revealed when it ends' } }),
+    ).replay('S1', 10, 900).catch((x: unknown) => x);
+    expect(e).toMatchObject({ kind: 'http', status: 403, code: 'forbidden', message: 'Not allowed: this server-mode session is at step 40; later steps are revealed when it ends' });
+  });
+});

@@ -4,11 +4,12 @@ import type { ServerMessage } from '../../src/net/protocol.ts';
 import { FakeTime } from './fake_time.ts';
 import { socketFactory } from './fake_socket.ts';
 
-function setup(options: { pongDelayMs?: number } = {}) {
+function setup(options: { wire?: 'auto' | 'json' } = {}) {
   const time = new FakeTime();
   const factory = socketFactory();
   const statuses: ConnectionStatus[] = [];
   const messages: ServerMessage[] = [];
+  const wireErrors: string[] = [];
   const conn = new TickConnection({
     url: 'ws://127.0.0.1:8081/ws',
     sessionId: 'S1',
@@ -18,27 +19,37 @@ function setup(options: { pongDelayMs?: number } = {}) {
     timers: time,
     onMessage: (m) => messages.push(m),
     onStatus: (s) => statuses.push(s),
-    pongDelayMs: options.pongDelayMs,
+    wire: options.wire,
+    onWireError: (e) => wireErrors.push(e),
   });
   const joined = (resumed = false) => ({
     type: 'session_joined', sessionId: 'S1', userId: 'alice', region: 'eu', mode: 'server', tickMs: 100,
     startAt: 1, rule: { name: 'rounds' }, seed: null, commitment: null, resumed, serverTimestamp: 2,
   });
-  return { time, factory, statuses, messages, conn, joined, last: () => statuses[statuses.length - 1] };
+  /** Starts the connection, opens its socket (selecting `protocol`) and answers the join. */
+  const joinedSocket = (protocol = '') => {
+    conn.start();
+    const ws = factory.last();
+    ws.open(protocol);
+    if (protocol === 'metronome.v1.bin') ws.deliverFrame(new Uint8Array([0x7f, ...new TextEncoder().encode(JSON.stringify(joined()))]));
+    else ws.deliver(joined());
+    return ws;
+  };
+  return { time, factory, statuses, messages, wireErrors, conn, joined, joinedSocket, last: () => statuses[statuses.length - 1] };
 }
 
 describe('TickConnection', () => {
-  it('offers the JSON subprotocol and joins first', () => {
+  it('offers both subprotocols, binary first, and joins first (JSON when the server selects none)', () => {
     const t = setup();
     t.conn.start();
     const ws = t.factory.last();
     expect(ws.url).toBe('ws://127.0.0.1:8081/ws');
-    expect(ws.protocols).toEqual(['metronome.v1.json']);
+    expect(ws.protocols).toEqual(['metronome.v1.bin', 'metronome.v1.json']);
     expect(t.last()).toEqual({ state: 'connecting' });
     ws.open();
     expect(ws.sent).toEqual([{ action: 'join', sessionId: 'S1', userId: 'alice' }]);
     ws.deliver(t.joined());
-    expect(t.last()).toEqual({ state: 'open', resumed: false });
+    expect(t.last()).toEqual({ state: 'open', resumed: false, wire: 'json' });
     expect(t.messages.map((m) => m.type)).toEqual(['session_joined']);
   });
 
@@ -51,16 +62,98 @@ describe('TickConnection', () => {
     expect(ws.sent[1]).toEqual({ action: 'pong', seq: 7, serverTimestamp: 1234567 });
   });
 
-  it('delays the echo by debugPongDelayMs (the test hook)', async () => {
-    const t = setup({ pongDelayMs: 250 });
+  it('speaks binary when the server selects metronome.v1.bin: join as JSON after 0x7F, pings in 9 bytes', async () => {
+    const t = setup();
     t.conn.start();
     const ws = t.factory.last();
-    ws.open();
-    ws.deliver({ type: 'ping', seq: 1, serverTimestamp: 10 });
-    await t.time.advance(249);
-    expect(ws.sent).toHaveLength(1);
-    await t.time.advance(1);
-    expect(ws.sent[1]).toEqual({ action: 'pong', seq: 1, serverTimestamp: 10 });
+    expect(ws.binaryType).toBe('arraybuffer');
+    ws.open('metronome.v1.bin');
+    expect(ws.sentKinds).toEqual(['binary']);
+    expect(ws.sent[0]).toEqual({ action: 'join', sessionId: 'S1', userId: 'alice' });
+    ws.deliverFrame(new Uint8Array([0x7f, ...new TextEncoder().encode(JSON.stringify(t.joined()))]));
+    expect(t.last()).toEqual({ state: 'open', resumed: false, wire: 'binary' });
+    await t.time.advance(0);
+    expect(ws.sentKinds).toEqual(['binary', 'binary']);
+    expect(ws.sent[1]).toEqual({ action: 'ping', clientTimestamp: t.time.now });
+    // A binary tick (34 bytes), and a text frame, which is read as JSON whatever the subprotocol.
+    const tick = new Uint8Array(34);
+    const view = new DataView(tick.buffer);
+    tick[0] = 0x01;
+    tick[1] = 1;
+    view.setBigInt64(2, 500n, true);
+    view.setBigInt64(10, 0n, true);
+    view.setBigInt64(18, 9n, true);
+    view.setBigInt64(26, 123n, true);
+    ws.deliverFrame(tick);
+    ws.deliver({ type: 'countdown', remainingMs: 5, serverTimestamp: 6 });
+    expect(t.messages.slice(1)).toEqual([
+      { type: 'tick', step: 500, value: 0, round: 9, broken: true, serverTimestamp: 123 },
+      { type: 'countdown', remainingMs: 5, serverTimestamp: 6 },
+    ]);
+    // A server ping is echoed in the binary layout.
+    ws.deliverFrame(new Uint8Array([0x03, 7, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0]));
+    expect(ws.sent.at(-1)).toEqual({ action: 'pong', seq: 7, serverTimestamp: 10 });
+    t.conn.leave();
+    expect(ws.sent.at(-1)).toEqual({ action: 'leave' });
+    expect(ws.sentKinds.at(-1)).toBe('binary');
+  });
+
+  it('falls back to JSON when the server selects no subprotocol, and offers only JSON with wire: json', () => {
+    const t = setup();
+    t.conn.start();
+    t.factory.last().open('');
+    expect(t.factory.last().sentKinds).toEqual(['text']);
+    t.factory.last().deliver(t.joined());
+    expect(t.last()).toEqual({ state: 'open', resumed: false, wire: 'json' });
+    const j = setup({ wire: 'json' });
+    j.conn.start();
+    expect(j.factory.last().protocols).toEqual(['metronome.v1.json']);
+  });
+
+  it('reports a malformed frame with a clear reason, skips it, and stays connected', () => {
+    const t = setup();
+    const ws = t.joinedSocket('metronome.v1.bin');
+    ws.deliverFrame(new Uint8Array([0x01, 0, 1, 2]));
+    ws.deliverFrame(new Uint8Array([0x99]));
+    ws.deliverFrame('{"type":"tick"');
+    ws.onmessage?.({ data: new Blob(['x']) } as MessageEvent);
+    expect(t.wireErrors).toEqual([
+      'a binary tick is 34 bytes, this one 4',
+      'unknown binary message type 0x99',
+      'a text frame that is not JSON',
+      'a frame that is neither text nor an ArrayBuffer',
+    ]);
+    expect(t.last()).toEqual({ state: 'open', resumed: false, wire: 'binary' });
+    expect(t.messages.map((m) => m.type)).toEqual(['session_joined']);
+  });
+
+  it('sends seed 001’s own ping every second once joined, never needing a server ping', async () => {
+    const t = setup();
+    const ws = t.joinedSocket();
+    await t.time.advance(0);
+    expect(ws.sent[1]).toEqual({ action: 'ping', clientTimestamp: t.time.now });
+    const pings = () => ws.sent.filter((m) => (m as { action: string }).action === 'ping');
+    // The server answers each ping with a pong and sends nothing else: the link stays up.
+    for (let i = 0; i < 30; ++i) {
+      await t.time.advance(1_000);
+      const last = pings().at(-1) as { clientTimestamp: number };
+      ws.deliver({ type: 'pong', clientTimestamp: last.clientTimestamp, serverTimestamp: 5 });
+    }
+    expect(pings()).toHaveLength(31);
+    expect(ws.sent.filter((m) => (m as { action: string }).action === 'pong')).toHaveLength(0);
+    expect(t.last()).toEqual({ state: 'open', resumed: false, wire: 'json' });
+    expect(t.messages.filter((m) => m.type === 'pong')).toHaveLength(30);
+  });
+
+  it('stops pinging once closed', async () => {
+    const t = setup();
+    const ws = t.joinedSocket();
+    await t.time.advance(2_500);
+    ws.serverClose(4001);
+    const sent = ws.sent.length;
+    await t.time.advance(10_000);
+    expect(ws.sent.length).toBe(sent);
+    expect(t.time.pending).toBe(0);
   });
 
   it('reconnects with doubling backoff after a drop and rejoins (resumed)', async () => {
@@ -80,7 +173,7 @@ describe('TickConnection', () => {
     ws.open();
     expect(ws.sent[0]).toEqual({ action: 'join', sessionId: 'S1', userId: 'alice' });
     ws.deliver(t.joined(true));
-    expect(t.last()).toEqual({ state: 'open', resumed: true });
+    expect(t.last()).toEqual({ state: 'open', resumed: true, wire: 'json' });
     // A later drop starts again from the first delay.
     ws.serverClose(1001);
     expect(t.last()).toMatchObject({ state: 'reconnecting', attempt: 1, retryInMs: 250 });
@@ -152,9 +245,9 @@ describe('TickConnection', () => {
     ws.open();
     ws.deliver(t.joined());
     await t.time.advance(4_000);
-    ws.deliver({ type: 'ping', seq: 1, serverTimestamp: 1 });
+    ws.deliver({ type: 'countdown', remainingMs: 1000, serverTimestamp: 1 });
     await t.time.advance(4_999);
-    expect(t.last()).toEqual({ state: 'open', resumed: false });
+    expect(t.last()).toEqual({ state: 'open', resumed: false, wire: 'json' });
     await t.time.advance(1);
     expect(t.last()).toMatchObject({ state: 'reconnecting' });
     expect(ws.closedByClient).not.toBeNull();

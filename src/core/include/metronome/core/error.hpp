@@ -1,5 +1,5 @@
 // The project's error vocabulary. Domain code returns result<T>; exactly one
-// place (src/region/http_errors.cpp) maps an errc to an HTTP status.
+// place (src/net/http_errors.cpp) maps an errc to an HTTP status.
 #pragma once
 
 #include <string>

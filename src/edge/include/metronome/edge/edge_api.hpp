@@ -1,11 +1,13 @@
 // The edge gateway (seeds 000, 001) and region registry (seed 002's main
 // server) over HTTP. Routes:
-//   POST /edge/game/start, POST /edge/game/exit, GET /edge/sessions/{id}, GET /edge/time
+//   POST /edge/game/start, POST /edge/game/exit, GET /edge/sessions/{id},
+//   GET /edge/sessions/{id}/replay (proxied to the session's region), GET /edge/time
 //   POST /game/start, POST /game/exit   (seed 002's main server, proxied)
 //   POST /api/regions/register, GET /api/regions
 //   GET /healthz, GET /health, GET /metrics, and the web client's files at /.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -15,9 +17,11 @@
 #include "metronome/edge/geo.hpp"
 #include "metronome/edge/region_directory.hpp"
 #include "metronome/edge/session_cache.hpp"
+#include "metronome/edge/upstream.hpp"
 #include "metronome/net/http.hpp"
 #include "metronome/net/http_client.hpp"
 #include "metronome/net/http_metrics.hpp"
+#include "metronome/net/router.hpp"
 #include "metronome/obs/log.hpp"
 #include "metronome/store/registry_store.hpp"
 #include "metronome/store/session_store.hpp"
@@ -42,12 +46,21 @@ struct edge_metrics {
   obs::family<obs::counter>& decisions;       ///< {rule}
   obs::family<obs::counter>& cache_lookups;   ///< {result}
   obs::family<obs::gauge>& healthy_regions;
+
+  // Label sets bound once (obs::handle: no lock, no lookup per request).
+  // proxied and proxy_latency are labelled by region names known only at
+  // run time; they use family::with() once per proxied request.
+  obs::handle<obs::counter> cache_hit, cache_miss;
+  obs::handle<obs::gauge> healthy_regions_now;
+  /// decisions{rule} for each of choice::rules, in that order.
+  std::array<obs::handle<obs::counter>, 5> decisions_by_rule;
+  obs::counter& decision(std::string_view rule) const noexcept;
 };
 
 class edge_api {
  public:
   edge_api(edge_settings settings, region_directory& directory, session_cache& cache, store::session_store& sessions,
-           store::registry_store& registry, net::http_client& client, const clock& clk, const country_map& countries,
+           store::registry_store& registry, upstream& client, const clock& clk, const country_map& countries,
            const geoip_lookup& geoip, const address_set& trusted_proxies, edge_metrics& metrics);
 
   void handle(net::request&& req, net::reply_fn reply);
@@ -62,7 +75,8 @@ class edge_api {
   /// How a region was chosen for a start.
   struct choice {
     region_view region;
-    std::string rule;  ///< preferredRegion, x-user-region, geo, default, fallback
+    std::string rule;  ///< One of rules.
+    static constexpr std::array<std::string_view, 5> rules{"preferredRegion", "x-user-region", "geo", "default", "fallback"};
     std::string country;
   };
   /// The selection rules in order; errc::unavailable when no region is healthy.
@@ -73,27 +87,32 @@ class edge_api {
   void start(const net::request& req, net::reply_fn reply, const char* route, bool seed002);
   void exit(const net::request& req, net::reply_fn reply, const char* route, bool seed002);
   void session(const std::string& id, net::reply_fn reply);
+  void replay(const std::string& id, const net::request& req, net::reply_fn reply);
+  void metrics(net::reply_fn reply);
+  void build_routes();
   void register_region(const net::request& req, net::reply_fn reply);
   void list_regions(net::reply_fn reply);
   void health(const char* route, net::reply_fn reply);
   bool serve_file(const net::request& req, const net::reply_fn& reply);
 
-  /// POSTs `body` to `path` on `region` with the request's id and
-  /// X-Forwarded-For; feeds the circuit breaker and the metrics.
-  void forward(const region_view& region, const std::string& path, std::string body, const net::request& req,
-               net::client_callback done);
+  /// Sends `method target` (with `body` as JSON when not empty) to `region`
+  /// with the request's id and X-Forwarded-For; feeds the circuit breaker
+  /// and the metrics.
+  void forward(const region_view& region, std::string method, const std::string& target, std::string body,
+               const net::request& req, net::client_callback done);
 
   edge_settings settings_;
   region_directory& directory_;
   session_cache& cache_;
   store::session_store& sessions_;
   store::registry_store& registry_;
-  net::http_client& client_;
+  upstream& client_;
   const clock& clock_;
   const country_map& countries_;
   const geoip_lookup& geoip_;
   const address_set& trusted_;
   edge_metrics& metrics_;
+  net::router router_;  ///< Built once in the constructor; read-only after.
   obs::logger log_{"edge"};
 };
 

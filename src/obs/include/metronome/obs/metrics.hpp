@@ -1,8 +1,12 @@
 // Prometheus metrics: counters, gauges and histograms with label sets,
 // rendered in the text exposition format (version 0.0.4) for GET /metrics.
 //
-// Registration happens at start-up; updates are lock-free on the hot path
-// except the first use of a new label combination (one mutex, then cached).
+// Registration happens at start-up. An update is one relaxed atomic operation
+// (a compare-and-swap loop for a gauge's add and a histogram's sum) and takes
+// no lock. Finding the metric for a label set does: family::with() locks the
+// family's mutex and searches its map on every call. So hot paths bind each
+// label set once (family::bind() -> handle) and update through the handle;
+// with() is for label values known only at run time, off the hot path.
 #pragma once
 
 #include <atomic>
@@ -59,6 +63,19 @@ class histogram {
   std::atomic<std::uint64_t> count_{0};
 };
 
+/// A label set bound to its metric once: updates through it cost no lock and
+/// no lookup. Copyable; valid as long as the registry that made it.
+template <class M>
+class handle {
+ public:
+  explicit handle(M& m) noexcept : m_(&m) {}
+  M& operator*() const noexcept { return *m_; }
+  M* operator->() const noexcept { return m_; }
+
+ private:
+  M* m_;
+};
+
 /// A metric name with HELP text and any number of label combinations.
 template <class M>
 class family {
@@ -66,7 +83,11 @@ class family {
   family(std::string name, std::string help, std::vector<double> bounds = {})
       : name_(std::move(name)), help_(std::move(help)), bounds_(std::move(bounds)) {}
 
-  /// The metric for these labels (created on first use). The reference stays valid.
+  /// The metric for these labels, bound once (created on first use).
+  handle<M> bind(const labels& l) { return handle<M>(with(l)); }
+
+  /// The metric for these labels (created on first use), found under the
+  /// family's lock on every call. The reference stays valid.
   M& with(const labels& l) {
     std::lock_guard lock(mutex_);
     auto it = children_.find(l);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "metronome/net/http.hpp"
+#include "metronome/net/router.hpp"
 #include "metronome/obs/log.hpp"
 #include "metronome/region/metrics.hpp"
 #include "metronome/region/session_service.hpp"
@@ -61,11 +62,14 @@ class region_api {
   void game_start(const net::request& req, net::reply_fn reply);
   void game_exit(const net::request& req, net::reply_fn reply);
   void health(const char* route, net::reply_fn reply);
+  void metrics(net::reply_fn reply);
+  void build_routes();
 
   session_service& service_;
   region_metrics& metrics_;
   const store_health& health_;
   api_hooks hooks_;
+  net::router router_;  ///< Built once in the constructor; read-only after.
   obs::logger log_{"region"};
 };
 

@@ -52,7 +52,7 @@ class session_service {
 
  private:
   template <class T>
-  store::callback<T> timed(const char* op, store::callback<T> done);
+  store::callback<T> timed(store_op op, store::callback<T> done);
 
   store::session_store& store_;
   const clock& clock_;

@@ -2,10 +2,11 @@
 // and heartbeat; edges read the list. Kept in the same store as the sessions
 // (same URL), so several edges behind one load balancer agree.
 //
-// Traffic is light (a heartbeat per region every few seconds, a read per edge
-// per second), so each backend runs its operations one at a time on its own
-// worker thread: a store outage never blocks a caller's thread. Callbacks run
-// on that worker thread, exactly once, within the store timeout.
+// Built on the session store's layers (docs/storage.md, "Region registry"):
+// SQLite runs operations one at a time on a worker thread, Redis on a
+// redis_store's I/O loop, so a store outage never blocks a caller's thread.
+// Callbacks run on that thread, exactly once, within the store timeout; they
+// must not block.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,12 @@
 #include "metronome/store/session_store.hpp"
 
 namespace metronome::store {
+
+/// Region names: 1 to 32 characters of [a-z0-9-]. The one check for every
+/// place a name enters (flags, registration, static region lists).
+bool valid_region_name(std::string_view name) noexcept;
+/// The sentence to show when valid_region_name refuses a name.
+inline constexpr std::string_view region_name_rule = "1 to 32 characters of a-z, 0-9 and '-'";
 
 struct region_record {
   std::string name;                ///< "eu", "us", ... ([a-z0-9-], 1-32 chars).

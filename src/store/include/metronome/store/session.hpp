@@ -20,10 +20,22 @@ enum class session_mode {
   server,  ///< Seed 001: the seed is secret until the session ends; a commitment is public.
 };
 
+/// The stored and /v1 name: running, stopped, exited.
 std::string_view status_name(session_status s) noexcept;
 std::optional<session_status> status_named(std::string_view name) noexcept;
 std::string_view mode_name(session_mode m) noexcept;
 std::optional<session_mode> mode_named(std::string_view name) noexcept;
+
+/// Which public API a status name is written for.
+enum class status_vocabulary {
+  v1,       ///< Seed 004's /v1: running, stopped, exited.
+  seed002,  ///< Seed 002's /game routes and the edge: active, stopped, exited.
+};
+
+/// Session ids are UUIDs; anything else cannot name a session. This check
+/// (1 to 64 characters of [A-Za-z0-9_-]) lets a router answer 404 without a
+/// store lookup, and keeps odd bytes out of logs and store keys.
+bool plausible_session_id(std::string_view id) noexcept;
 
 struct session_record {
   std::string id;       ///< UUID v4 (seed 000's gameId, seed 002's session_id, /v1 id).
@@ -42,6 +54,14 @@ struct session_record {
   std::string metadata_json = "{}";          ///< Client-supplied JSON object, at most 4 KiB.
 
   bool ended() const noexcept { return status != session_status::running; }
+
+  /// Whether the engine seed (and, in server mode, the salt) may be shown to
+  /// anyone who can read the session: always in client mode; in server mode
+  /// only once the session has ended (seed 001's commit-reveal).
+  bool seed_visible() const noexcept { return mode == session_mode::client || ended(); }
+
+  /// The status as the named API spells it.
+  std::string_view public_status(status_vocabulary v) const noexcept;
   friend bool operator==(const session_record&, const session_record&) = default;
 };
 
