@@ -150,7 +150,10 @@ describe(`port vs C++ CLI (property seed ${PROPERTY_SEED}, ${CASES} cases)`, () 
         return { state, replay, breaks };
       }),
     );
-  });
+    // Several hundred spawns of the CLI: with the sanitized build on a busy
+    // machine one spawn can take seconds. The bound is generous, inside
+    // ctest's 900 s for this suite (tests/CMakeLists.txt).
+  }, 840_000);
 
   it('draws cases of every kind and both rules', () => {
     const kinds = new Set(cases.map((c) => c.kind));
