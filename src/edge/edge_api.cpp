@@ -4,6 +4,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
@@ -144,7 +145,11 @@ void edge_api::metrics(net::reply_fn reply) {
 void edge_api::register_region(const net::request& req, net::reply_fn reply) {
   constexpr const char* route = "/api/regions/register";
   std::string_view token = req.header("x-registry-token");
-  if (const std::string_view auth = req.header("authorization"); token.empty() && auth.starts_with("Bearer ")) {
+  // The scheme name is case-insensitive (RFC 9110 11.1): "bearer x" is "Bearer x".
+  if (const std::string_view auth = req.header("authorization"); token.empty() && auth.size() > 7 && auth[6] == ' ' &&
+                                                                 std::equal(auth.begin(), auth.begin() + 6, "bearer", [](char a, char b) {
+                                                                   return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+                                                                 })) {
     token = auth.substr(7);
   }
   if (!token_matches(token, settings_.registry_token)) {

@@ -413,5 +413,16 @@ TEST_F(edge_api_test, a_body_not_declared_as_json_gets_415) {
   EXPECT_TRUE(upstream_.sent.empty());
 }
 
+TEST_F(edge_api_test, registration_takes_the_bearer_scheme_in_any_case) {
+  const std::string body = R"({"region":"asia2","base_url":"http://127.0.0.1:9004"})";
+  for (const char* scheme : {"Bearer", "bearer", "BEARER"}) {
+    const auto r = call("POST", "/api/regions/register", body, {{"content-type", "application/json"}, {"authorization", std::string(scheme) + " t0ken"}});
+    EXPECT_EQ(r.status, 200u) << scheme << ": " << r.body;
+  }
+  EXPECT_EQ(call("POST", "/api/regions/register", body, {{"content-type", "application/json"}, {"authorization", "Bearer wrong"}}).status, 401u);
+  EXPECT_EQ(call("POST", "/api/regions/register", body, {{"content-type", "application/json"}, {"authorization", "Basic t0ken"}}).status, 401u);
+  EXPECT_EQ(call("POST", "/api/regions/register", body, {{"content-type", "application/json"}, {"authorization", "Bearer"}}).status, 401u);
+}
+
 }  // namespace
 }  // namespace metronome::edge
