@@ -110,8 +110,13 @@ TEST(edge_up, seed_000_flow_with_curl_through_metronome_up) {
   ASSERT_EQ(str_of(rule, "name"), "lcg-counter") << started.body;
 
   // After the countdown, the region computes the counter ...
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::max<std::int64_t>(0, start_at + 350 - now_ms())));
-  const auto state = run_curl({"http://localhost:" + std::to_string(up.region_port(0)) + "/v1/sessions/" + id + "/state"});
+  curl_result state;
+  ASSERT_TRUE(eventually([&] {
+    state = run_curl({"http://localhost:" + std::to_string(up.region_port(0)) + "/v1/sessions/" + id + "/state"});
+    if (state.status != 200) return true;  // reported below
+    const auto o = json::parse(state.body).as_object();
+    return str_of(o, "phase") == "running" && o.at("step").as_int64() >= 1;
+  }, 15s)) << state.body;
   ASSERT_EQ(state.status, 200) << state.body;
   const auto st = json::parse(state.body).as_object();
   EXPECT_EQ(str_of(st, "phase"), "running") << state.body;
