@@ -17,10 +17,14 @@ std::atomic<int> min_level{static_cast<int>(level::info)};
 
 std::string_view level_name(level lv) {
   switch (lv) {
-    case level::debug: return "debug";
-    case level::info: return "info";
-    case level::warn: return "warn";
-    case level::error: return "error";
+    case level::debug:
+      return "debug";
+    case level::info:
+      return "info";
+    case level::warn:
+      return "warn";
+    case level::error:
+      return "error";
   }
   return "info";
 }
@@ -42,8 +46,7 @@ std::shared_ptr<spdlog::logger> shared_sink() {
 std::string format_event(std::string_view logger_name, level lv, std::string_view msg, std::initializer_list<field> fields) {
   const auto now = std::chrono::system_clock::now();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::string out = fmt::format(R"({{"ts":{}.{:03d},"level":"{}","logger":")", ms / 1000, static_cast<int>(ms % 1000),
-                                level_name(lv));
+  std::string out = fmt::format(R"({{"ts":{}.{:03d},"level":"{}","logger":")", ms / 1000, static_cast<int>(ms % 1000), level_name(lv));
   append_json_escaped(out, logger_name);
   out += R"(","msg":")";
   append_json_escaped(out, msg);

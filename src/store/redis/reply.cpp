@@ -13,9 +13,7 @@ bool reply_view::is_error() const noexcept { return r_ != nullptr && r_->type ==
 bool reply_view::is_nil() const noexcept { return r_ == nullptr || r_->type == REDIS_REPLY_NIL; }
 bool reply_view::is_array() const noexcept { return r_ != nullptr && r_->type == REDIS_REPLY_ARRAY; }
 bool reply_view::is_integer() const noexcept { return r_ != nullptr && r_->type == REDIS_REPLY_INTEGER; }
-bool reply_view::is_text() const noexcept {
-  return r_ != nullptr && (r_->type == REDIS_REPLY_STRING || r_->type == REDIS_REPLY_STATUS);
-}
+bool reply_view::is_text() const noexcept { return r_ != nullptr && (r_->type == REDIS_REPLY_STRING || r_->type == REDIS_REPLY_STATUS); }
 
 std::optional<std::string_view> reply_view::text() const noexcept {
   if (r_ == nullptr) return std::nullopt;
@@ -35,13 +33,20 @@ reply_view reply_view::at(std::size_t i) const noexcept { return reply_view(r_->
 std::string reply_view::describe() const {
   if (r_ == nullptr) return "no reply";
   switch (r_->type) {
-    case REDIS_REPLY_ERROR: return "error '" + std::string(r_->str, r_->len) + "'";
-    case REDIS_REPLY_STATUS: return "status '" + std::string(r_->str, r_->len) + "'";
-    case REDIS_REPLY_STRING: return "string of " + std::to_string(r_->len) + " bytes";
-    case REDIS_REPLY_INTEGER: return "integer " + std::to_string(r_->integer);
-    case REDIS_REPLY_NIL: return "nil";
-    case REDIS_REPLY_ARRAY: return "array of " + std::to_string(r_->elements);
-    default: return "reply of unknown type " + std::to_string(r_->type);
+    case REDIS_REPLY_ERROR:
+      return "error '" + std::string(r_->str, r_->len) + "'";
+    case REDIS_REPLY_STATUS:
+      return "status '" + std::string(r_->str, r_->len) + "'";
+    case REDIS_REPLY_STRING:
+      return "string of " + std::to_string(r_->len) + " bytes";
+    case REDIS_REPLY_INTEGER:
+      return "integer " + std::to_string(r_->integer);
+    case REDIS_REPLY_NIL:
+      return "nil";
+    case REDIS_REPLY_ARRAY:
+      return "array of " + std::to_string(r_->elements);
+    default:
+      return "reply of unknown type " + std::to_string(r_->type);
   }
 }
 
