@@ -13,28 +13,17 @@ class category final : public std::error_category {
 
 std::string_view errc_name(errc e) noexcept {
   switch (e) {
-    case errc::invalid_argument:
-      return "invalid_argument";
-    case errc::not_found:
-      return "not_found";
-    case errc::forbidden:
-      return "forbidden";
-    case errc::unauthorized:
-      return "unauthorized";
-    case errc::conflict:
-      return "conflict";
-    case errc::payload_too_large:
-      return "payload_too_large";
-    case errc::unsupported_media_type:
-      return "unsupported_media_type";
-    case errc::method_not_allowed:
-      return "method_not_allowed";
-    case errc::unavailable:
-      return "unavailable";
-    case errc::timeout:
-      return "timeout";
-    case errc::internal:
-      return "internal";
+    case errc::invalid_argument: return "invalid_argument";
+    case errc::not_found: return "not_found";
+    case errc::forbidden: return "forbidden";
+    case errc::unauthorized: return "unauthorized";
+    case errc::conflict: return "conflict";
+    case errc::payload_too_large: return "payload_too_large";
+    case errc::unsupported_media_type: return "unsupported_media_type";
+    case errc::method_not_allowed: return "method_not_allowed";
+    case errc::unavailable: return "unavailable";
+    case errc::timeout: return "timeout";
+    case errc::internal: return "internal";
   }
   return "internal";
 }

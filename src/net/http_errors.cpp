@@ -6,28 +6,17 @@ namespace metronome::net {
 
 unsigned http_status_for(errc code) noexcept {
   switch (code) {
-    case errc::invalid_argument:
-      return 400;
-    case errc::unauthorized:
-      return 401;
-    case errc::forbidden:
-      return 403;
-    case errc::not_found:
-      return 404;
-    case errc::method_not_allowed:
-      return 405;
-    case errc::conflict:
-      return 409;
-    case errc::payload_too_large:
-      return 413;
-    case errc::unsupported_media_type:
-      return 415;
-    case errc::unavailable:
-      return 503;
-    case errc::timeout:
-      return 504;
-    case errc::internal:
-      return 500;
+    case errc::invalid_argument: return 400;
+    case errc::unauthorized: return 401;
+    case errc::forbidden: return 403;
+    case errc::not_found: return 404;
+    case errc::method_not_allowed: return 405;
+    case errc::conflict: return 409;
+    case errc::payload_too_large: return 413;
+    case errc::unsupported_media_type: return 415;
+    case errc::unavailable: return 503;
+    case errc::timeout: return 504;
+    case errc::internal: return 500;
   }
   return 500;
 }

@@ -17,14 +17,10 @@ std::atomic<int> min_level{static_cast<int>(level::info)};
 
 std::string_view level_name(level lv) {
   switch (lv) {
-    case level::debug:
-      return "debug";
-    case level::info:
-      return "info";
-    case level::warn:
-      return "warn";
-    case level::error:
-      return "error";
+    case level::debug: return "debug";
+    case level::info: return "info";
+    case level::warn: return "warn";
+    case level::error: return "error";
   }
   return "info";
 }

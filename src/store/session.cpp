@@ -4,12 +4,9 @@ namespace metronome::store {
 
 std::string_view status_name(session_status s) noexcept {
   switch (s) {
-    case session_status::running:
-      return "running";
-    case session_status::stopped:
-      return "stopped";
-    case session_status::exited:
-      return "exited";
+    case session_status::running: return "running";
+    case session_status::stopped: return "stopped";
+    case session_status::exited: return "exited";
   }
   return "running";
 }

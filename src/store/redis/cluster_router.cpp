@@ -108,8 +108,7 @@ void cluster_router::on_complete(request_ptr r, completion&& c) {
       want_refresh();
       retry_later(std::move(r), std::move(c), now);
       return;
-    case redirect::kind::none:
-      break;
+    case redirect::kind::none: break;
   }
   finish(std::move(r), std::move(c));
 }

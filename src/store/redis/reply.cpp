@@ -33,20 +33,13 @@ reply_view reply_view::at(std::size_t i) const noexcept { return reply_view(r_->
 std::string reply_view::describe() const {
   if (r_ == nullptr) return "no reply";
   switch (r_->type) {
-    case REDIS_REPLY_ERROR:
-      return "error '" + std::string(r_->str, r_->len) + "'";
-    case REDIS_REPLY_STATUS:
-      return "status '" + std::string(r_->str, r_->len) + "'";
-    case REDIS_REPLY_STRING:
-      return "string of " + std::to_string(r_->len) + " bytes";
-    case REDIS_REPLY_INTEGER:
-      return "integer " + std::to_string(r_->integer);
-    case REDIS_REPLY_NIL:
-      return "nil";
-    case REDIS_REPLY_ARRAY:
-      return "array of " + std::to_string(r_->elements);
-    default:
-      return "reply of unknown type " + std::to_string(r_->type);
+    case REDIS_REPLY_ERROR: return "error '" + std::string(r_->str, r_->len) + "'";
+    case REDIS_REPLY_STATUS: return "status '" + std::string(r_->str, r_->len) + "'";
+    case REDIS_REPLY_STRING: return "string of " + std::to_string(r_->len) + " bytes";
+    case REDIS_REPLY_INTEGER: return "integer " + std::to_string(r_->integer);
+    case REDIS_REPLY_NIL: return "nil";
+    case REDIS_REPLY_ARRAY: return "array of " + std::to_string(r_->elements);
+    default: return "reply of unknown type " + std::to_string(r_->type);
   }
 }
 

@@ -46,16 +46,11 @@ TEST(redis_faults, silent_server_times_out_every_operation_within_the_bound) {
   for (int i = 0; i < 50; ++i) {
     results.push_back(std::async(std::launch::async, [&s, i]() -> std::optional<errc> {
       switch (i % 5) {
-        case 0:
-          return code_of(s.get("x"));
-        case 1:
-          return code_of(s.create(make_record("id" + std::to_string(i), "u"), true));
-        case 2:
-          return code_of(s.end(end_request{.id = "x", .to = session_status::stopped, .owner = std::nullopt, .at_ms = 1}));
-        case 3:
-          return code_of(s.list("u", 10));
-        default:
-          return code_of(s.ping());
+        case 0: return code_of(s.get("x"));
+        case 1: return code_of(s.create(make_record("id" + std::to_string(i), "u"), true));
+        case 2: return code_of(s.end(end_request{.id = "x", .to = session_status::stopped, .owner = std::nullopt, .at_ms = 1}));
+        case 3: return code_of(s.list("u", 10));
+        default: return code_of(s.ping());
       }
     }));
   }
