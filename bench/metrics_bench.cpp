@@ -8,10 +8,10 @@
 // Run: build/release/bench/metrics_bench (cmake --preset release).
 #include <benchmark/benchmark.h>
 
-#include <memory>
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <memory>
 
 #include "metronome/obs/metrics.hpp"
 

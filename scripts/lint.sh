@@ -51,11 +51,16 @@ if [[ $mode == all || $mode == tidy ]]; then
   # Translation units under src/ and apps/ that do not pull in Beast or Asio.
   mapfile -t units < <(git ls-files 'src/*.cpp' 'apps/*.cpp' | xargs grep -L -E '#include <boost/(beast|asio)' )
   echo "lint: clang-tidy on ${#units[@]} translation units"
-  if ! timeout "${LINT_TIDY_TIMEOUT_S:-900}" \
-      xargs -P 2 -n 4 clang-tidy -p "$db" --quiet --extra-arg=-Wno-unknown-warning-option <<<"$(printf '%s\n' "${units[@]}")" \
-      >/tmp/lint-tidy.$$ 2>&1; then
+  rc=0
+  timeout "${LINT_TIDY_TIMEOUT_S:-900}" \
+    xargs -P 2 -n 4 clang-tidy -p "$db" --quiet --extra-arg=-Wno-unknown-warning-option <<<"$(printf '%s\n' "${units[@]}")" \
+    >/tmp/lint-tidy.$$ 2>&1 || rc=$?
+  if ((rc == 124)); then
+    echo "lint: clang-tidy did not finish within ${LINT_TIDY_TIMEOUT_S:-900} s" >&2
+    status=1
+  elif ((rc != 0)); then
     grep -E '(warning|error):' /tmp/lint-tidy.$$ >&2 || tail -20 /tmp/lint-tidy.$$ >&2
-    echo "lint: clang-tidy found problems (or ran out of time)" >&2
+    echo "lint: clang-tidy found problems" >&2
     status=1
   fi
   rm -f /tmp/lint-tidy.$$

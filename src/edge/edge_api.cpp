@@ -4,14 +4,15 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "metronome/core/time_format.hpp"
 #include "metronome/net/http_errors.hpp"
 #include "metronome/net/json_body.hpp"
-#include "metronome/core/time_format.hpp"
 #include "metronome/net/reply.hpp"
 
 namespace metronome::edge {
@@ -21,8 +22,6 @@ using net::reply_error;
 using net::reply_json;
 
 namespace {
-
-
 
 /// Constant-time comparison: the time taken does not depend on where the
 /// strings differ (only on the supplied token's length).
@@ -94,27 +93,30 @@ edge_api::edge_api(edge_settings settings, region_directory& directory, session_
 void edge_api::build_routes() {
   using net::body_kind;
   using net::path_params;
-  using net::request;
   using net::reply_fn;
+  using net::request;
   router_.param("id", store::plausible_session_id, "no session ");
   struct post_route {
     const char* path;
     void (edge_api::*fn)(const net::request&, net::reply_fn, const char*, bool);
     bool seed002;
   };
-  static constexpr post_route posts[] = {{"/edge/game/start", &edge_api::start, false}, {"/edge/game/exit", &edge_api::exit, false},
-                                         {"/game/start", &edge_api::start, true},       {"/game/exit", &edge_api::exit, true}};
+  static constexpr post_route posts[] = {{"/edge/game/start", &edge_api::start, false},
+                                         {"/edge/game/exit", &edge_api::exit, false},
+                                         {"/game/start", &edge_api::start, true},
+                                         {"/game/exit", &edge_api::exit, true}};
   for (const auto& r : posts) {
-    router_.add("POST", r.path, [this, r](request&& q, const path_params&, reply_fn out) { (this->*r.fn)(q, std::move(out), r.path, r.seed002); },
-                body_kind::json);
+    router_.add(
+        "POST", r.path, [this, r](request&& q, const path_params&, reply_fn out) { (this->*r.fn)(q, std::move(out), r.path, r.seed002); },
+        body_kind::json);
   }
   router_
-      .add("POST", "/api/regions/register", [this](request&& q, const path_params&, reply_fn r) { register_region(q, std::move(r)); },
-           body_kind::json_optional)
+      .add(
+          "POST", "/api/regions/register", [this](request&& q, const path_params&, reply_fn r) { register_region(q, std::move(r)); },
+          body_kind::json_optional)
       .add("GET", "/api/regions", [this](request&&, const path_params&, reply_fn r) { list_regions(std::move(r)); })
       .add("GET", "/edge/sessions/{id}", [this](request&&, const path_params& p, reply_fn r) { session(p[0], std::move(r)); })
-      .add("GET", "/edge/sessions/{id}/replay",
-           [this](request&& q, const path_params& p, reply_fn r) { replay(p[0], q, std::move(r)); })
+      .add("GET", "/edge/sessions/{id}/replay", [this](request&& q, const path_params& p, reply_fn r) { replay(p[0], q, std::move(r)); })
       // For clients that sync their clock over HTTP (docs/protocol.md, "Clock
       // synchronization", with an HTTP round trip in place of a ping).
       .add("GET", "/edge/time",
@@ -144,11 +146,16 @@ void edge_api::metrics(net::reply_fn reply) {
 void edge_api::register_region(const net::request& req, net::reply_fn reply) {
   constexpr const char* route = "/api/regions/register";
   std::string_view token = req.header("x-registry-token");
-  if (const std::string_view auth = req.header("authorization"); token.empty() && auth.starts_with("Bearer ")) {
+  // The scheme name is case-insensitive (RFC 9110 11.1): "bearer x" is "Bearer x".
+  if (const std::string_view auth = req.header("authorization");
+      token.empty() && auth.size() > 7 && auth[6] == ' ' && std::equal(auth.begin(), auth.begin() + 6, "bearer", [](char a, char b) {
+        return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+      })) {
     token = auth.substr(7);
   }
   if (!token_matches(token, settings_.registry_token)) {
-    net::response r = net::error_response(make_error(errc::unauthorized, "a valid registry token is required (Authorization: Bearer ... or X-Registry-Token)"));
+    net::response r = net::error_response(
+        make_error(errc::unauthorized, "a valid registry token is required (Authorization: Bearer ... or X-Registry-Token)"));
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"metronome-registry\"");
     r.route = route;
     return reply(std::move(r));
@@ -165,14 +172,20 @@ void edge_api::register_region(const net::request& req, net::reply_fn reply) {
   if (!store::valid_region_name(rec.name)) {
     return reply_error(reply, make_error(errc::invalid_argument, "region must be " + std::string(store::region_name_rule)), route);
   }
-  if (!net::parse_http_base_url(rec.base_url)) return reply_error(reply, make_error(errc::invalid_argument, "base_url must be http://HOST:PORT"), route);
-  if (!rec.ws_url.empty() && !rec.ws_url.starts_with("ws://")) return reply_error(reply, make_error(errc::invalid_argument, "ws_url must be ws://HOST:PORT/PATH"), route);
+  if (!net::parse_http_base_url(rec.base_url))
+    return reply_error(reply, make_error(errc::invalid_argument, "base_url must be http://HOST:PORT"), route);
+  if (!rec.ws_url.empty() && !rec.ws_url.starts_with("ws://"))
+    return reply_error(reply, make_error(errc::invalid_argument, "ws_url must be ws://HOST:PORT/PATH"), route);
   registry_.upsert_region(std::move(rec), [this, reply](result<store::region_record> r) {
     if (!r) return reply_error(reply, r.error(), route);
     directory_.merge_registered({*r});
     reply_json(reply, 200,
-               json::object{{"region", r->name}, {"base_url", r->base_url}, {"ws_url", r->ws_url}, {"status", "registered"},
-                            {"registered_at", rfc3339_ms(r->registered_at_ms)}, {"last_seen", rfc3339_ms(r->last_seen_ms)}},
+               json::object{{"region", r->name},
+                            {"base_url", r->base_url},
+                            {"ws_url", r->ws_url},
+                            {"status", "registered"},
+                            {"registered_at", rfc3339_ms(r->registered_at_ms)},
+                            {"last_seen", rfc3339_ms(r->last_seen_ms)}},
                route);
   });
 }

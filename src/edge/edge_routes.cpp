@@ -2,10 +2,10 @@
 // session cache.
 #include <boost/json.hpp>
 
+#include "metronome/core/time_format.hpp"
 #include "metronome/edge/edge_api.hpp"
 #include "metronome/net/http_errors.hpp"
 #include "metronome/net/json_body.hpp"
-#include "metronome/core/time_format.hpp"
 #include "metronome/net/reply.hpp"
 
 namespace metronome::edge {
@@ -15,8 +15,6 @@ using net::reply_error;
 using net::reply_json;
 
 namespace {
-
-
 
 /// The first of two spellings present as a string; "" when absent;
 /// errc::invalid_argument when present with another type.
@@ -85,8 +83,8 @@ result<edge_api::choice> edge_api::choose_region(const net::request& req, const 
   return make_error(errc::unavailable, "no healthy region can take the session");
 }
 
-void edge_api::forward(const region_view& region, std::string method, const std::string& target, std::string body,
-                       const net::request& req, net::client_callback done) {
+void edge_api::forward(const region_view& region, std::string method, const std::string& target, std::string body, const net::request& req,
+                       net::client_callback done) {
   net::client_request cr;
   cr.method = std::move(method);
   cr.host = region.host;
@@ -131,7 +129,8 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
   body->erase("region");
   auto forwarded = std::make_shared<std::string>(json::serialize(*body));
   auto first = std::make_shared<choice>(std::move(*chosen));
-  auto finish = [this, reply, route, first](const region_view& served_by, net::client_response res, const std::string& retried_from) {
+  auto finish = [this, reply, route, first](const region_view& served_by, const net::client_response& res,
+                                            const std::string& retried_from) {
     boost::system::error_code ec;
     json::value v = json::parse(res.body, ec);
     if (ec || !v.is_object()) {
@@ -164,17 +163,20 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
             // regions share the store and /game/start returns a user's
             // running session instead of creating a second one.
             const auto next = directory_.healthy(clock_.now_ms(), first->region.name);
-            log_.warn("start failed, retrying elsewhere",
-                      {{"request_id", req_copy->request_id}, {"region", first->region.name},
-                       {"error", r ? "HTTP " + std::to_string(r->status) : r.error().message},
-                       {"next", next.empty() ? std::string("none") : next.front().name}});
+            log_.warn("start failed, retrying elsewhere", {{"request_id", req_copy->request_id},
+                                                           {"region", first->region.name},
+                                                           {"error", r ? "HTTP " + std::to_string(r->status) : r.error().message},
+                                                           {"next", next.empty() ? std::string("none") : next.front().name}});
             if (next.empty()) {
               if (r) return finish(first->region, std::move(*r), "");
-              return reply_error(reply, make_error(errc::unavailable, "region " + first->region.name + " is unavailable and no other is healthy"), route);
+              return reply_error(
+                  reply, make_error(errc::unavailable, "region " + first->region.name + " is unavailable and no other is healthy"), route);
             }
             forward(next.front(), "POST", "/game/start", *forwarded, *req_copy,
                     [reply, route, finish, next = next.front(), failed = first->region.name](result<net::client_response> r2) {
-                      if (!r2) return reply_error(reply, make_error(errc::unavailable, "regions " + failed + " and " + next.name + " are unavailable"), route);
+                      if (!r2)
+                        return reply_error(
+                            reply, make_error(errc::unavailable, "regions " + failed + " and " + next.name + " are unavailable"), route);
                       finish(next, std::move(*r2), failed);
                     });
           });
@@ -205,10 +207,11 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
     if (auto v = directory_.find(owner, now); v && v->healthy) targets.push_back(*v);
     for (auto& v : directory_.healthy(now, owner)) targets.push_back(std::move(v));
     if (targets.empty()) return reply_error(reply, make_error(errc::unavailable, "no healthy region can end the session"), route);
-    auto finish = [this, reply, route, owner, found_by, game_id](const std::string& served_by, net::client_response res) {
+    auto finish = [this, reply, route, owner, found_by, game_id](const std::string& served_by, const net::client_response& res) {
       boost::system::error_code ec;
       json::value v = json::parse(res.body, ec);
-      if (ec || !v.is_object()) return reply_error(reply, make_error(errc::internal, "region " + served_by + " sent an unreadable answer"), route);
+      if (ec || !v.is_object())
+        return reply_error(reply, make_error(errc::internal, "region " + served_by + " sent an unreadable answer"), route);
       json::object& o = v.as_object();
       if (res.status < 300) {
         o["backendRegion"] = owner;
@@ -225,10 +228,11 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
                 if (r) return finish(targets.front().name, std::move(*r));
                 return reply_error(reply, make_error(errc::unavailable, "region " + targets.front().name + " is unavailable"), route);
               }
-              forward(targets[1], "POST", "/game/exit", *payload, *req_copy, [reply, route, finish, name = targets[1].name](result<net::client_response> r2) {
-                if (!r2) return reply_error(reply, make_error(errc::unavailable, "no region could end the session"), route);
-                finish(name, std::move(*r2));
-              });
+              forward(targets[1], "POST", "/game/exit", *payload, *req_copy,
+                      [reply, route, finish, name = targets[1].name](result<net::client_response> r2) {
+                        if (!r2) return reply_error(reply, make_error(errc::unavailable, "no region could end the session"), route);
+                        finish(name, std::move(*r2));
+                      });
             });
   };
 
@@ -242,7 +246,9 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
   sessions_.get(game_id, [reply, route, send, game_id](result<store::session_record> r) {
     if (r) return send(r->region, "store");
     if (r.error().code == errc::not_found) return reply_error(reply, make_error(errc::not_found, "no session " + game_id), route);
-    reply_error(reply, make_error(errc::invalid_argument, "cannot tell which region owns the session (give backendRegion): " + r.error().message), route);
+    reply_error(reply,
+                make_error(errc::invalid_argument, "cannot tell which region owns the session (give backendRegion): " + r.error().message),
+                route);
   });
 }
 

@@ -83,9 +83,9 @@ std::string client_address(std::string_view peer, std::string_view forwarded_for
 
 result<country_map> country_map::with_overrides(std::string_view overrides) {
   country_map m;
-  static const char* const europe[] = {"AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR",
-                                       "HU", "IE", "IS", "IT", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "RS", "SE",
-                                       "SI", "SK", "UA", "TR", "IL", "AE", "SA", "EG", "ZA", "NG", "KE", "MA"};
+  static const char* const europe[] = {"AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR",
+                                       "HR", "HU", "IE", "IS", "IT", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO",
+                                       "RS", "SE", "SI", "SK", "UA", "TR", "IL", "AE", "SA", "EG", "ZA", "NG", "KE", "MA"};
   static const char* const americas[] = {"US", "CA", "MX", "BR", "AR", "CL", "CO", "PE", "VE", "UY", "CR", "PA", "CU", "DO", "PR"};
   static const char* const asia[] = {"JP", "CN", "KR", "TW", "HK", "SG", "IN", "ID", "TH", "VN", "MY", "PH", "AU", "NZ", "PK", "BD"};
   for (const char* c : europe) m.map_[c] = "eu";

@@ -2,7 +2,6 @@
 
 #include "metronome/core/json_text.hpp"
 
-
 namespace metronome::net {
 
 unsigned http_status_for(errc code) noexcept {

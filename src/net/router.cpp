@@ -23,8 +23,8 @@ router& router::add(std::string method, std::string pattern, route_handler fn, b
   return *this;
 }
 
-router& router::param(std::string name, std::function<bool(std::string_view)> accept, std::string not_found_prefix) {
-  params_.push_back(param_rule{"{" + name + "}", std::move(accept), std::move(not_found_prefix)});
+router& router::param(std::string_view name, std::function<bool(std::string_view)> accept, std::string not_found_prefix) {
+  params_.push_back(param_rule{"{" + std::string(name) + "}", std::move(accept), std::move(not_found_prefix)});
   return *this;
 }
 

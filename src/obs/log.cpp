@@ -42,8 +42,7 @@ std::shared_ptr<spdlog::logger> shared_sink() {
 std::string format_event(std::string_view logger_name, level lv, std::string_view msg, std::initializer_list<field> fields) {
   const auto now = std::chrono::system_clock::now();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::string out = fmt::format(R"({{"ts":{}.{:03d},"level":"{}","logger":")", ms / 1000, static_cast<int>(ms % 1000),
-                                level_name(lv));
+  std::string out = fmt::format(R"({{"ts":{}.{:03d},"level":"{}","logger":")", ms / 1000, static_cast<int>(ms % 1000), level_name(lv));
   append_json_escaped(out, logger_name);
   out += R"(","msg":")";
   append_json_escaped(out, msg);

@@ -7,10 +7,14 @@ namespace {
 
 void append_label_value(std::string& out, const std::string& v) {
   for (const char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out.push_back(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out.push_back(c);
   }
 }
 
@@ -54,8 +58,7 @@ void histogram::observe(double v) noexcept {
   while (i < bounds_.size() && v > bounds_[i]) ++i;
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   double cur = sum_.load(std::memory_order_relaxed);
-  while (!sum_.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
-  }
+  while (!sum_.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {}
   count_.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -11,16 +11,15 @@
 namespace metronome::region {
 namespace {
 
-result<std::uint32_t> rule_param(const json::object& o, std::string_view name, std::int64_t lo, std::int64_t hi,
-                                 std::uint32_t fallback) {
+result<std::uint32_t> rule_param(const json::object& o, std::string_view name, std::int64_t lo, std::int64_t hi, std::uint32_t fallback) {
   const json::value* v = o.if_contains(name);
   if (v == nullptr || v->is_null()) return fallback;
   const auto* i = v->if_int64();
   const auto* u = v->if_uint64();
   const std::int64_t n = i ? *i : (u && *u <= static_cast<std::uint64_t>(hi) ? static_cast<std::int64_t>(*u) : hi + 1);
   if ((i == nullptr && u == nullptr) || n < lo || n > hi) {
-    return make_error(errc::invalid_argument, "rule." + std::string(name) + " must be an integer from " + std::to_string(lo) +
-                                                  " to " + std::to_string(hi));
+    return make_error(errc::invalid_argument,
+                      "rule." + std::string(name) + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
   }
   return static_cast<std::uint32_t>(n);
 }
@@ -75,7 +74,6 @@ result<engine::rule> rule_from_json(std::string_view text) {
   if (ec) return make_error(errc::invalid_argument, "rule is not JSON");
   return rule_from_value(v);
 }
-
 
 namespace {
 

@@ -10,9 +10,9 @@
 
 #include "metronome/core/result.hpp"
 #include "metronome/core/time_format.hpp"
-#include "metronome/net/json_body.hpp"
 #include "metronome/engine/params.hpp"
 #include "metronome/engine/state.hpp"
+#include "metronome/net/json_body.hpp"
 #include "metronome/store/session.hpp"
 
 namespace metronome::region {

@@ -4,9 +4,10 @@ namespace metronome::region {
 
 region_metrics::region_metrics()
     : http(registry),
-      store_duration(registry.add_histogram("metronome_store_operation_duration_seconds",
-                                            "Session store operation latency, by operation.", obs::registry::latency_buckets())),
-      store_errors(registry.add_counter("metronome_store_errors_total", "Session store operations that failed, by operation and error code.")),
+      store_duration(registry.add_histogram("metronome_store_operation_duration_seconds", "Session store operation latency, by operation.",
+                                            obs::registry::latency_buckets())),
+      store_errors(
+          registry.add_counter("metronome_store_errors_total", "Session store operations that failed, by operation and error code.")),
       sessions_created(registry.add_counter("metronome_sessions_created_total", "Sessions created, by mode.")),
       sessions_ended(registry.add_counter("metronome_sessions_ended_total", "Sessions stopped or exited, by final status.")),
       store_up(registry.add_gauge("metronome_store_up", "1 when the session store answered the last health ping, else 0.")),

@@ -29,26 +29,28 @@ region_api::region_api(session_service& service, region_metrics& metrics, const 
 void region_api::build_routes() {
   using net::body_kind;
   using net::path_params;
-  using net::request;
   using net::reply_fn;
+  using net::request;
   router_.param("id", store::plausible_session_id, "no session ");
   router_.add("GET", "/healthz", [this](request&&, const path_params&, reply_fn r) { health("/healthz", std::move(r)); })
       .add("GET", "/health", [this](request&&, const path_params&, reply_fn r) { health("/health", std::move(r)); })
       .add("GET", "/metrics", [this](request&&, const path_params&, reply_fn r) { metrics(std::move(r)); })
-      .add("POST", "/game/start", [this](request&& q, const path_params&, reply_fn r) { game_start(q, std::move(r)); },
-           body_kind::json_optional)
-      .add("POST", "/game/exit", [this](request&& q, const path_params&, reply_fn r) { game_exit(q, std::move(r)); },
-           body_kind::json_optional)
-      .add("POST", "/v1/sessions", [this](request&& q, const path_params&, reply_fn r) { create_session(q, std::move(r)); },
-           body_kind::json_optional)
+      .add(
+          "POST", "/game/start", [this](request&& q, const path_params&, reply_fn r) { game_start(q, std::move(r)); },
+          body_kind::json_optional)
+      .add(
+          "POST", "/game/exit", [this](request&& q, const path_params&, reply_fn r) { game_exit(q, std::move(r)); },
+          body_kind::json_optional)
+      .add(
+          "POST", "/v1/sessions", [this](request&& q, const path_params&, reply_fn r) { create_session(q, std::move(r)); },
+          body_kind::json_optional)
       .add("GET", "/v1/sessions", [this](request&& q, const path_params&, reply_fn r) { list_sessions(q, std::move(r)); })
       .add("GET", "/v1/sessions/{id}", [this](request&&, const path_params& p, reply_fn r) { get_session(p[0], std::move(r)); })
-      .add("GET", "/v1/sessions/{id}/state",
-           [this](request&&, const path_params& p, reply_fn r) { session_state(p[0], std::move(r)); })
-      .add("POST", "/v1/sessions/{id}/stop",
-           [this](request&& q, const path_params& p, reply_fn r) { stop_session(p[0], q, std::move(r)); }, body_kind::json_optional)
-      .add("GET", "/v1/sessions/{id}/replay",
-           [this](request&& q, const path_params& p, reply_fn r) { replay(p[0], q, std::move(r)); })
+      .add("GET", "/v1/sessions/{id}/state", [this](request&&, const path_params& p, reply_fn r) { session_state(p[0], std::move(r)); })
+      .add(
+          "POST", "/v1/sessions/{id}/stop", [this](request&& q, const path_params& p, reply_fn r) { stop_session(p[0], q, std::move(r)); },
+          body_kind::json_optional)
+      .add("GET", "/v1/sessions/{id}/replay", [this](request&& q, const path_params& p, reply_fn r) { replay(p[0], q, std::move(r)); })
       .add("GET", "/v1/sessions/{id}/players", [this](request&&, const path_params& p, reply_fn r) { players(p[0], std::move(r)); });
 }
 

@@ -1,8 +1,8 @@
 // Seeds 000 and 002: POST /game/start and POST /game/exit, accepting either
 // document's request shape and answering with both documents' fields.
 #include "json_codec.hpp"
-#include "metronome/region/api.hpp"
 #include "metronome/net/reply.hpp"
+#include "metronome/region/api.hpp"
 
 namespace metronome::region {
 
@@ -34,8 +34,10 @@ void region_api::game_start(const net::request& req, net::reply_fn reply) {
   auto region = optional_string(*body, "region");
   if (!region) return reply_error(reply, region.error(), route);
   if (*region && **region != service_.config().region) {
-    return reply_error(reply, make_error(errc::invalid_argument, "this node serves region '" + service_.config().region + "', not '" +
-                                                                     **region + "': send the request to the edge, which routes by region"), route);
+    return reply_error(reply,
+                       make_error(errc::invalid_argument, "this node serves region '" + service_.config().region + "', not '" + **region +
+                                                              "': send the request to the edge, which routes by region"),
+                       route);
   }
   auto fields = read_create_fields_for_game(*body);
   if (!fields) return reply_error(reply, fields.error(), route);

@@ -4,8 +4,8 @@
 
 #include "json_codec.hpp"
 #include "metronome/engine/replay.hpp"
-#include "metronome/region/api.hpp"
 #include "metronome/net/reply.hpp"
+#include "metronome/region/api.hpp"
 
 namespace metronome::region {
 
@@ -83,7 +83,8 @@ void region_api::list_sessions(const net::request& req, net::reply_fn reply) {
   constexpr const char* route = "/v1/sessions";
   store::page_request page;
   auto user = req.query_param("user_id");
-  if (!user || user->empty()) return reply_error(reply, make_error(errc::invalid_argument, "the user_id query parameter is required"), route);
+  if (!user || user->empty())
+    return reply_error(reply, make_error(errc::invalid_argument, "the user_id query parameter is required"), route);
   if (auto ok = check_user_id(*user); !ok) return reply_error(reply, ok.error(), route);
   page.user_id = *user;
   if (auto limit = req.query_param("limit")) {
@@ -145,7 +146,8 @@ void region_api::stop_session(const std::string& id, const net::request& req, ne
   service_.end(std::move(end), [this, reply](result<store::end_outcome> r) {
     if (!r) return reply_error(reply, r.error(), route);
     if (r->changed && hooks_.session_ended) hooks_.session_ended(r->record);
-    net::reply_json_text(reply, 200, session_view_json(r->record, r->changed ? ",\"already_ended\":false" : ",\"already_ended\":true"), route);
+    net::reply_json_text(reply, 200, session_view_json(r->record, r->changed ? ",\"already_ended\":false" : ",\"already_ended\":true"),
+                         route);
   });
 }
 
@@ -168,41 +170,52 @@ void region_api::replay(const std::string& id, const net::request& req, net::rep
   if (!to) return reply_error(reply, to.error(), route);
   if (*from > *to) return reply_error(reply, make_error(errc::invalid_argument, "from must not be greater than to"), route);
   if (*to - *from + 1 > max_replay_steps_per_request) {
-    return reply_error(reply, make_error(errc::invalid_argument, "at most " + std::to_string(max_replay_steps_per_request) + " steps per request"), route);
+    return reply_error(
+        reply, make_error(errc::invalid_argument, "at most " + std::to_string(max_replay_steps_per_request) + " steps per request"), route);
   }
   bool breaks_only = false;
   if (auto b = req.query_param("breaks_only")) {
-    if (*b == "true" || *b == "1") breaks_only = true;
-    else if (*b != "false" && *b != "0") return reply_error(reply, make_error(errc::invalid_argument, "breaks_only must be true or false"), route);
+    if (*b == "true" || *b == "1")
+      breaks_only = true;
+    else if (*b != "false" && *b != "0")
+      return reply_error(reply, make_error(errc::invalid_argument, "breaks_only must be true or false"), route);
   }
   service_.get(id, [this, reply, first = *from, last = *to, breaks_only](result<store::session_record> r) {
     if (!r) return reply_error(reply, r.error(), route);
     auto params = session_service::params_of(*r);
     if (!params) return reply_error(reply, params.error(), route);
     if (last > engine::last_step(*params)) {
-      return reply_error(reply, make_error(errc::invalid_argument, "to: the last step of this session is " +
-                                                                       std::to_string(engine::last_step(*params))), route);
+      return reply_error(
+          reply, make_error(errc::invalid_argument, "to: the last step of this session is " + std::to_string(engine::last_step(*params))),
+          route);
     }
     if (!r->seed_visible()) {
       // The future of a running server-mode session is secret until it ends.
       const engine::state now = engine::state_at(*params, service_.time().now_ms());
       const std::int64_t current = now.phase == engine::phase::running ? now.step : -1;
       if (last > current) {
-        return reply_error(reply, make_error(errc::forbidden, "this server-mode session is at step " + std::to_string(current) +
-                                                                  "; later steps are revealed when it ends"), route);
+        return reply_error(reply,
+                           make_error(errc::forbidden, "this server-mode session is at step " + std::to_string(current) +
+                                                           "; later steps are revealed when it ends"),
+                           route);
       }
     }
     json::array states;
     auto emit = [&](const engine::state& s) {
-      states.push_back(json::object{{"step", s.step}, {"at_ms", engine::step_start_ms(*params, s.step)}, {"value", s.value},
-                                    {"round", s.round}, {"broken", s.broken}});
+      states.push_back(json::object{{"step", s.step},
+                                    {"at_ms", engine::step_start_ms(*params, s.step)},
+                                    {"value", s.value},
+                                    {"round", s.round},
+                                    {"broken", s.broken}});
     };
     if (breaks_only) {
       engine::for_each_break(*params, first, last, emit);
     } else {
       engine::for_each_state(*params, first, last, emit);
     }
-    reply_json(reply, 200, json::object{{"id", r->id}, {"from", first}, {"to", last}, {"breaks_only", breaks_only}, {"states", std::move(states)}}, route);
+    reply_json(reply, 200,
+               json::object{{"id", r->id}, {"from", first}, {"to", last}, {"breaks_only", breaks_only}, {"states", std::move(states)}},
+               route);
   });
 }
 

@@ -21,7 +21,8 @@ store::callback<T> session_service::timed(store_op op, store::callback<T> done) 
     metrics_.duration_of(op).observe(seconds);
     if (!r) {
       // The error path: a lookup under the family's lock is fine here.
-      metrics_.store_errors.with({{"op", store_op_names[static_cast<std::size_t>(op)]}, {"code", std::string(errc_name(r.error().code))}}).inc();
+      metrics_.store_errors.with({{"op", store_op_names[static_cast<std::size_t>(op)]}, {"code", std::string(errc_name(r.error().code))}})
+          .inc();
       // To a client, a store that does not answer in time is an unavailable
       // store: 503, whatever the cause.
       if (r.error().code == errc::timeout) r = make_error(errc::unavailable, "session store timed out: " + r.error().message);

@@ -51,8 +51,7 @@ std::string encode(std::string_view t, bool space_as_plus) {
   std::string out;
   for (const char c : t) {
     const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-        c == '~') {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
       out.push_back(c);
     } else if (c == ' ' && space_as_plus) {
       out.push_back('+');
@@ -180,7 +179,8 @@ void check_router(std::string_view method, std::string_view path) {
         done(std::move(res));
       };
     };
-    r.param("id", [](std::string_view v) { return v.size() <= 8 && v.find('x') == std::string_view::npos; }, "no ");
+    r.param(
+        "id", [](std::string_view v) { return v.size() <= 8 && v.find('x') == std::string_view::npos; }, "no ");
     r.add("GET", "/a", answer("get a")).add("POST", "/a", answer("post a"), body_kind::json);
     r.add("GET", "/a/{id}", answer("get id")).add("GET", "/a/{id}/b", answer("get b"));
     return r;
@@ -195,7 +195,8 @@ void check_router(std::string_view method, std::string_view path) {
     got = std::move(r);
   };
   const auto parts = split_path(path);
-  const bool known = (parts.size() == 1 && parts[0] == "a") || ((parts.size() == 2 || (parts.size() == 3 && parts[2] == "b")) && parts[0] == "a");
+  const bool known =
+      (parts.size() == 1 && parts[0] == "a") || ((parts.size() == 2 || (parts.size() == 3 && parts[2] == "b")) && parts[0] == "a");
   const bool matched = table.dispatch(req, reply);
   FUZZ_CHECK(matched == known, "router matched a path the table does not have, or missed one it has");
   FUZZ_CHECK(calls == (matched ? 1 : 0), "router must answer exactly once when it matches, never otherwise");

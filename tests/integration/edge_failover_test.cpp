@@ -150,10 +150,12 @@ TEST(edge_failover, a_region_that_never_answers_does_not_hang_the_edge) {
   });
   // Meanwhile the edge answers other requests, and shows the five waiting on eu.
   std::string inflight;
-  const bool seen = eventually([&] {
-    inflight = c.edge().region_field("eu", "load");
-    return inflight.find("\"inflight\":5") != std::string::npos;
-  }, 3500ms, 20ms);
+  const bool seen = eventually(
+      [&] {
+        inflight = c.edge().region_field("eu", "load");
+        return inflight.find("\"inflight\":5") != std::string::npos;
+      },
+      3500ms, 20ms);
   for (auto& t : clients) t.join();
   EXPECT_TRUE(seen) << inflight;
 

@@ -19,8 +19,7 @@ using namespace std::chrono_literals;
 
 /// Polls `done` every `step` until it is true or `timeout` passes; returns
 /// its last value. Conditions are awaited this way rather than slept for.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 15s,
-                std::chrono::milliseconds step = 50ms);
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 15s, std::chrono::milliseconds step = 50ms);
 
 /// True if something listens on `port` and every listening socket on it
 /// belongs to process `pid`. The servers bind with SO_REUSEPORT, so a second

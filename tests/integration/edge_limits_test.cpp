@@ -99,9 +99,8 @@ TEST(edge_limits, the_region_gets_the_callers_request_id) {
   ASSERT_EQ(s.status, 201);
   EXPECT_EQ(s.header("x-request-id"), "trace-edge-42");
   // The region logged the same request id for the proxied request.
-  EXPECT_TRUE(eventually([&] {
-    return read_file(c.region("eu").log_path()).find(R"("request_id":"trace-edge-42")") != std::string::npos;
-  })) << read_file(c.region("eu").log_path());
+  EXPECT_TRUE(eventually([&] { return read_file(c.region("eu").log_path()).find(R"("request_id":"trace-edge-42")") != std::string::npos; }))
+      << read_file(c.region("eu").log_path());
 }
 
 }  // namespace

@@ -25,8 +25,8 @@ TEST(edge_registry, seed_002_registration_example_works_with_the_token_and_is_re
   edge_process edge(temp_sqlite_store(), {"REGISTRY_TOKEN=" + token});
   const std::string url = "http://localhost:" + std::to_string(edge.port()) + "/api/regions/register";
   // Seed 002's example as written (only the port substituted): refused.
-  const auto refused = run_curl({"-X", "POST", url, "-H", "Content-Type: application/json", "-d",
-                                 R"({"region": "asia", "base_url": "http://localhost:8083"})"});
+  const auto refused = run_curl(
+      {"-X", "POST", url, "-H", "Content-Type: application/json", "-d", R"({"region": "asia", "base_url": "http://localhost:8083"})"});
   EXPECT_EQ(refused.status, 401);
   EXPECT_TRUE(is_error_body(http_result{refused.status, {}, refused.body}, "unauthorized")) << refused.body;
   EXPECT_TRUE(edge.regions().empty());
@@ -41,8 +41,8 @@ TEST(edge_registry, seed_002_registration_example_works_with_the_token_and_is_re
   EXPECT_EQ(direct.header("www-authenticate"), "Bearer realm=\"metronome-registry\"");
 
   // The same example with the token: registered.
-  const auto ok = run_curl({"-X", "POST", url, "-H", "Content-Type: application/json", "-H", "Authorization: Bearer " + token,
-                            "-d", R"({"region": "asia", "base_url": "http://localhost:8083"})"});
+  const auto ok = run_curl({"-X", "POST", url, "-H", "Content-Type: application/json", "-H", "Authorization: Bearer " + token, "-d",
+                            R"({"region": "asia", "base_url": "http://localhost:8083"})"});
   ASSERT_EQ(ok.status, 200) << ok.body;
   const auto o = json::parse(ok.body).as_object();
   EXPECT_EQ(str_of(o, "region"), "asia");
@@ -60,10 +60,10 @@ TEST(edge_registry, seed_002_registration_example_works_with_the_token_and_is_re
 
   // With the token, a bad registration is the client's error.
   const header_list auth = {{"Authorization", "Bearer " + token}};
-  for (const std::string& body : std::vector<std::string>{std::string(R"({"region":"Asia!","base_url":"http://127.0.0.1:1"})"),
-                                 std::string(R"({"region":"asia","base_url":"ftp://x"})"),
-                                 std::string(R"({"region":"asia","base_url":"http://127.0.0.1:1","ws_url":"http://x"})"),
-                                 std::string(R"({"region":)"), std::string("[1]")}) {
+  for (const std::string& body : std::vector<std::string>{
+           std::string(R"({"region":"Asia!","base_url":"http://127.0.0.1:1"})"), std::string(R"({"region":"asia","base_url":"ftp://x"})"),
+           std::string(R"({"region":"asia","base_url":"http://127.0.0.1:1","ws_url":"http://x"})"), std::string(R"({"region":)"),
+           std::string("[1]")}) {
     const auto r = edge.call("POST", "/api/regions/register", body, auth);
     EXPECT_EQ(r.status, 400) << body;
     EXPECT_TRUE(is_error_body(r, "invalid_argument")) << body << ": " << r.body;
@@ -80,7 +80,8 @@ TEST(edge_registry, regions_register_themselves_with_the_token_and_are_refused_w
   const std::string store = temp_sqlite_store();
   edge_process edge(store, {"REGISTRY_TOKEN=" + token});
   const std::string main_url = "MAIN_SERVER_URL=http://127.0.0.1:" + std::to_string(edge.port());
-  region_process asia = exclusive_region(store, {main_url, "REGISTRY_TOKEN=" + token, "REGISTER_INTERVAL_SECONDS=1", "WS_URL=ws://127.0.0.1:9/ws"}, "asia");
+  region_process asia =
+      exclusive_region(store, {main_url, "REGISTRY_TOKEN=" + token, "REGISTER_INTERVAL_SECONDS=1", "WS_URL=ws://127.0.0.1:9/ws"}, "asia");
   region_process us = exclusive_region(store, {main_url, "REGISTRY_TOKEN=wrong", "REGISTER_INTERVAL_SECONDS=1"}, "us");
 
   ASSERT_TRUE(edge.wait_status("asia", "up")) << read_file(edge.log_path());
@@ -113,8 +114,9 @@ TEST(edge_registry, regions_register_themselves_with_the_token_and_are_refused_w
 TEST(edge_registry, a_region_started_before_the_registry_joins_when_it_comes_up) {
   const std::string store = temp_sqlite_store();
   const std::uint16_t edge_port = free_port();
-  region_process eu = exclusive_region(store, {"MAIN_SERVER_URL=http://127.0.0.1:" + std::to_string(edge_port), "REGISTRY_TOKEN=" + token,
-                            "REGISTER_INTERVAL_SECONDS=30"}, "eu");
+  region_process eu = exclusive_region(
+      store, {"MAIN_SERVER_URL=http://127.0.0.1:" + std::to_string(edge_port), "REGISTRY_TOKEN=" + token, "REGISTER_INTERVAL_SECONDS=30"},
+      "eu");
   // It tries, and fails: nothing listens yet.
   ASSERT_TRUE(eventually([&] { return read_file(eu.log_path()).find("heartbeat failed") != std::string::npos; }));
   // It retries every second, not every REGISTER_INTERVAL_SECONDS (30 s).
@@ -142,10 +144,12 @@ TEST(edge_registry, a_region_whose_heartbeats_stop_goes_down_and_comes_back_when
 
   // eu keeps beating, asia stops: asia goes down for its heartbeat alone
   // (its probes still pass), and new starts go elsewhere.
-  ASSERT_TRUE(eventually([&] {
-    beat(eu, "eu");
-    return edge.region_field("asia", "status") == "down";
-  }, 20s, 300ms));
+  ASSERT_TRUE(eventually(
+      [&] {
+        beat(eu, "eu");
+        return edge.region_field("asia", "status") == "down";
+      },
+      20s, 300ms));
   auto listed = edge.regions();
   EXPECT_EQ(str_of(listed["asia"], "heartbeat"), "missed");
   EXPECT_TRUE(listed["asia"].at("probe_ok").as_bool());
@@ -167,8 +171,9 @@ TEST(edge_registry, a_region_whose_heartbeats_stop_goes_down_and_comes_back_when
 TEST(edge_registry, a_registered_region_killed_goes_down_and_returns_when_restarted) {
   const std::string store = temp_sqlite_store();
   edge_process edge(store, {"REGISTRY_TOKEN=" + token});
-  region_process asia = exclusive_region(store, {"MAIN_SERVER_URL=http://127.0.0.1:" + std::to_string(edge.port()), "REGISTRY_TOKEN=" + token,
-                              "REGISTER_INTERVAL_SECONDS=1"}, "asia");
+  region_process asia = exclusive_region(
+      store, {"MAIN_SERVER_URL=http://127.0.0.1:" + std::to_string(edge.port()), "REGISTRY_TOKEN=" + token, "REGISTER_INTERVAL_SECONDS=1"},
+      "asia");
   ASSERT_TRUE(edge.wait_status("asia", "up"));
   asia.process().signal(SIGKILL);
   ASSERT_EQ(asia.process().wait(5s), 128 + SIGKILL);

@@ -63,8 +63,11 @@ struct up_process {
   child_process proc;
 
   explicit up_process(const std::vector<std::string>& env = {}, const std::vector<std::string>& extra_args = {}) {
-    std::vector<std::string> args = {METRONOME_BIN, "up", "--edge-port", std::to_string(edge_port), "--first-region-port",
-                                     std::to_string(first_region_port), "--data-dir", dir + "/data", "--countdown-ms", "1000"};
+    std::vector<std::string> args = {METRONOME_BIN,         "up",
+                                     "--edge-port",         std::to_string(edge_port),
+                                     "--first-region-port", std::to_string(first_region_port),
+                                     "--data-dir",          dir + "/data",
+                                     "--countdown-ms",      "1000"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     proc = child_process::spawn(args, env, log);
   }
@@ -77,15 +80,19 @@ struct up_process {
         << read_file(log);
     ASSERT_TRUE(proc.running()) << read_file(log);
     std::string last;
-    ASSERT_TRUE(eventually([&] {
-      const auto r = http_call(edge_port, "GET", "/api/regions");
-      last = r.body;
-      if (r.status != 200) return false;
-      int up = 0;
-      const json::value listed = json::parse(r.body);
-      for (const auto& v : listed.at("regions").as_array()) up += v.at("status").as_string() == "up";
-      return up == 3;
-    }, 30s)) << last << "\n" << read_file(log);
+    ASSERT_TRUE(eventually(
+        [&] {
+          const auto r = http_call(edge_port, "GET", "/api/regions");
+          last = r.body;
+          if (r.status != 200) return false;
+          int up = 0;
+          const json::value listed = json::parse(r.body);
+          for (const auto& v : listed.at("regions").as_array()) up += v.at("status").as_string() == "up";
+          return up == 3;
+        },
+        30s))
+        << last << "\n"
+        << read_file(log);
   }
 };
 
@@ -110,8 +117,16 @@ TEST(edge_up, seed_000_flow_with_curl_through_metronome_up) {
   ASSERT_EQ(str_of(rule, "name"), "lcg-counter") << started.body;
 
   // After the countdown, the region computes the counter ...
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::max<std::int64_t>(0, start_at + 350 - now_ms())));
-  const auto state = run_curl({"http://localhost:" + std::to_string(up.region_port(0)) + "/v1/sessions/" + id + "/state"});
+  curl_result state;
+  ASSERT_TRUE(eventually(
+      [&] {
+        state = run_curl({"http://localhost:" + std::to_string(up.region_port(0)) + "/v1/sessions/" + id + "/state"});
+        if (state.status != 200) return true;  // reported below
+        const auto o = json::parse(state.body).as_object();
+        return str_of(o, "phase") == "running" && o.at("step").as_int64() >= 1;
+      },
+      15s))
+      << state.body;
   ASSERT_EQ(state.status, 200) << state.body;
   const auto st = json::parse(state.body).as_object();
   EXPECT_EQ(str_of(st, "phase"), "running") << state.body;
@@ -119,8 +134,9 @@ TEST(edge_up, seed_000_flow_with_curl_through_metronome_up) {
 
   // ... and `metronome state` computes the same, offline, from what the
   // edge returned.
-  std::vector<std::string> args = {"state", "--seed", json::serialize(g.at("seed")), "--start-at", std::to_string(start_at),
-                                   "--tick-ms", "100", "--rule", "lcg-counter"};
+  std::vector<std::string> args = {
+      "state",  "--seed",     json::serialize(g.at("seed")), "--start-at", std::to_string(start_at), "--tick-ms", "100",
+      "--rule", "lcg-counter"};
   if (const auto* p = rule.if_contains("break_probability")) args.insert(args.end(), {"--break-probability", json::serialize(*p)});
   auto at = args;
   at.insert(at.end(), {"--at", json::serialize(st.at("computed_at_ms"))});
@@ -211,8 +227,13 @@ TEST(edge_up, exported_settings_do_not_leak_into_the_children_and_the_registry_t
 
   // Seed 002's registration example against it: refused without the token,
   // accepted with it.
-  const std::vector<std::string> example = {"-X", "POST", up.edge_url() + "/api/regions/register", "-H", "Content-Type: application/json",
-                                            "-d", R"({"region": "asia", "base_url": "http://localhost:8083"})"};
+  const std::vector<std::string> example = {"-X",
+                                            "POST",
+                                            up.edge_url() + "/api/regions/register",
+                                            "-H",
+                                            "Content-Type: application/json",
+                                            "-d",
+                                            R"({"region": "asia", "base_url": "http://localhost:8083"})"};
   EXPECT_EQ(run_curl(example).status, 401);
   auto with_token = example;
   with_token.insert(with_token.begin(), {"-H", "Authorization: Bearer " + token});

@@ -183,8 +183,9 @@ void cluster_router::on_slots(const std::string& asked_host, completion&& c) {
   // while requests are parked, and failing requests ask for one themselves.
   // Once every candidate has failed in a row, nobody can be reached: what
   // waits for a map fails now rather than at its deadline.
-  auto ranges = c.ok() && !c.replies.empty() ? parse_cluster_slots(reply_view(c.replies.front().get()), asked_host)
-                                             : result<std::vector<slot_range>>(c.failure ? *c.failure : error{errc::internal, "empty reply"});
+  auto ranges = c.ok() && !c.replies.empty()
+                    ? parse_cluster_slots(reply_view(c.replies.front().get()), asked_host)
+                    : result<std::vector<slot_range>>(c.failure ? *c.failure : error{errc::internal, "empty reply"});
   if (!ranges) {
     if (++refresh_failures_ >= refresh_candidates_) {
       refresh_failures_ = 0;

@@ -66,7 +66,7 @@ class cluster_router final : public router {
   bool refreshing_ = false;
   bool refresh_wanted_ = false;
   steady::time_point last_refresh_{};
-  std::size_t refresh_cursor_ = 0;  // rotates through masters and seeds
+  std::size_t refresh_cursor_ = 0;    // rotates through masters and seeds
   std::size_t refresh_failures_ = 0;  // consecutive; a full round of them fails what is parked
   std::size_t refresh_candidates_ = 0;
   bool stopping_ = false;

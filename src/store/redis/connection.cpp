@@ -28,9 +28,7 @@ std::string errno_text(int e) { return std::strerror(e); }
 connection::connection(std::string host, std::uint16_t port, connection_settings settings, completion_sink& sink)
     : host_(std::move(host)), port_(port), settings_(settings), sink_(sink) {}
 
-connection::~connection() {
-  fail_all(errc::unavailable, "the session store is shutting down");
-}
+connection::~connection() { fail_all(errc::unavailable, "the session store is shutting down"); }
 
 std::string connection::where() const { return "redis " + host_ + ":" + std::to_string(port_); }
 

@@ -30,9 +30,11 @@ std::unique_ptr<session_store> make_redis_cluster_store(std::vector<host_port> s
 namespace detail::redis {
 
 std::unique_ptr<redis_store> make_redis_client(std::vector<host_port> seeds, bool cluster, const store_options& options) {
-  if (cluster) return std::make_unique<redis_store>(std::make_unique<cluster_router>(std::move(seeds), settings_from(options)), options, true);
+  if (cluster)
+    return std::make_unique<redis_store>(std::make_unique<cluster_router>(std::move(seeds), settings_from(options)), options, true);
   host_port& server = seeds.front();
-  return std::make_unique<redis_store>(std::make_unique<single_router>(std::move(server.host), server.port, settings_from(options)), options, false);
+  return std::make_unique<redis_store>(std::make_unique<single_router>(std::move(server.host), server.port, settings_from(options)),
+                                       options, false);
 }
 
 }  // namespace detail::redis

@@ -77,11 +77,10 @@ void claim(const op_ptr& op) {
     inspect_holder(op, std::string(*holder));
   };
   if (op->one_active) {
-    op->store->eval(scripts().claim_active, {user_active_key(user), user_index_key(user)},
-                    {op->record.id, op->expected_pointer, created}, true, op->deadline, std::move(on_reply));
+    op->store->eval(scripts().claim_active, {user_active_key(user), user_index_key(user)}, {op->record.id, op->expected_pointer, created},
+                    true, op->deadline, std::move(on_reply));
   } else {
-    op->store->eval(scripts().index_session, {user_index_key(user)}, {created, op->record.id}, true, op->deadline,
-                    std::move(on_reply));
+    op->store->eval(scripts().index_session, {user_index_key(user)}, {created, op->record.id}, true, op->deadline, std::move(on_reply));
   }
 }
 
@@ -104,8 +103,10 @@ void redis_store::create(session_record record, create_options options, callback
     eval(scripts().create_session, {op->session_key}, op->fields, true, op->deadline, [op](result<eval_reply> r) {
       if (!r) return op->fail(r.error());
       const auto written = reply_view(r->value.get()).integer();
-      if (written && *written == 0) return op->finish(make_error(errc::conflict, "a session with id '" + op->record.id + "' already exists"));
-      if (!written || *written != 1) return op->fail(error{errc::internal, "create_session answered " + reply_view(r->value.get()).describe()});
+      if (written && *written == 0)
+        return op->finish(make_error(errc::conflict, "a session with id '" + op->record.id + "' already exists"));
+      if (!written || *written != 1)
+        return op->fail(error{errc::internal, "create_session answered " + reply_view(r->value.get()).describe()});
       if (!r->replicated) return op->fail(error{errc::unavailable, "session not acknowledged by a replica in time"});
       claim(op);
     });

@@ -76,7 +76,9 @@ std::optional<std::int64_t> parse_score(std::string_view s) {
 }  // namespace
 
 redis_store::redis_store(std::unique_ptr<router> r, const store_options& options, bool cluster)
-    : options_(options), cluster_(cluster), loop_(std::make_unique<io_loop>(std::move(r), std::max<std::size_t>(options.max_in_flight, 1))) {}
+    : options_(options),
+      cluster_(cluster),
+      loop_(std::make_unique<io_loop>(std::move(r), std::max<std::size_t>(options.max_in_flight, 1))) {}
 
 redis_store::~redis_store() { loop_.reset(); }
 
@@ -240,7 +242,8 @@ void redis_store::list_by_user(page_request req, callback<page> done) {
     eval(scripts().page, {user_index_key(req.user_id)}, std::move(args), false, dl, [this, req, dl, done](result<eval_reply> r) {
       if (!r) return complete(done, result<page>(std::move(r).error()));
       const reply_view v(r->value.get());
-      if (!v.is_array() || v.size() % 2 != 0) return complete(done, result<page>(make_error(errc::internal, "page answered " + v.describe())));
+      if (!v.is_array() || v.size() % 2 != 0)
+        return complete(done, result<page>(make_error(errc::internal, "page answered " + v.describe())));
       struct entry {
         std::string id;
         std::int64_t created_at_ms;
@@ -250,7 +253,8 @@ void redis_store::list_by_user(page_request req, callback<page> done) {
         const auto id = v.at(i).text();
         const auto score = v.at(i + 1).text();
         const auto ms = score ? parse_score(*score) : std::nullopt;
-        if (!id || !ms) return complete(done, result<page>(make_error(errc::internal, "malformed index entry for user '" + req.user_id + "'")));
+        if (!id || !ms)
+          return complete(done, result<page>(make_error(errc::internal, "malformed index entry for user '" + req.user_id + "'")));
         entries.push_back(entry{std::string(*id), *ms});
       }
       const bool more = entries.size() > req.limit;
@@ -306,12 +310,14 @@ void redis_store::ping(callback<void> done) {
       if (!c.ok()) return complete(done, result<void>(std::move(*c.failure)));
       const auto text = reply_view(c.replies.front().get()).text();
       if (!text || reply_view(c.replies.front().get()).is_error()) {
-        return complete(done, result<void>(make_error(errc::unavailable, "redis answered " + reply_view(c.replies.front().get()).describe())));
+        return complete(done,
+                        result<void>(make_error(errc::unavailable, "redis answered " + reply_view(c.replies.front().get()).describe())));
       }
       if (cluster && text->find("cluster_state:ok") == std::string_view::npos) {
         return complete(done, result<void>(make_error(errc::unavailable, "redis cluster_state is not ok")));
       }
-      if (!cluster && *text != "PONG") return complete(done, result<void>(make_error(errc::internal, "PING answered " + std::string(*text))));
+      if (!cluster && *text != "PONG")
+        return complete(done, result<void>(make_error(errc::internal, "PING answered " + std::string(*text))));
       complete(done, result<void>());
     };
     loop_->execute(std::move(r));

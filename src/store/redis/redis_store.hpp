@@ -60,8 +60,8 @@ class redis_store final : public session_store {
   using eval_done = std::function<void(result<eval_reply>)>;
   /// EVALSHA, falling back to EVAL once on NOSCRIPT; WAIT 1 after it when
   /// `write` and wait_for_replica. A script error is errc::internal.
-  void eval(const lua_script& script, std::vector<std::string> keys, std::vector<std::string> args, bool write,
-            steady::time_point deadline, eval_done done);
+  void eval(const lua_script& script, std::vector<std::string> keys, std::vector<std::string> args, bool write, steady::time_point deadline,
+            eval_done done);
   /// One plain command, to the slot of args[key_index] (0: any node). An
   /// error reply is errc::internal.
   void command(std::vector<std::string> args, std::size_t key_index, bool idempotent, steady::time_point deadline,

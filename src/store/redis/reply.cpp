@@ -13,9 +13,7 @@ bool reply_view::is_error() const noexcept { return r_ != nullptr && r_->type ==
 bool reply_view::is_nil() const noexcept { return r_ == nullptr || r_->type == REDIS_REPLY_NIL; }
 bool reply_view::is_array() const noexcept { return r_ != nullptr && r_->type == REDIS_REPLY_ARRAY; }
 bool reply_view::is_integer() const noexcept { return r_ != nullptr && r_->type == REDIS_REPLY_INTEGER; }
-bool reply_view::is_text() const noexcept {
-  return r_ != nullptr && (r_->type == REDIS_REPLY_STRING || r_->type == REDIS_REPLY_STATUS);
-}
+bool reply_view::is_text() const noexcept { return r_ != nullptr && (r_->type == REDIS_REPLY_STRING || r_->type == REDIS_REPLY_STATUS); }
 
 std::optional<std::string_view> reply_view::text() const noexcept {
   if (r_ == nullptr) return std::nullopt;

@@ -35,7 +35,7 @@ class reply_view {
   /// The text of a bulk string, status or error; nullopt for other types.
   std::optional<std::string_view> text() const noexcept;
   std::optional<std::int64_t> integer() const noexcept;
-  std::size_t size() const noexcept;           ///< Elements of an array, 0 otherwise.
+  std::size_t size() const noexcept;            ///< Elements of an array, 0 otherwise.
   reply_view at(std::size_t i) const noexcept;  ///< Precondition: i < size().
 
   /// A short description for error messages ("error 'NOSCRIPT ...'", "integer 3").

@@ -34,7 +34,7 @@ struct completion {
 };
 
 struct request {
-  std::string payload;          ///< RESP of `commands` commands, back to back.
+  std::string payload;  ///< RESP of `commands` commands, back to back.
   std::uint32_t commands = 0;
   int slot = -1;                ///< Cluster hash slot of the keys; -1 when any node will do.
   bool idempotent = false;      ///< Safe to resend after an ambiguous failure (reads).
@@ -42,10 +42,10 @@ struct request {
   std::function<void(completion&&)> done;
 
   // Owned by the router and the connection.
-  std::uint16_t attempts = 0;   ///< Sends so far (redirections and retries count).
-  bool asking = false;          ///< Prefix ASKING on the next send (cluster -ASK).
-  std::string ask_node;         ///< "host:port" the -ASK named.
-  bool pinned = false;          ///< Router-internal request sent to one node on purpose: no redirection.
+  std::uint16_t attempts = 0;  ///< Sends so far (redirections and retries count).
+  bool asking = false;         ///< Prefix ASKING on the next send (cluster -ASK).
+  std::string ask_node;        ///< "host:port" the -ASK named.
+  bool pinned = false;         ///< Router-internal request sent to one node on purpose: no redirection.
 };
 using request_ptr = std::unique_ptr<request>;
 

@@ -91,10 +91,13 @@ lua_script make(std::string_view name, std::string_view body) { return lua_scrip
 
 const script_set& scripts() {
   static const script_set set{
-      make("create_session", create_session_lua), make("discard_session", discard_session_lua),
-      make("claim_active", claim_active_lua),     make("index_session", index_session_lua),
+      make("create_session", create_session_lua),
+      make("discard_session", discard_session_lua),
+      make("claim_active", claim_active_lua),
+      make("index_session", index_session_lua),
       make("end_session", end_session_lua),
-      make("release_active", release_active_lua), make("page", page_lua),
+      make("release_active", release_active_lua),
+      make("page", page_lua),
   };
   return set;
 }

@@ -13,12 +13,26 @@ constexpr std::string_view format_version = "1";
 
 // Fields in stored order; ended_at_ms is present only once a session ended.
 enum field : std::size_t {
-  f_v, f_id, f_user_id, f_region, f_seed, f_mode, f_commitment, f_salt, f_start_at_ms, f_tick_ms,
-  f_rule_json, f_status, f_created_at_ms, f_metadata_json, f_ended_at_ms, field_count
+  f_v,
+  f_id,
+  f_user_id,
+  f_region,
+  f_seed,
+  f_mode,
+  f_commitment,
+  f_salt,
+  f_start_at_ms,
+  f_tick_ms,
+  f_rule_json,
+  f_status,
+  f_created_at_ms,
+  f_metadata_json,
+  f_ended_at_ms,
+  field_count
 };
-constexpr std::array<std::string_view, field_count> field_names{
-    "v", "id", "user_id", "region", "seed", "mode", "commitment", "salt", "start_at_ms", "tick_ms",
-    "rule_json", "status", "created_at_ms", "metadata_json", "ended_at_ms"};
+constexpr std::array<std::string_view, field_count> field_names{"v",         "id",         "user_id",       "region",        "seed",
+                                                                "mode",      "commitment", "salt",          "start_at_ms",   "tick_ms",
+                                                                "rule_json", "status",     "created_at_ms", "metadata_json", "ended_at_ms"};
 
 template <class Int>
 std::optional<Int> parse_int(std::string_view s) {

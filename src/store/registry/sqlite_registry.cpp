@@ -49,8 +49,8 @@ struct registry_connection {
     auto rc = std::make_unique<registry_connection>();
     rc->c = std::move(*c);
     if (auto made = rc->c->exec(schema, "create the regions table"); !made) return made.error();
-    for (auto [st, sql, what] : {std::tuple{&rc->upsert, upsert_sql, "prepare the region upsert"},
-                                 std::tuple{&rc->list, list_sql, "prepare the region list"}}) {
+    for (auto [st, sql, what] :
+         {std::tuple{&rc->upsert, upsert_sql, "prepare the region upsert"}, std::tuple{&rc->list, list_sql, "prepare the region list"}}) {
       if (const int code = st->prepare(rc->c->db(), sql); code != SQLITE_OK) return rc->c->failure(code, what);
     }
     return rc;

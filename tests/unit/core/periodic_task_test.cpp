@@ -32,7 +32,9 @@ TEST(periodic_task, runs_at_once_then_every_interval_and_stops_promptly) {
 
 TEST(periodic_task, destruction_does_not_wait_for_a_long_interval) {
   const auto started = std::chrono::steady_clock::now();
-  { periodic_task t(std::chrono::hours(1), [] {}); }
+  {
+    periodic_task t(std::chrono::hours(1), [] {});
+  }
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
 }
 

@@ -62,7 +62,9 @@ class fake_sessions final : public store::session_store {
     if (it == records.end()) return done(make_error(errc::not_found, "no session " + id));
     done(it->second);
   }
-  void end(store::end_request, store::callback<store::end_outcome> done) override { done(make_error(errc::internal, "the edge never ends")); }
+  void end(store::end_request, store::callback<store::end_outcome> done) override {
+    done(make_error(errc::internal, "the edge never ends"));
+  }
   void list_by_user(store::page_request, store::callback<store::page> done) override { done(store::page{}); }
   void ping(store::callback<void> done) override { done(result<void>{}); }
   std::string_view kind() const noexcept override { return "fake"; }
@@ -81,8 +83,14 @@ constexpr std::uint16_t eu_port = 9001, us_port = 9002, asia_port = 9003;
 const std::string session_id = "0b6c2f4e-9a1d-4c3b-8e7f-112233445566";
 
 std::string game_answer(const std::string& region, const std::string& id = session_id) {
-  return json::serialize(json::object{{"gameId", id}, {"seed", 42}, {"startAt", t0 + 3000}, {"tickMs", 100}, {"status", "active"},
-                                      {"region", region}, {"user_id", "alice"}, {"mode", "client"}});
+  return json::serialize(json::object{{"gameId", id},
+                                      {"seed", 42},
+                                      {"startAt", t0 + 3000},
+                                      {"tickMs", 100},
+                                      {"status", "active"},
+                                      {"region", region},
+                                      {"user_id", "alice"},
+                                      {"mode", "client"}});
 }
 
 class edge_api_test : public ::testing::Test {
@@ -101,8 +109,7 @@ class edge_api_test : public ::testing::Test {
         countries_(*country_map::with_overrides("")),
         geoip_("/nonexistent/GeoIP.dat"),
         trusted_(*address_set::parse("")),
-        api_(settings(), directory_, cache_, sessions_, registry_, upstream_,
-             clock_, countries_, geoip_, trusted_, metrics_) {
+        api_(settings(), directory_, cache_, sessions_, registry_, upstream_, clock_, countries_, geoip_, trusted_, metrics_) {
     EXPECT_TRUE(directory_.add_static("eu", "http://127.0.0.1:" + std::to_string(eu_port)));
     EXPECT_TRUE(directory_.add_static("us", "http://127.0.0.1:" + std::to_string(us_port)));
     EXPECT_TRUE(directory_.add_static("asia", "http://127.0.0.1:" + std::to_string(asia_port)));
@@ -411,6 +418,20 @@ TEST_F(edge_api_test, a_body_not_declared_as_json_gets_415) {
   EXPECT_EQ(call("POST", "/game/exit", R"({"gameId":"a"})", {}).status, 415u);
   EXPECT_EQ(call("POST", "/api/regions/register", R"({"region":"a"})", {{"content-type", "text/plain"}}).status, 415u);
   EXPECT_TRUE(upstream_.sent.empty());
+}
+
+TEST_F(edge_api_test, registration_takes_the_bearer_scheme_in_any_case) {
+  const std::string body = R"({"region":"asia2","base_url":"http://127.0.0.1:9004"})";
+  for (const char* scheme : {"Bearer", "bearer", "BEARER"}) {
+    const auto r = call("POST", "/api/regions/register", body,
+                        {{"content-type", "application/json"}, {"authorization", std::string(scheme) + " t0ken"}});
+    EXPECT_EQ(r.status, 200u) << scheme << ": " << r.body;
+  }
+  EXPECT_EQ(call("POST", "/api/regions/register", body, {{"content-type", "application/json"}, {"authorization", "Bearer wrong"}}).status,
+            401u);
+  EXPECT_EQ(call("POST", "/api/regions/register", body, {{"content-type", "application/json"}, {"authorization", "Basic t0ken"}}).status,
+            401u);
+  EXPECT_EQ(call("POST", "/api/regions/register", body, {{"content-type", "application/json"}, {"authorization", "Bearer"}}).status, 401u);
 }
 
 }  // namespace

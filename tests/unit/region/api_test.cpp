@@ -48,9 +48,7 @@ class api_test : public ::testing::Test {
 
   static json::object body_of(const net::response& r) { return json::parse(r.body).as_object(); }
 
-  static std::string error_code(const net::response& r) {
-    return std::string(body_of(r).at("error").as_object().at("code").as_string());
-  }
+  static std::string error_code(const net::response& r) { return std::string(body_of(r).at("error").as_object().at("code").as_string()); }
 
   std::string dir_;
   std::unique_ptr<store::session_store> store_;
@@ -158,8 +156,8 @@ TEST_F(api_test, replay_lists_states_and_breaks_consistently) {
 
 TEST_F(api_test, replay_refuses_bad_ranges) {
   const std::string id(body_of(call("POST", "/v1/sessions", "{}")).at("id").as_string());
-  for (const char* q : {"?from=5", "?to=5", "?from=9&to=5", "?from=-1&to=5", "?from=a&to=5", "?from=0&to=100000",
-                        "?from=0&to=5&breaks_only=maybe"}) {
+  for (const char* q :
+       {"?from=5", "?to=5", "?from=9&to=5", "?from=-1&to=5", "?from=a&to=5", "?from=0&to=100000", "?from=0&to=5&breaks_only=maybe"}) {
     const auto r = call("GET", "/v1/sessions/" + id + "/replay" + q);
     EXPECT_EQ(r.status, 400u) << q;
     EXPECT_EQ(error_code(r), "invalid_argument") << q;
@@ -168,11 +166,24 @@ TEST_F(api_test, replay_refuses_bad_ranges) {
 }
 
 TEST_F(api_test, bad_create_bodies_get_400_with_a_reason) {
-  const std::vector<std::string> bodies = {
-      "{", "[1,2]", "\"text\"", R"({"tick_ms":"100"})", R"({"tick_ms":0})", R"({"tick_ms":60001})", R"({"tick_ms":1.5})",
-      R"({"rule":"chaos"})", R"({"rule":{"name":"rounds","jitter":50}})", R"({"rule":{"mean_interval":5}})", R"({"rule":7})",
-      R"({"metadata":[1]})", R"({"metadata":"x"})", R"({"user_id":5})", R"({"user_id":""})", R"({"mode":"peer"})",
-      R"({"metadata":{"blob":")" + std::string(4100, 'x') + "\"}}", R"({"metadata":{"x":1e400}})"};
+  const std::vector<std::string> bodies = {"{",
+                                           "[1,2]",
+                                           "\"text\"",
+                                           R"({"tick_ms":"100"})",
+                                           R"({"tick_ms":0})",
+                                           R"({"tick_ms":60001})",
+                                           R"({"tick_ms":1.5})",
+                                           R"({"rule":"chaos"})",
+                                           R"({"rule":{"name":"rounds","jitter":50}})",
+                                           R"({"rule":{"mean_interval":5}})",
+                                           R"({"rule":7})",
+                                           R"({"metadata":[1]})",
+                                           R"({"metadata":"x"})",
+                                           R"({"user_id":5})",
+                                           R"({"user_id":""})",
+                                           R"({"mode":"peer"})",
+                                           R"({"metadata":{"blob":")" + std::string(4100, 'x') + "\"}}",
+                                           R"({"metadata":{"x":1e400}})"};
   for (const auto& body : bodies) {
     const auto r = call("POST", "/v1/sessions", body);
     EXPECT_EQ(r.status, 400u) << body.substr(0, 60);

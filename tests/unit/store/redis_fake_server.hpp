@@ -49,7 +49,8 @@ class fake_server {
       clients_.push_back(c);
       if (reply_.empty()) continue;  // silent: read nothing, say nothing
       char buf[4096];
-      if (::read(c, buf, sizeof buf) > 0) [[maybe_unused]] auto n = ::write(c, reply_.data(), reply_.size());
+      if (::read(c, buf, sizeof buf) > 0) [[maybe_unused]]
+        auto n = ::write(c, reply_.data(), reply_.size());
     }
   }
   std::string reply_;

@@ -83,8 +83,8 @@ TEST(redis_registry, a_stored_value_that_does_not_decode_is_left_out) {
 }
 
 TEST(redis_registry, a_malformed_moved_reply_fails_the_operation_instead_of_naming_port_0) {
-  for (const std::string bad : {"-MOVED 1234 127.0.0.1:notaport\r\n", "-MOVED 1234 127.0.0.1:0\r\n", "-MOVED 1234 127.0.0.1:70000\r\n",
-                                "-MOVED 1234\r\n"}) {
+  for (const std::string bad :
+       {"-MOVED 1234 127.0.0.1:notaport\r\n", "-MOVED 1234 127.0.0.1:0\r\n", "-MOVED 1234 127.0.0.1:70000\r\n", "-MOVED 1234\r\n"}) {
     // The fake answers the first request of each connection, so each
     // operation gets a registry (and a connection) of its own.
     testing::fake_server fake(bad);

@@ -402,7 +402,9 @@ TEST_P(redis_store_suite, full_queue_fails_fast_with_unavailable) {
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, redis_store_suite, ::testing::Values(backend::standalone, backend::cluster),
-                         [](const ::testing::TestParamInfo<backend>& p) { return p.param == backend::standalone ? "standalone" : "cluster"; });
+                         [](const ::testing::TestParamInfo<backend>& p) {
+                           return p.param == backend::standalone ? "standalone" : "cluster";
+                         });
 
 }  // namespace
 }  // namespace metronome::store

@@ -29,22 +29,22 @@
 namespace metronome::edge {
 
 struct edge_settings {
-  std::string default_region = "eu";          ///< DEFAULT_REGION: rule 4 of the selection. Default eu.
-  std::string registry_token;                 ///< REGISTRY_TOKEN: shared secret for /api/regions/register; empty refuses all.
-  std::int64_t register_interval_ms = 30'000; ///< REGISTER_INTERVAL_SECONDS: a region missing 3 heartbeats is down.
-  std::int64_t cache_ttl_ms = 30'000;         ///< SESSION_CACHE_TTL_MS. Default 30 s.
-  std::size_t cache_capacity = 100'000;       ///< SESSION_CACHE_MAX entries. Default 100,000.
-  std::string web_root;                       ///< WEB_ROOT: directory served at / (the built web client). Default none.
+  std::string default_region = "eu";           ///< DEFAULT_REGION: rule 4 of the selection. Default eu.
+  std::string registry_token;                  ///< REGISTRY_TOKEN: shared secret for /api/regions/register; empty refuses all.
+  std::int64_t register_interval_ms = 30'000;  ///< REGISTER_INTERVAL_SECONDS: a region missing 3 heartbeats is down.
+  std::int64_t cache_ttl_ms = 30'000;          ///< SESSION_CACHE_TTL_MS. Default 30 s.
+  std::size_t cache_capacity = 100'000;        ///< SESSION_CACHE_MAX entries. Default 100,000.
+  std::string web_root;                        ///< WEB_ROOT: directory served at / (the built web client). Default none.
 };
 
 struct edge_metrics {
   explicit edge_metrics();
   obs::registry registry;
   net::http_metrics http;
-  obs::family<obs::counter>& proxied;         ///< {region, outcome}
-  obs::family<obs::histogram>& proxy_latency; ///< {region}
-  obs::family<obs::counter>& decisions;       ///< {rule}
-  obs::family<obs::counter>& cache_lookups;   ///< {result}
+  obs::family<obs::counter>& proxied;          ///< {region, outcome}
+  obs::family<obs::histogram>& proxy_latency;  ///< {region}
+  obs::family<obs::counter>& decisions;        ///< {rule}
+  obs::family<obs::counter>& cache_lookups;    ///< {result}
   obs::family<obs::gauge>& healthy_regions;
 
   // Label sets bound once (obs::handle: no lock, no lookup per request).
@@ -60,8 +60,8 @@ struct edge_metrics {
 class edge_api {
  public:
   edge_api(edge_settings settings, region_directory& directory, session_cache& cache, store::session_store& sessions,
-           store::registry_store& registry, upstream& client, const clock& clk, const country_map& countries,
-           const geoip_lookup& geoip, const address_set& trusted_proxies, edge_metrics& metrics);
+           store::registry_store& registry, upstream& client, const clock& clk, const country_map& countries, const geoip_lookup& geoip,
+           const address_set& trusted_proxies, edge_metrics& metrics);
 
   void handle(net::request&& req, net::reply_fn reply);
   void observe(const net::exchange_summary& x, bool access_log) { metrics_.http.observe(x, access_log); }
@@ -98,8 +98,8 @@ class edge_api {
   /// Sends `method target` (with `body` as JSON when not empty) to `region`
   /// with the request's id and X-Forwarded-For; feeds the circuit breaker
   /// and the metrics.
-  void forward(const region_view& region, std::string method, const std::string& target, std::string body,
-               const net::request& req, net::client_callback done);
+  void forward(const region_view& region, std::string method, const std::string& target, std::string body, const net::request& req,
+               net::client_callback done);
 
   edge_settings settings_;
   region_directory& directory_;

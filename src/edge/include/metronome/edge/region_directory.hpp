@@ -15,24 +15,24 @@
 namespace metronome::edge {
 
 struct breaker_settings {
-  int failures_to_open = 3;            ///< Consecutive failures that take a region out of rotation. Default 3.
-  std::int64_t cooldown_ms = 10'000;   ///< How long it stays out before one trial request. Default 10 s.
+  int failures_to_open = 3;           ///< Consecutive failures that take a region out of rotation. Default 3.
+  std::int64_t cooldown_ms = 10'000;  ///< How long it stays out before one trial request. Default 10 s.
 };
 
 struct region_view {
   std::string name, base_url, ws_url, host;
   std::uint16_t port = 0;
-  bool is_static = false;            ///< Configured with REGIONS (never expires).
-  bool registered = false;           ///< Known from the registry.
+  bool is_static = false;   ///< Configured with REGIONS (never expires).
+  bool registered = false;  ///< Known from the registry.
   std::int64_t registered_at_ms = 0;
-  std::int64_t last_seen_ms = 0;     ///< Latest heartbeat (registered regions).
-  bool heartbeat_fresh = true;       ///< Registered: seen within 3 heartbeat intervals.
-  bool probe_ok = false;             ///< Latest /healthz probe answered 200.
-  double rtt_ms = 0;                 ///< Probe round-trip time, smoothed (EWMA 0.3).
-  std::string breaker = "closed";    ///< closed, open, half-open.
-  std::int64_t inflight = 0;         ///< Requests this edge is proxying to it now.
+  std::int64_t last_seen_ms = 0;   ///< Latest heartbeat (registered regions).
+  bool heartbeat_fresh = true;     ///< Registered: seen within 3 heartbeat intervals.
+  bool probe_ok = false;           ///< Latest /healthz probe answered 200.
+  double rtt_ms = 0;               ///< Probe round-trip time, smoothed (EWMA 0.3).
+  std::string breaker = "closed";  ///< closed, open, half-open.
+  std::int64_t inflight = 0;       ///< Requests this edge is proxying to it now.
   std::int64_t proxied_total = 0;
-  bool healthy = false;              ///< Eligible for new sessions.
+  bool healthy = false;  ///< Eligible for new sessions.
 };
 
 class region_directory {

@@ -41,7 +41,7 @@ class router {
 
   /// Checks every {name} capture: when `accept` refuses a value, the
   /// answer is 404 with "<not_found_prefix><value>".
-  router& param(std::string name, std::function<bool(std::string_view)> accept, std::string not_found_prefix);
+  router& param(std::string_view name, std::function<bool(std::string_view)> accept, std::string not_found_prefix);
 
   /// Answers the request if its path matches a pattern (moving `req` and
   /// `reply` into the handler); false, with both untouched, otherwise.

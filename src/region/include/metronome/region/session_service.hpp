@@ -22,12 +22,12 @@ struct service_config {
 };
 
 struct create_request {
-  std::optional<std::int64_t> tick_ms;       ///< Default: service_config::default_tick_ms.
+  std::optional<std::int64_t> tick_ms;  ///< Default: service_config::default_tick_ms.
   engine::rule rule = engine::rounds_rule{};
-  std::string metadata_json = "{}";          ///< A JSON object, already size-checked.
-  std::string user_id;                       ///< May be empty (/v1).
+  std::string metadata_json = "{}";  ///< A JSON object, already size-checked.
+  std::string user_id;               ///< May be empty (/v1).
   store::session_mode mode = store::session_mode::client;
-  bool one_active_per_user = false;          ///< Seed 002's policy (/game/start).
+  bool one_active_per_user = false;  ///< Seed 002's policy (/game/start).
 };
 
 class session_service {

@@ -28,9 +28,9 @@ bool valid_region_name(std::string_view name) noexcept;
 inline constexpr std::string_view region_name_rule = "1 to 32 characters of a-z, 0-9 and '-'";
 
 struct region_record {
-  std::string name;                ///< "eu", "us", ... ([a-z0-9-], 1-32 chars).
-  std::string base_url;            ///< http://host:port of its HTTP API.
-  std::string ws_url;              ///< ws://host:port/ws of its tick broadcaster, or empty.
+  std::string name;                   ///< "eu", "us", ... ([a-z0-9-], 1-32 chars).
+  std::string base_url;               ///< http://host:port of its HTTP API.
+  std::string ws_url;                 ///< ws://host:port/ws of its tick broadcaster, or empty.
   std::int64_t registered_at_ms = 0;  ///< First registration (kept across heartbeats).
   std::int64_t last_seen_ms = 0;      ///< Latest heartbeat.
   friend bool operator==(const region_record&, const region_record&) = default;
