@@ -338,7 +338,7 @@ class load_client {
         }
         return true;
       case ws::opcode::ping:
-        send_frame(ws::opcode::pong, f.payload);
+        answer_ping(std::string(f.payload));
         return true;
       case ws::opcode::pong:
         return true;
@@ -362,8 +362,7 @@ class load_client {
       case tick:
         if (measuring) record_tick(m, arrival_us);
         break;
-      case ping:
-        echo_ping(m);
+      case ping:  // the application-level ping of earlier servers: nothing to answer
         break;
       case pong:
         on_pong(m, arrival_us + cfg_.clock_offset_ms * 1000);
@@ -412,13 +411,14 @@ class load_client {
     s.system_lag.record(arrival_us - scheduled_us);
   }
 
-  void echo_ping(const server_message& m) {
-    std::string reply = encode_pong(cfg_.protocol, m.seq, m.server_timestamp.value_or(0));
+  /// The server measures latency with ping control frames: answer with the
+  /// same payload, at once or --pong-delay-ms later (a simulated slow link).
+  void answer_ping(std::string payload) {
     ++pool_.stats.pongs_sent;
-    if (cfg_.pong_delay_ms <= 0) return send(reply);
+    if (cfg_.pong_delay_ms <= 0) return send_frame(ws::opcode::pong, payload);
     auto timer = std::make_shared<asio::steady_timer>(pool_.io, std::chrono::milliseconds(cfg_.pong_delay_ms));
-    timer->async_wait([this, timer, reply = std::move(reply)](error_code ec) {
-      if (!ec && open_ && !closing_) send(reply);
+    timer->async_wait([this, timer, payload = std::move(payload)](error_code ec) {
+      if (!ec && open_ && !closing_) send_frame(ws::opcode::pong, payload);
     });
   }
 

@@ -27,7 +27,7 @@ struct client_stats {
   std::uint64_t warnings = 0;        ///< latency_status "warning", whole run
   std::uint64_t error_messages = 0;  ///< `error` messages, whole run
   std::uint64_t stopped = 0;         ///< `stopped` messages, whole run
-  std::uint64_t pongs_sent = 0;      ///< server pings echoed, whole run
+  std::uint64_t pongs_sent = 0;      ///< pongs sent to server ping control frames, whole run
   std::map<std::string, std::uint64_t> kick_reasons;
   std::map<int, std::uint64_t> close_codes;          ///< WebSocket close codes the server sent
   std::map<std::string, std::uint64_t> failures;     ///< why clients never became ready

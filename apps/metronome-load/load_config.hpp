@@ -22,7 +22,7 @@ struct load_config {
   int clients = 100;                             ///< WebSocket connections to open
   std::vector<std::string> session_ids;          ///< sessions to join, client i joins session_ids[i % size]
   int source_addresses = 1;                      ///< bind client i to 127.0.0.(1 + i % K); 1 to 254
-  int pong_delay_ms = 0;                         ///< echo server pings this much later (ms); 0 = at once
+  int pong_delay_ms = 0;                         ///< answer the server's ping control frames this much later (ms); 0 = at once
   std::int64_t clock_offset_ms = 0;              ///< the client's clock reads this much ahead of the system clock (ms)
   wire_protocol protocol = wire_protocol::json;  ///< encoding to offer
   peer_kind peer = peer_kind::metronome;         ///< server dialect

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", cfg.warmup_s, "Wait between the end of the ramp and the window (s)")->capture_default_str()->check(CLI::Range(0.0, 600.0));
   app.add_option("--source-addresses", cfg.source_addresses, "Bind clients round-robin to 127.0.0.1..127.0.0.K")
       ->capture_default_str()->check(CLI::Range(1, 254));
-  app.add_option("--pong-delay-ms", cfg.pong_delay_ms, "Delay the echo of every server ping (ms)")->capture_default_str()->check(CLI::Range(0, 60'000));
+  app.add_option("--pong-delay-ms", cfg.pong_delay_ms, "Delay the pong to every server ping control frame (ms)")->capture_default_str()->check(CLI::Range(0, 60'000));
   app.add_option("--clock-offset-ms", cfg.clock_offset_ms, "The clients' clocks read this much ahead of the system clock (ms)")->capture_default_str();
   app.add_option("--protocol", protocol, "json or bin (metronome.v1.bin)")->capture_default_str()->check(CLI::IsMember({"json", "bin"}));
   app.add_option("--peer", peer, "metronome, or plain (a server that only broadcasts ticks with serverTimestamp)")

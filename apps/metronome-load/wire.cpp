@@ -76,10 +76,6 @@ void put_i64(std::string& out, std::int64_t v) {
   for (int i = 0; i < 8; ++i, u >>= 8) out.push_back(static_cast<char>(u & 0xFF));
 }
 
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i, v >>= 8) out.push_back(static_cast<char>(v & 0xFF));
-}
-
 server_message_type type_named(std::string_view t) {
   using enum server_message_type;
   if (t == "tick") return tick;
@@ -195,18 +191,6 @@ std::string encode_ping(wire_protocol p, std::int64_t client_timestamp_ms) {
     return out;
   }
   out = R"({"action":"ping","clientTimestamp":)" + std::to_string(client_timestamp_ms) + "}";
-  return out;
-}
-
-std::string encode_pong(wire_protocol p, std::int64_t seq, std::int64_t server_timestamp_ms) {
-  std::string out;
-  if (p == wire_protocol::bin) {
-    out.push_back('\x12');
-    put_u32(out, static_cast<std::uint32_t>(seq));
-    put_i64(out, server_timestamp_ms);
-    return out;
-  }
-  out = R"({"action":"pong","seq":)" + std::to_string(seq) + R"(,"serverTimestamp":)" + std::to_string(server_timestamp_ms) + "}";
   return out;
 }
 

@@ -40,7 +40,6 @@ server_message decode_binary(std::string_view frame);
 /// Client messages, encoded for the protocol in use.
 std::string encode_join(wire_protocol p, std::string_view session_id, std::string_view user_id);
 std::string encode_ping(wire_protocol p, std::int64_t client_timestamp_ms);
-std::string encode_pong(wire_protocol p, std::int64_t seq, std::int64_t server_timestamp_ms);
 
 namespace detail {
 /// The integer value of top-level field key, if present and an integer.

@@ -34,6 +34,7 @@ struct region_flags {
   std::string advertise_url, ws_url;
   std::string max_latency_ms = "150", max_jitter_ms = "50", warning_latency_ms = "100", warning_jitter_ms = "30";
   std::string latency_samples = "5", ping_interval_ms = "1000", unresponsive_ms = "5000", reconnect_grace_ms = "10000";
+  std::string rejoin_cooldown_ms = "30000";
 };
 
 broadcast::settings broadcast_settings(const region_flags& f) {
@@ -46,6 +47,7 @@ broadcast::settings broadcast_settings(const region_flags& f) {
   s.ping_interval_ms = parse_int("--ping-interval-ms (PING_INTERVAL_MS)", f.ping_interval_ms, 50, 60'000);
   s.unresponsive_ms = parse_int("--unresponsive-ms (UNRESPONSIVE_MS)", f.unresponsive_ms, 100, 600'000);
   s.reconnect_grace_ms = parse_int("--reconnect-grace-ms (RECONNECT_GRACE_MS)", f.reconnect_grace_ms, 0, 3'600'000);
+  s.rejoin_cooldown_ms = parse_int("--rejoin-cooldown-ms (REJOIN_COOLDOWN_MS)", f.rejoin_cooldown_ms, 0, 86'400'000);
   return s;
 }
 
@@ -214,9 +216,10 @@ void add_region_command(CLI::App& app) {
   opt("--warning-latency-ms", f->warning_latency_ms, "WARNING_LATENCY_MS", "Tick broadcaster: mean RTT above this warns (ms)");
   opt("--warning-jitter-ms", f->warning_jitter_ms, "WARNING_JITTER_MS", "Tick broadcaster: RTT std dev above this warns (ms)");
   opt("--latency-samples", f->latency_samples, "LATENCY_SAMPLES", "Tick broadcaster: RTT samples in the rolling window");
-  opt("--ping-interval-ms", f->ping_interval_ms, "PING_INTERVAL_MS", "Tick broadcaster: server ping period (ms)");
-  opt("--unresponsive-ms", f->unresponsive_ms, "UNRESPONSIVE_MS", "Tick broadcaster: an unanswered ping this old kicks (ms)");
+  opt("--ping-interval-ms", f->ping_interval_ms, "PING_INTERVAL_MS", "Tick broadcaster: period of the ping control frames (ms)");
+  opt("--unresponsive-ms", f->unresponsive_ms, "UNRESPONSIVE_MS", "Tick broadcaster: no pong and no message for this long kicks (ms)");
   opt("--reconnect-grace-ms", f->reconnect_grace_ms, "RECONNECT_GRACE_MS", "Tick broadcaster: a dropped player may rejoin within (ms)");
+  opt("--rejoin-cooldown-ms", f->rejoin_cooldown_ms, "REJOIN_COOLDOWN_MS", "Tick broadcaster: a kicked player may not rejoin for (ms)");
   cmd->callback([f] {
     store::store_options store_opts;
     const region::region_config cfg = build_config(*f, store_opts);

@@ -125,13 +125,19 @@ std::string encode_countdown(wire w, std::int64_t remaining_ms, std::int64_t ser
   return out;
 }
 
-std::string encode_ping(wire w, std::uint32_t seq, std::int64_t server_ms) {
-  if (w == wire::json) return fmt::format(R"({{"type":"ping","seq":{},"serverTimestamp":{}}})", seq, server_ms);
-  std::string out;
-  put_u8(out, bin::ping);
+namespace {
+constexpr std::string_view ping_tag = "mtp";
+}  // namespace
+
+std::string encode_ping_payload(std::uint32_t seq) {
+  std::string out(ping_tag);
   put_le<std::uint32_t>(out, seq);
-  put_le<std::int64_t>(out, server_ms);
   return out;
+}
+
+std::optional<std::uint32_t> decode_ping_payload(std::string_view payload) noexcept {
+  if (payload.size() != ping_tag.size() + 4 || payload.substr(0, ping_tag.size()) != ping_tag) return std::nullopt;
+  return get_le<std::uint32_t>(payload, ping_tag.size());
 }
 
 std::string encode_pong(wire w, std::int64_t client_ms, std::int64_t server_ms) {

@@ -26,6 +26,7 @@ hub::~hub() { *alive_ = false; }
 
 std::shared_ptr<net::ws_session_handler> hub::open(std::shared_ptr<net::ws_connection> conn) {
   auto l = std::make_shared<link>(*this, std::move(conn));
+  links_.emplace(l->token(), l);
   l->start();
   metrics_.connections.with({}).add(1);
   return l;
@@ -34,13 +35,25 @@ std::shared_ptr<net::ws_session_handler> hub::open(std::shared_ptr<net::ws_conne
 template <class Encode>
 void hub::broadcast(channel& c, Encode&& encode, int coalesce_key, const char* type) {
   std::shared_ptr<const std::string> frames[2];
+  std::size_t sent = 0;
   for (auto& [user, p] : c.players) {
     const auto l = p.conn.lock();
     if (!l || !l->is_open()) continue;
     const auto w = static_cast<std::size_t>(l->format());
     if (!frames[w]) frames[w] = std::make_shared<const std::string>(encode(l->format()));
-    l->send_shared(frames[w], coalesce_key, type);
+    l->send_shared(frames[w], coalesce_key);
+    ++sent;
   }
+  if (sent != 0) count(type, sent);
+}
+
+void hub::count(const char* type, std::size_t n) {
+  // Per-type series, found by the type's address: no allocation, no lock.
+  for (const auto& [t, c] : counters_) {
+    if (t == type) return c->inc(n);
+  }
+  counters_.emplace_back(type, &metrics_.messages.with({{"type", type}}));
+  counters_.back().second->inc(n);
 }
 
 void hub::join(const std::shared_ptr<link>& l, std::string session_id, std::string user_id) {
@@ -87,7 +100,7 @@ void hub::loaded(const std::string& id, result<store::session_record> r) {
     for (auto& [weak, user] : c.waiting) {
       if (auto l = weak.lock()) {
         l->refuse(code, message);
-        l->close(code == "store_unavailable" ? 1013 : 4004, code);
+        l->close(code == "store_unavailable" ? close_code::try_again_later : close_code::join_refused, code);
       }
     }
     channels_.erase(it);
@@ -110,6 +123,12 @@ void hub::loaded(const std::string& id, result<store::session_record> r) {
 void hub::attach(channel& c, const std::shared_ptr<link>& l, const std::string& user) {
   const std::int64_t now = clock_.now_ms();
   const auto claim = registry_.claim(c.id, user, this, l->token(), now, settings_.reconnect_grace_ms);
+  if (claim.cooldown_left_ms > 0) {
+    l->refuse("rejoin_cooldown", "this player was kicked from the session recently; try again later", claim.cooldown_left_ms);
+    l->close(close_code::rejoin_cooldown, "rejoin cooldown");
+    drop_if_empty(c.id);
+    return;
+  }
   if (claim.previous_token != 0 && claim.previous_hub != nullptr) {
     if (claim.previous_hub == this) {
       drop_player(c.id, user, claim.previous_token, claim.previous_live);
@@ -183,20 +202,23 @@ void hub::on_housekeeping(const std::string& id) {
   const std::int64_t now = clock_.now_ms();
   const std::int64_t now_us = clock_.monotonic_us();
 
-  // Pings: one frame per wire format for the whole session.
+  // Latency probes: an RFC 6455 ping control frame per player, whose pong
+  // every WebSocket stack sends by itself. Silence is judged on everything
+  // the peer sends, so a client that never answers an application message
+  // is never "unresponsive" while its pongs arrive.
   const std::uint32_t seq = ++c.ping_seq;
+  const std::string payload = encode_ping_payload(seq);
   for (auto& [user, p] : c.players) {
     const auto l = p.conn.lock();
     if (!l || !l->is_open() || p.state == player_state::disconnected) continue;
-    // A ping unanswered for too long: the player is gone or hiding.
-    if (!p.pending.empty() && now_us - p.pending.begin()->second > settings_.unresponsive_ms * 1000) {
+    if (now_us - l->last_heard_us() > settings_.unresponsive_ms * 1000) {
       kick(c, p, "unresponsive");
       continue;
     }
     p.pending[seq] = now_us;
     while (p.pending.size() > 16) p.pending.erase(p.pending.begin());
+    l->ping(payload);
   }
-  broadcast(c, [&](wire w) { return encode_ping(w, seq, now); }, coalesce_ping, "ping");
 
   const engine::state st = engine::state_at(c.params, now);
   if (st.phase == engine::phase::countdown) {
@@ -238,10 +260,7 @@ void hub::pong(link& l, std::uint32_t seq) {
   player& p = p_it->second;
   if (p.conn.lock().get() != &l) return;
   const auto sent = p.pending.find(seq);
-  if (sent == p.pending.end()) {
-    l.refuse("bad_field", "no outstanding ping with that seq");
-    return;
-  }
+  if (sent == p.pending.end()) return;  // answered already, or older than the last 16: no sample
   const double rtt_ms = static_cast<double>(clock_.monotonic_us() - sent->second) / 1000.0;
   p.pending.erase(p.pending.begin(), std::next(sent));  // older ones will never count now
   p.latency.add(rtt_ms);
@@ -258,24 +277,29 @@ void hub::kick(channel& c, player& p, std::string_view reason) {
   if (auto l = p.conn.lock()) {
     json::object k{{"type", "kicked"}, {"reason", reason}, {"rttMs", p.latency.mean_ms()}, {"jitterMs", p.latency.jitter_ms()}};
     l->send_document(json::serialize(k), "kicked");
-    l->close(4001, reason);
+    l->close(close_code::kicked, reason);
   }
   metrics_.kicks.with({{"reason", std::string(reason)}}).inc();
   p.state = player_state::disconnected;
   p.disconnected_at_ms = clock_.now_ms();
   p.conn.reset();
-  registry_.release(c.id, p.user_id, p.token, p.disconnected_at_ms, p.latency.samples());
+  registry_.release(c.id, p.user_id, p.token, p.disconnected_at_ms, {}, release_reason::kicked, settings_.rejoin_cooldown_ms);
 }
 
-void hub::left(link& l) {
+void hub::closed(link& l) { links_.erase(l.token()); }
+
+void hub::left(link& l, bool left_on_purpose) {
   const auto it = channels_.find(l.session_id());
   if (it == channels_.end()) return;
   channel& c = *it->second;
-  if (const auto p = c.players.find(l.user_id()); p != c.players.end() && p->second.token == l.token()) {
+  // A kicked player is already released (with its cool-down): not again.
+  if (const auto p = c.players.find(l.user_id());
+      p != c.players.end() && p->second.token == l.token() && p->second.state != player_state::disconnected) {
     p->second.state = player_state::disconnected;
     p->second.disconnected_at_ms = clock_.now_ms();
     p->second.conn.reset();
-    registry_.release(c.id, l.user_id(), l.token(), clock_.now_ms(), p->second.latency.samples());
+    registry_.release(c.id, l.user_id(), l.token(), clock_.now_ms(), p->second.latency.samples(),
+                      left_on_purpose ? release_reason::left : release_reason::dropped);
   }
   drop_if_empty(l.session_id());
 }
@@ -287,8 +311,10 @@ void hub::drop_player(const std::string& session, const std::string& user, std::
   const auto p = c.players.find(user);
   if (p == c.players.end() || p->second.token != token) return;
   if (auto l = p->second.conn.lock(); replaced && l && l->is_open()) {
-    l->send_document(R"({"type":"kicked","reason":"replaced"})", "kicked");
-    l->close(4005, "replaced");
+    const player& old = p->second;
+    json::object k{{"type", "kicked"}, {"reason", "replaced"}, {"rttMs", old.latency.mean_ms()}, {"jitterMs", old.latency.jitter_ms()}};
+    l->send_document(json::serialize(k), "kicked");
+    l->close(close_code::replaced, "replaced");
     metrics_.kicks.with({{"reason", "replaced"}}).inc();
   }
   c.players.erase(p);
@@ -309,7 +335,7 @@ void hub::end_channel(channel& c, const store::session_record& record) {
   for (auto& [user, p] : c.players) {
     if (auto l = p.conn.lock()) {
       l->send_document(doc, "stopped");
-      l->close(1000, "session ended");
+      l->close(close_code::normal, "session ended");
     }
   }
   const std::string id = c.id;
@@ -354,13 +380,10 @@ std::string hub::players_json(const std::string& session_id) {
 
 void hub::shutdown() {
   *alive_ = false;
-  for (auto& [id, c] : channels_) {
-    for (auto& [user, p] : c->players) {
-      if (auto l = p.conn.lock()) l->close(1001, "server shutting down");
-    }
-    for (auto& [weak, user] : c->waiting) {
-      if (auto l = weak.lock()) l->close(1001, "server shutting down");
-    }
+  // Joined, waiting for the store, or never joined: every open link.
+  const auto links = std::move(links_);
+  for (const auto& [token, weak] : links) {
+    if (auto l = weak.lock()) l->close(close_code::going_away, "server shutting down");
   }
   channels_.clear();  // timers die here, on the loop's thread
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "metronome/broadcast/broadcaster.hpp"
+#include "metronome/broadcast/close_codes.hpp"
 #include "metronome/broadcast/codec.hpp"
 #include "metronome/broadcast/latency.hpp"
 #include "player_registry.hpp"
@@ -33,8 +34,13 @@ class hub {
 
   // Called by links.
   void join(const std::shared_ptr<link>& l, std::string session_id, std::string user_id);
+  /// A pong control frame answering the ping `seq` arrived on `l`.
   void pong(link& l, std::uint32_t seq);
-  void left(link& l);
+  /// `l`'s player is gone: by an explicit leave (`left_on_purpose`: no
+  /// resume), or because the connection dropped (resumable within the grace).
+  void left(link& l, bool left_on_purpose);
+  /// `l` is closed: forget it (the hub holds every open link for shutdown).
+  void closed(link& l);
   /// The player's connection `token` on this hub is superseded by one
   /// elsewhere: kick it as replaced (if still open) and forget it.
   void drop_player(const std::string& session, const std::string& user, std::uint64_t token, bool replaced);
@@ -49,7 +55,7 @@ class hub {
     std::weak_ptr<link> conn;
     player_state state = player_state::ready;
     latency_window latency;
-    std::map<std::uint32_t, std::int64_t> pending;  ///< ping seq -> monotonic us when sent (last 16)
+    std::map<std::uint32_t, std::int64_t> pending;  ///< ping control frame seq -> monotonic us when sent (last 16)
     std::int64_t disconnected_at_ms = 0;
     std::uint64_t token = 0;  ///< The link that holds (or last held) this player.
   };
@@ -80,6 +86,13 @@ class hub {
   template <class Encode>
   void broadcast(channel& c, Encode&& encode, int coalesce_key, const char* type);
 
+ public:
+  /// Counts n messages of `type` (a string literal) queued to players.
+  void count(const char* type, std::size_t n = 1);
+
+ private:
+  std::vector<std::pair<const char*, obs::counter*>> counters_;  ///< this hub's series, by type
+
   net::loop& loop_;
   store::session_store& store_;
   const clock& clock_;
@@ -89,6 +102,8 @@ class hub {
   broadcast_metrics& metrics_;
   player_registry& registry_;
   std::unordered_map<std::string, std::unique_ptr<channel>> channels_;
+  /// Every open link, joined or not, by token: shutdown closes them all.
+  std::unordered_map<std::uint64_t, std::weak_ptr<link>> links_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  ///< For store callbacks posted after shutdown.
 };
 
@@ -99,13 +114,22 @@ class link final : public net::ws_session_handler, public std::enable_shared_fro
   link(hub& h, std::shared_ptr<net::ws_connection> conn);
   void start();
   void on_message(std::string_view data, bool binary) override;
+  void on_pong(std::string_view payload) override;
   void on_close() override;
 
   void send(std::string bytes, int coalesce_key, const char* type);
-  void send_shared(const std::shared_ptr<const std::string>& bytes, int coalesce_key, const char* type);
+  /// Queues bytes shared with other connections (not counted here: the hub
+  /// counts a broadcast once).
+  void send_shared(const std::shared_ptr<const std::string>& bytes, int coalesce_key);
   void send_document(const std::string& json_object, const char* type);
+  /// A ping control frame (the latency probe); its pong comes to on_pong.
+  void ping(std::string_view payload) {
+    if (is_open()) conn_->ping(payload);
+  }
   void close(std::uint16_t code, std::string_view reason);
-  void refuse(std::string_view code, std::string_view message);
+  /// Sends `error` (with `retryAfterMs` when retry_after_ms >= 0) and counts
+  /// a strike; strikes_to_close strikes close the connection with 1008.
+  void refuse(std::string_view code, std::string_view message, std::int64_t retry_after_ms = -1);
 
   wire format() const noexcept { return wire_; }
   bool is_open() const noexcept { return conn_ && conn_->open(); }
@@ -119,6 +143,9 @@ class link final : public net::ws_session_handler, public std::enable_shared_fro
   std::uint64_t token() const noexcept { return token_; }
   std::size_t queued_bytes() const noexcept { return conn_ ? conn_->queued_bytes() : 0; }
   bool joined() const noexcept { return !session_id_.empty(); }
+  /// Monotonic us of the last frame of any kind from the peer (a message or
+  /// a pong control frame), or of the connection's opening.
+  std::int64_t last_heard_us() const noexcept { return last_heard_us_; }
   bool joining = false;
 
  private:
@@ -130,10 +157,11 @@ class link final : public net::ws_session_handler, public std::enable_shared_fro
   std::vector<std::int64_t> strikes_;
   std::unique_ptr<net::timer> join_deadline_;
   std::uint64_t token_;  ///< Unique per connection, process-wide.
+  std::int64_t last_heard_us_;
   bool closed_ = false;
 };
 
 /// Coalesce keys: a queued frame of the same kind is replaced by a newer one.
-inline constexpr int coalesce_tick = 1, coalesce_ping = 2, coalesce_latency = 3, coalesce_countdown = 4;
+inline constexpr int coalesce_tick = 1, coalesce_latency = 3, coalesce_countdown = 4;
 
 }  // namespace metronome::broadcast

@@ -6,34 +6,51 @@ player_registry::claim_result player_registry::claim(const std::string& session,
                                                      std::int64_t now_ms, std::int64_t grace_ms) {
   std::lock_guard lock(mutex_);
   claim_result out;
-  // Bounded: stale entries of other players go whenever anyone joins.
-  std::erase_if(entries_, [&](const auto& kv) { return !kv.second.live && now_ms - kv.second.released_at_ms > grace_ms; });
-  entry& e = entries_[{session, user}];
+  // Bounded: stale entries of other players go whenever anyone joins. An
+  // entry is stale when it can neither be resumed nor still refuses joins.
+  std::erase_if(entries_, [&](const auto& kv) {
+    const entry& e = kv.second;
+    return !e.live && now_ms - e.released_at_ms > grace_ms && now_ms >= e.refused_until_ms;
+  });
+  const auto key = std::make_pair(session, user);
+  if (const auto found = entries_.find(key); found != entries_.end() && !found->second.live && now_ms < found->second.refused_until_ms) {
+    out.cooldown_left_ms = found->second.refused_until_ms - now_ms;
+    return out;
+  }
+  entry& e = entries_[key];
   if (e.token != 0) {
     out.previous_hub = e.h;
     out.previous_token = e.token;
     out.previous_live = e.live;
-    out.resumed = e.live || now_ms - e.released_at_ms <= grace_ms;
+    out.resumed = e.live || (e.resumable && now_ms - e.released_at_ms <= grace_ms);
     if (out.resumed) out.samples = e.samples;
   }
-  e = entry{h, token, true, 0, std::move(out.samples)};
+  e = entry{h, token, true, false, 0, 0, std::move(out.samples)};
   out.samples = e.samples;
   return out;
 }
 
 void player_registry::release(const std::string& session, const std::string& user, std::uint64_t token, std::int64_t now_ms,
-                              std::vector<double> samples) {
+                              std::vector<double> samples, release_reason why, std::int64_t cooldown_ms) {
   std::lock_guard lock(mutex_);
   const auto it = entries_.find({session, user});
   if (it == entries_.end() || it->second.token != token) return;  // a newer connection owns it
-  it->second.live = false;
-  it->second.released_at_ms = now_ms;
-  it->second.samples = std::move(samples);
+  entry& e = it->second;
+  e.live = false;
+  e.released_at_ms = now_ms;
+  e.resumable = why == release_reason::dropped;
+  e.refused_until_ms = why == release_reason::kicked ? now_ms + cooldown_ms : 0;
+  e.samples = e.resumable ? std::move(samples) : std::vector<double>{};
 }
 
 void player_registry::forget_session(const std::string& session) {
   std::lock_guard lock(mutex_);
   std::erase_if(entries_, [&](const auto& kv) { return kv.first.first == session; });
+}
+
+std::size_t player_registry::size() {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
 }
 
 }  // namespace metronome::broadcast

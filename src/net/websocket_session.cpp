@@ -1,7 +1,7 @@
 // One WebSocket connection: the handshake (with subprotocol choice), a read
 // loop that hands messages to the application, and a write loop draining a
 // bounded queue in which frames with a coalesce key are replaced, not
-// appended. Lives on one worker thread; the application calls it only there.
+// appended, and ping control frames whose pongs go to the handler. Lives on one worker thread; the application calls it only there.
 #include <deque>
 
 #include <boost/asio/co_spawn.hpp>
@@ -69,7 +69,11 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
     open_ = true;
     slot_.busy = false;
     handler_ = worker_.shared_->on_ws_open(shared_from_this(), converted);
-    if (!handler_) close(1011, "internal error");
+    if (!handler_) close(close_code::internal_error, "internal error");
+    // Runs inside async_read, which holds this session alive.
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
+      if (kind == websocket::frame_type::pong && handler_ && !closing_) handler_->on_pong(std::string_view(payload.data(), payload.size()));
+    });
 
     beast::flat_buffer in;
     for (;;) {
@@ -93,7 +97,7 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
       // The front entry may be on the wire: only later ones can be replaced.
       for (std::size_t i = writing_ ? 1 : 0; i < queue_.size(); ++i) {
         entry& e = queue_[i];
-        if (!e.is_close && e.frame.coalesce_key == frame.coalesce_key) {
+        if (e.kind == entry_kind::frame && e.frame.coalesce_key == frame.coalesce_key) {
           queued_bytes_ = queued_bytes_ - e.frame.data->size() + size;
           e.frame = std::move(frame);
           return;
@@ -101,23 +105,36 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
       }
     }
     queued_bytes_ += size;
-    queue_.push_back(entry{std::move(frame), false, 0, {}});
+    queue_.push_back(entry{std::move(frame), entry_kind::frame, 0, {}});
     if (queued_bytes_ > worker_.shared_->websocket.max_queue_bytes) {
       // Slow consumer: drop what has not started, then close.
       while (queue_.size() > (writing_ ? 1u : 0u)) {
-        queued_bytes_ -= queue_.back().frame.data ? queue_.back().frame.data->size() : 0;
+        queued_bytes_ -= queue_.back().kind == entry_kind::frame ? queue_.back().frame.data->size() : 0;
         queue_.pop_back();
       }
-      close(4002, "slow consumer");
+      close(close_code::slow_consumer, "slow consumer");
       return;
     }
+    if (!writing_) start_writer();
+  }
+
+  void ping(std::string_view payload) override {
+    if (closing_ || !open_) return;
+    payload = payload.substr(0, websocket::ping_data::static_capacity);
+    for (std::size_t i = writing_ ? 1 : 0; i < queue_.size(); ++i) {
+      if (queue_[i].kind == entry_kind::ping) {
+        queue_[i].text.assign(payload);
+        return;
+      }
+    }
+    queue_.push_back(entry{{}, entry_kind::ping, 0, std::string(payload)});
     if (!writing_) start_writer();
   }
 
   void close(std::uint16_t code, std::string_view reason) override {
     if (closing_) return;
     closing_ = true;
-    queue_.push_back(entry{{}, true, code, std::string(reason)});
+    queue_.push_back(entry{{}, entry_kind::close, code, std::string(reason)});
     if (!writing_) start_writer();
   }
 
@@ -128,11 +145,12 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
   bool open() const noexcept override { return open_ && !closing_; }
 
  private:
+  enum class entry_kind : std::uint8_t { frame, ping, close };
   struct entry {
     ws_frame frame;
-    bool is_close = false;
-    std::uint16_t code = 0;
-    std::string reason;
+    entry_kind kind = entry_kind::frame;
+    std::uint16_t code = 0;  ///< close
+    std::string text;        ///< close: the reason; ping: the payload
   };
 
   void start_writer() {
@@ -154,17 +172,21 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
         }
       });
       entry& e = queue_.front();
-      if (e.is_close) {
-        co_await ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(e.code), e.reason), asio::redirect_error(use_awaitable, ec));
+      if (e.kind == entry_kind::close) {
+        co_await ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(e.code), e.text), asio::redirect_error(use_awaitable, ec));
         write_deadline_.cancel();
         queue_.clear();
         queued_bytes_ = 0;
         break;
       }
-      ws_.binary(e.frame.binary);
-      co_await ws_.async_write(asio::buffer(*e.frame.data), asio::redirect_error(use_awaitable, ec));
+      if (e.kind == entry_kind::ping) {
+        co_await ws_.async_ping(websocket::ping_data(e.text.data(), e.text.size()), asio::redirect_error(use_awaitable, ec));
+      } else {
+        ws_.binary(e.frame.binary);
+        co_await ws_.async_write(asio::buffer(*e.frame.data), asio::redirect_error(use_awaitable, ec));
+        queued_bytes_ -= e.frame.data->size();
+      }
       write_deadline_.cancel();
-      queued_bytes_ -= e.frame.data->size();
       queue_.pop_front();
       if (ec) {
         queue_.clear();

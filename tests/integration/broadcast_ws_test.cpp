@@ -1,7 +1,8 @@
 // The tick broadcaster against real region processes over real sockets
 // (docs/protocol.md): every message, identical state across regions, latency
-// enforcement with delays injected by the client, clock sync, backpressure,
-// stop, reconnection, abuse.
+// measured with ping control frames (long round trips through a delaying
+// proxy), a seed 001 client that never answers anything, clock sync,
+// backpressure, stop, reconnection and its limits, abuse, shutdown.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -13,6 +14,7 @@
 
 #include "metronome/engine/seed.hpp"
 #include "metronome/engine/state.hpp"
+#include "delay_proxy.hpp"
 #include "region_fixture.hpp"
 #include "ws_client.hpp"
 
@@ -38,22 +40,44 @@ std::string join_msg(const std::string& session, const std::string& user) {
   return R"({"action":"join","sessionId":")" + session + R"(","userId":")" + user + "\"}";
 }
 
-/// Reads JSON messages until one of `type` arrives (answering server pings
-/// unless told not to); nullopt on timeout or close.
-std::optional<json::object> read_until(ws_client& c, std::string_view type, std::chrono::milliseconds timeout = 5000ms,
-                                       bool echo_pings = true) {
+/// Reads JSON messages until one of `type` arrives; nullopt on timeout or
+/// close. While it reads, the client's WebSocket stack answers the server's
+/// ping control frames by itself, as every library and browser does.
+std::optional<json::object> read_until(ws_client& c, std::string_view type, std::chrono::milliseconds timeout = 5000ms) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     auto m = c.read(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
     if (!m) return std::nullopt;
     json::object o = json::parse(m->binary ? m->data.substr(1) : m->data).as_object();
-    if (echo_pings && o.at("type") == "ping") {
-      c.send_text(R"({"action":"pong","seq":)" + std::to_string(o.at("seq").as_int64()) + R"(,"serverTimestamp":)" +
-                  std::to_string(o.at("serverTimestamp").as_int64()) + "}");
-    }
     if (o.at("type").as_string() == type) return o;
   }
   return std::nullopt;
+}
+
+/// Waits, within `timeout`, until `done()` holds; false if it never did.
+template <class Condition>
+bool wait_for(Condition done, std::chrono::milliseconds timeout = 5000ms) {
+  for (const auto until = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < until;) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+/// The state of `user` in GET /v1/sessions/{id}/players ("" if absent).
+std::string player_state(const region_process& r, const std::string& id, const std::string& user) {
+  const json::object listed = json_of(r.call("GET", "/v1/sessions/" + id + "/players"));
+  for (const auto& p : listed.at("players").as_array()) {
+    if (p.as_object().at("userId").as_string() == user) return std::string(p.as_object().at("state").as_string());
+  }
+  return "";
+}
+
+/// The server no longer counts `user` as connected (disconnected, or
+/// forgotten with its session's last connection).
+bool gone(const region_process& r, const std::string& id, const std::string& user) {
+  const std::string state = player_state(r, id, user);
+  return state.empty() || state == "disconnected";
 }
 
 /// Reads until the server closes the connection, for at most `timeout` (a
@@ -133,11 +157,6 @@ TEST(broadcast, binary_subprotocol_carries_the_same_ticks) {
     const auto m = c.read();
     ASSERT_TRUE(m);
     ASSERT_TRUE(m->binary);
-    if (static_cast<std::uint8_t>(m->data[0]) == 0x03) {  // server ping: echo it (13 bytes)
-      std::string echo = "\x12" + m->data.substr(1, 12);
-      c.send_binary(echo);
-      continue;
-    }
     if (static_cast<std::uint8_t>(m->data[0]) != 0x01) continue;
     ASSERT_EQ(m->data.size(), 34u);
     auto le = [&](std::size_t at) {
@@ -186,59 +205,113 @@ TEST(broadcast, two_regions_send_identical_state_for_every_step) {
   EXPECT_GE(common, 80);
 }
 
-/// A client that echoes server pings after `delay`.
-int latency_run(const region_process& r, const std::string& id, std::chrono::milliseconds delay, bool& warned, bool& kicked,
-                std::string& reason) {
-  ws_client c(r.port());
-  c.send_text(join_msg(id, "slow" + std::to_string(delay.count())));
-  std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> echoes;
-  const auto until = std::chrono::steady_clock::now() + 6s;
+struct latency_outcome {
+  bool warned = false, kicked = false;
+  std::string reason;
+  int close_code = 0;
+};
+
+/// A plain client (join, then only reading) connected through a proxy that
+/// delays each direction by `one_way`; the server's ping control frames and
+/// the client stack's pongs take the long way round.
+latency_outcome latency_run(const region_process& r, const std::string& id, std::chrono::milliseconds one_way) {
+  delay_proxy proxy(r.port(), one_way);
+  ws_client c(proxy.port());
+  c.send_text(join_msg(id, "far" + std::to_string(one_way.count())));
+  latency_outcome out;
+  const auto until = std::chrono::steady_clock::now() + 4s;
   while (std::chrono::steady_clock::now() < until && !c.closed()) {
-    for (auto it = echoes.begin(); it != echoes.end();) {
-      if (std::chrono::steady_clock::now() >= it->first) {
-        c.send_text(it->second);
-        it = echoes.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    auto m = c.read(10ms);
+    auto m = c.read(100ms);
     if (!m) continue;
     json::object o = json::parse(m->data).as_object();
     const auto type = o.at("type").as_string();
-    if (type == "ping") {
-      echoes.emplace_back(std::chrono::steady_clock::now() + delay,
-                          R"({"action":"pong","seq":)" + std::to_string(o.at("seq").as_int64()) + R"(,"serverTimestamp":)" +
-                              std::to_string(o.at("serverTimestamp").as_int64()) + "}");
-    } else if (type == "latency_status" && o.at("status") == "warning") {
-      warned = true;
+    if (type == "latency_status" && o.at("status") == "warning") {
+      out.warned = true;
     } else if (type == "kicked") {
-      kicked = true;
-      reason = std::string(o.at("reason").as_string());
+      out.kicked = true;
+      out.reason = std::string(o.at("reason").as_string());
     }
   }
   // A kicked client is closed by the server; one that is not keeps getting
   // ticks, so wait for the close only briefly.
-  for (const auto drain_until = std::chrono::steady_clock::now() + 2s; !c.closed() && std::chrono::steady_clock::now() < drain_until;) {
-    c.read(200ms);
-  }
-  return c.close_code();
+  drain_until_closed(c, 2s);
+  out.close_code = c.close_code();
+  return out;
 }
 
-TEST(broadcast, a_120_ms_echo_is_warned_and_a_200_ms_echo_is_kicked) {
+TEST(broadcast, at_120_ms_rtt_a_plain_client_is_warned_and_at_220_ms_it_is_kicked) {
   region_process r(db_url(), fast);
   const std::string id(create(r, R"({"mode":"server"})").at("id").as_string());
-  bool warned = false, kicked = false;
-  std::string reason;
-  latency_run(r, id, 120ms, warned, kicked, reason);
-  EXPECT_TRUE(warned);
-  EXPECT_FALSE(kicked) << reason;
+  const latency_outcome near = latency_run(r, id, 60ms);
+  EXPECT_TRUE(near.warned);
+  EXPECT_FALSE(near.kicked) << near.reason;
 
-  warned = kicked = false;
-  const int code = latency_run(r, id, 200ms, warned, kicked, reason);
-  EXPECT_TRUE(kicked);
-  EXPECT_EQ(reason, "high_latency");
-  EXPECT_EQ(code, 4001);
+  const latency_outcome far = latency_run(r, id, 110ms);
+  EXPECT_TRUE(far.kicked);
+  EXPECT_EQ(far.reason, "high_latency");
+  EXPECT_EQ(far.close_code, 4001);
+}
+
+TEST(broadcast, a_seed_001_client_that_never_answers_plays_a_whole_session_unharmed) {
+  // Seed 001's client: join, then {"action":"ping"} every second, reading
+  // whatever comes. It never echoes anything. Silence limit 1 s, pings every
+  // 200 ms: the old rule (echo our JSON pings) would kick it within 1.2 s.
+  region_process r(db_url(), {"COUNTDOWN_MS=500", "PING_INTERVAL_MS=200", "UNRESPONSIVE_MS=1000"});
+  const auto s = create(r, R"({"mode":"server","tick_ms":50})");
+  const std::string id(s.at("id").as_string());
+  ws_client c(r.port());
+  c.send_text(join_msg(id, "seed001"));
+  std::map<std::string, int> seen;
+  std::int64_t last_step = -1;
+  const auto until = std::chrono::steady_clock::now() + 4s;
+  auto next_ping = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() < until && !c.closed()) {
+    if (std::chrono::steady_clock::now() >= next_ping) {
+      c.send_text(R"({"action":"ping","clientTimestamp":)" + std::to_string(wall_ms()) + "}");
+      next_ping += 1s;
+    }
+    auto m = c.read(50ms);
+    if (!m) continue;
+    const json::object o = json::parse(m->data).as_object();
+    const std::string type(o.at("type").as_string());
+    ++seen[type];
+    if (type == "latency_status") {
+      EXPECT_EQ(o.at("status").as_string(), "ok") << json::serialize(o);
+    }
+    if (type == "tick") last_step = o.at("step").as_int64();
+  }
+  EXPECT_FALSE(c.closed()) << "close code " << c.close_code();
+  EXPECT_EQ(seen["kicked"], 0);
+  EXPECT_EQ(seen["error"], 0);
+  EXPECT_EQ(seen["ping"], 0);  // nothing the client would have to answer
+  EXPECT_GE(seen["pong"], 3);
+  EXPECT_GE(seen["countdown"], 1);
+  EXPECT_GE(seen["tick"], 40);
+  EXPECT_GE(seen["latency_status"], 10);  // measured from the client stack's own pongs
+  EXPECT_GT(last_step, 40);
+  // The session ends: the client learns it and the server closes normally.
+  EXPECT_EQ(r.call("POST", "/v1/sessions/" + id + "/stop").status, 200);
+  const auto stopped = read_until(c, "stopped");
+  ASSERT_TRUE(stopped);
+  EXPECT_FALSE(stopped->at("seed").as_string().empty());
+  drain_until_closed(c);
+  EXPECT_EQ(c.close_code(), 1000);
+}
+
+TEST(broadcast, a_connection_that_sends_nothing_at_all_is_kicked_as_unresponsive) {
+  region_process r(db_url(), {"COUNTDOWN_MS=300", "PING_INTERVAL_MS=200", "UNRESPONSIVE_MS=600"});
+  const std::string id(create(r, "{}").at("id").as_string());
+  ws_client c(r.port());
+  c.send_text(join_msg(id, "silent"));
+  ASSERT_TRUE(read_until(c, "session_joined"));
+  // This client's stack only answers pings while it reads: not reading is
+  // silence. The server must notice within its limit plus a ping period.
+  ASSERT_TRUE(wait_for([&] { return gone(r, id, "silent"); }));
+  const auto kicked = read_until(c, "kicked");
+  ASSERT_TRUE(kicked);
+  EXPECT_EQ(kicked->at("reason").as_string(), "unresponsive");
+  drain_until_closed(c);
+  EXPECT_EQ(c.close_code(), 4001);
 }
 
 TEST(broadcast, a_client_whose_clock_is_two_hours_off_computes_the_servers_step_after_syncing) {
@@ -356,7 +429,7 @@ TEST(broadcast, a_reconnect_within_the_grace_period_resumes) {
     ASSERT_TRUE(read_until(c, "latency_status"));
     c.close();  // the connection drops
   }
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(wait_for([&] { return gone(r, id, "flaky"); }));
   ws_client again(r.port());
   again.send_text(join_msg(id, "flaky"));
   const auto joined = read_until(again, "session_joined");
@@ -417,6 +490,82 @@ TEST(broadcast, bad_messages_get_errors_and_abuse_closes_the_connection) {
   }
   // The server is fine afterwards.
   EXPECT_EQ(r.call("GET", "/healthz").status, 200);
+}
+
+TEST(broadcast, after_an_explicit_leave_the_next_join_is_a_new_player) {
+  region_process r(db_url(), {"COUNTDOWN_MS=300", "PING_INTERVAL_MS=200", "RECONNECT_GRACE_MS=30000"});
+  const std::string id(create(r, "{}").at("id").as_string());
+  {
+    ws_client c(r.port());
+    c.send_text(join_msg(id, "leaver"));
+    ASSERT_TRUE(read_until(c, "latency_status"));
+    c.send_text(R"({"action":"leave"})");
+    drain_until_closed(c);
+    EXPECT_EQ(c.close_code(), 1000);
+  }
+  ws_client again(r.port());
+  again.send_text(join_msg(id, "leaver"));
+  const auto joined = read_until(again, "session_joined");
+  ASSERT_TRUE(joined);
+  EXPECT_FALSE(joined->at("resumed").as_bool());
+}
+
+TEST(broadcast, a_kicked_player_cannot_rejoin_before_the_cooldown_and_then_starts_afresh) {
+  region_process r(db_url(), {"COUNTDOWN_MS=300", "PING_INTERVAL_MS=200", "UNRESPONSIVE_MS=600", "REJOIN_COOLDOWN_MS=2500",
+                              "RECONNECT_GRACE_MS=30000"});
+  const std::string id(create(r, "{}").at("id").as_string());
+  {
+    ws_client c(r.port());
+    c.send_text(join_msg(id, "kickme"));
+    ASSERT_TRUE(read_until(c, "session_joined"));
+    ASSERT_TRUE(wait_for([&] { return gone(r, id, "kickme"); }));  // silent: kicked as unresponsive
+    ASSERT_TRUE(read_until(c, "kicked"));
+  }
+  const auto kicked_at = std::chrono::steady_clock::now();
+  {
+    ws_client c(r.port());
+    c.send_text(join_msg(id, "kickme"));
+    const auto e = read_until(c, "error");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->at("code").as_string(), "rejoin_cooldown");
+    EXPECT_GT(e->at("retryAfterMs").as_int64(), 0);
+    EXPECT_LE(e->at("retryAfterMs").as_int64(), 2500);
+    drain_until_closed(c);
+    EXPECT_EQ(c.close_code(), 4006);
+  }
+  // After the cool-down the player may join again, as a new player.
+  std::optional<json::object> joined;
+  while (!joined && std::chrono::steady_clock::now() - kicked_at < 10s) {
+    ws_client c(r.port());
+    c.send_text(join_msg(id, "kickme"));
+    auto m = c.read();
+    if (!m) continue;
+    const json::object o = json::parse(m->data).as_object();
+    if (o.at("type") == "session_joined") joined = o;
+    if (o.at("type") == "error") {
+      ASSERT_EQ(o.at("code").as_string(), "rejoin_cooldown");
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.at("retryAfterMs").as_int64()));  // the server says how long
+    }
+  }
+  ASSERT_TRUE(joined);
+  EXPECT_FALSE(joined->at("resumed").as_bool());
+  EXPECT_GE(std::chrono::steady_clock::now() - kicked_at, 2s);
+}
+
+TEST(broadcast, shutdown_sends_a_close_frame_to_joined_and_never_joined_connections) {
+  region_process r(db_url(), fast);
+  const std::string id(create(r, "{}").at("id").as_string());
+  ws_client joined(r.port()), idle(r.port());
+  joined.send_text(join_msg(id, "j"));
+  ASSERT_TRUE(read_until(joined, "session_joined"));
+  idle.send_text(R"({"action":"dance"})");  // its refusal shows the server has the connection
+  ASSERT_TRUE(read_until(idle, "error"));
+  r.process().signal(SIGTERM);
+  drain_until_closed(joined);
+  drain_until_closed(idle);
+  EXPECT_EQ(joined.close_code(), 1001);
+  EXPECT_EQ(idle.close_code(), 1001);
+  EXPECT_EQ(r.process().wait(10s), 0);
 }
 
 }  // namespace

@@ -31,7 +31,10 @@ TEST(codec, binary_tick_is_34_bytes_little_endian) {
 
 TEST(codec, other_binary_messages_have_their_documented_sizes) {
   EXPECT_EQ(encode_countdown(wire::binary, 1500, 1).size(), 17u);
-  EXPECT_EQ(encode_ping(wire::binary, 7, 1).size(), 13u);
+  EXPECT_EQ(encode_ping_payload(7).size(), 7u);
+  EXPECT_EQ(decode_ping_payload(encode_ping_payload(0xDEADBEEF)), 0xDEADBEEFu);
+  EXPECT_FALSE(decode_ping_payload(""));  // Beast's and browsers' own keep-alive pings
+  EXPECT_FALSE(decode_ping_payload("xyz1234"));
   EXPECT_EQ(encode_pong(wire::binary, 5, 6).size(), 17u);
   EXPECT_EQ(encode_latency_status(wire::binary, true, 12.5, 3.25).size(), 10u);
   EXPECT_EQ(encode_document(wire::binary, "{}"), std::string("\x7F{}"));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -17,13 +18,20 @@ inline constexpr std::string_view json_subprotocol = "metronome.v1.json";
 inline constexpr std::string_view binary_subprotocol = "metronome.v1.bin";
 
 namespace bin {
-inline constexpr std::uint8_t tick = 0x01, countdown = 0x02, ping = 0x03, pong = 0x04, latency_status = 0x05;
+// 0x03 was the server's application-level ping; latency is measured with
+// RFC 6455 ping control frames now, and 0x03 is not reused.
+inline constexpr std::uint8_t tick = 0x01, countdown = 0x02, pong = 0x04, latency_status = 0x05;
 inline constexpr std::uint8_t client_ping = 0x11, client_pong = 0x12, json_envelope = 0x7F;
 }  // namespace bin
 
 std::string encode_tick(wire w, const engine::state& s, std::int64_t server_ms);
 std::string encode_countdown(wire w, std::int64_t remaining_ms, std::int64_t server_ms);
-std::string encode_ping(wire w, std::uint32_t seq, std::int64_t server_ms);
+/// The payload of the server's ping control frames: "mtp" and the ping's
+/// sequence number as 4 bytes little-endian (7 bytes). Opaque to clients,
+/// whose WebSocket stack echoes it in the pong control frame.
+std::string encode_ping_payload(std::uint32_t seq);
+/// The sequence number of a pong's payload, if the payload is one of ours.
+std::optional<std::uint32_t> decode_ping_payload(std::string_view payload) noexcept;
 std::string encode_pong(wire w, std::int64_t client_ms, std::int64_t server_ms);
 std::string encode_latency_status(wire w, bool warning, double rtt_ms, double jitter_ms);
 /// Any other message, given as a JSON object's text: itself, or 0x7F + JSON.

@@ -41,6 +41,19 @@ class loop {
 
 /// An outgoing message. The bytes are shared: one encoded tick serves every
 /// connection of a session.
+/// Close codes the transport itself uses (RFC 6455 7.4.1 and this
+/// project's 4002). The application's own codes are listed with it
+/// (broadcast/close_codes.hpp) and, all together, in docs/protocol.md.
+namespace close_code {
+inline constexpr std::uint16_t normal = 1000;           ///< Orderly end.
+inline constexpr std::uint16_t going_away = 1001;       ///< The server is shutting down.
+inline constexpr std::uint16_t policy_violation = 1008; ///< Abuse.
+inline constexpr std::uint16_t too_big = 1009;          ///< An incoming message over ws_config::max_message_bytes.
+inline constexpr std::uint16_t internal_error = 1011;   ///< The application refused the connection.
+inline constexpr std::uint16_t try_again_later = 1013;  ///< A dependency is unavailable for now.
+inline constexpr std::uint16_t slow_consumer = 4002;    ///< The send queue passed ws_config::max_queue_bytes.
+}  // namespace close_code
+
 struct ws_frame {
   std::shared_ptr<const std::string> data;
   bool binary = false;
@@ -53,8 +66,14 @@ class ws_connection {
  public:
   virtual ~ws_connection() = default;
   /// Queues a frame. Past ws_config::max_queue_bytes the connection is closed
-  /// with 4002 (slow consumer).
+  /// with close_code::slow_consumer.
   virtual void send(ws_frame frame) = 0;
+  /// Queues a ping control frame (RFC 6455 5.5.2) carrying `payload` (at
+  /// most 125 bytes; longer is cut). The peer's pong control frame, which
+  /// every browser and WebSocket library sends by itself, reaches
+  /// ws_session_handler::on_pong with the same payload. A ping still queued
+  /// is replaced by the newer one.
+  virtual void ping(std::string_view payload) = 0;
   /// Sends what is queued, then a close frame with `code`. Later sends are dropped.
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
   virtual net::loop& owner() noexcept = 0;
@@ -70,6 +89,9 @@ class ws_session_handler {
  public:
   virtual ~ws_session_handler() = default;
   virtual void on_message(std::string_view data, bool binary) = 0;
+  /// A pong control frame arrived, with its payload (solicited by ping() or
+  /// not: RFC 6455 allows unsolicited pongs). Called on the loop's thread.
+  virtual void on_pong(std::string_view payload) = 0;
   /// The connection is gone (closed by either side or failed). Last call.
   virtual void on_close() = 0;
 };
