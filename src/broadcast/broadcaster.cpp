@@ -13,7 +13,10 @@ broadcast_metrics::broadcast_metrics(obs::registry& r)
       ticks(r.add_counter("metronome_ws_ticks_total", "Ticks computed and encoded (once per session per I/O thread).")),
       messages(r.add_counter("metronome_ws_messages_total", "Messages queued to players, by type.")),
       kicks(r.add_counter("metronome_ws_kicks_total", "Players removed, by reason.")),
-      refused(r.add_counter("metronome_ws_refused_messages_total", "Client messages refused, by error code.")) {}
+      refused(r.add_counter("metronome_ws_refused_messages_total", "Client messages refused, by error code.")),
+      connections_now(connections.bind({})),
+      sessions_now(sessions.bind({})),
+      ticks_total(ticks.bind({})) {}
 
 broadcaster::broadcaster(store::session_store& store, const clock& clk, settings s, std::string region, params_fn params,
                          obs::registry& registry)

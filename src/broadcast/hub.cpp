@@ -28,7 +28,7 @@ std::shared_ptr<net::ws_session_handler> hub::open(std::shared_ptr<net::ws_conne
   auto l = std::make_shared<link>(*this, std::move(conn));
   links_.emplace(l->token(), l);
   l->start();
-  metrics_.connections.with({}).add(1);
+  metrics_.connections_now->add(1);
   return l;
 }
 
@@ -62,7 +62,7 @@ void hub::join(const std::shared_ptr<link>& l, std::string session_id, std::stri
     auto c = std::make_unique<channel>();
     c->id = session_id;
     it = channels_.emplace(session_id, std::move(c)).first;
-    metrics_.sessions.with({}).add(1);
+    metrics_.sessions_now->add(1);
     // Completes on a store thread (or inline): come back to this loop.
     store_.get(session_id, [this, alive = alive_, id = session_id](result<store::session_record> r) mutable {
       loop_.post([this, alive, id = std::move(id), r = std::move(r)]() mutable {
@@ -104,7 +104,7 @@ void hub::loaded(const std::string& id, result<store::session_record> r) {
       }
     }
     channels_.erase(it);
-    metrics_.sessions.with({}).add(-1);
+    metrics_.sessions_now->add(-1);
     return;
   }
   c.loaded = true;
@@ -155,11 +155,15 @@ void hub::attach(channel& c, const std::shared_ptr<link>& l, const std::string& 
                       {"serverTimestamp", now}};
   boost::system::error_code ec;
   joined["rule"] = json::parse(c.record.rule_json, ec);
-  if (c.record.mode == store::session_mode::server) {
-    joined["seed"] = nullptr;
-    joined["commitment"] = json::object{{"algorithm", "sha256"}, {"value", c.record.commitment}};
-  } else {
+  // Whether the seed may be shown is the record's rule (session.hpp); a
+  // server-mode session carries its commitment either way.
+  if (c.record.seed_visible()) {
     joined["seed"] = std::to_string(c.record.seed);
+  } else {
+    joined["seed"] = nullptr;
+  }
+  if (c.record.mode == store::session_mode::server) {
+    joined["commitment"] = json::object{{"algorithm", "sha256"}, {"value", c.record.commitment}};
   }
   l->send_document(json::serialize(joined), "session_joined");
   if (now_state.phase == engine::phase::countdown) {
@@ -186,7 +190,7 @@ void hub::on_tick(const std::string& id) {
   const engine::state st = engine::state_at(c.params, now);
   if (st.phase == engine::phase::running && st.step > c.last_step) {
     c.last_step = st.step;
-    metrics_.ticks.with({}).inc();
+    metrics_.ticks_total->inc();
     broadcast(c, [&](wire w) { return encode_tick(w, st, now); }, coalesce_tick, "tick");
     for (auto& [user, p] : c.players) {
       if (p.state == player_state::ready) p.state = player_state::playing;
@@ -341,7 +345,7 @@ void hub::end_channel(channel& c, const store::session_record& record) {
   const std::string id = c.id;
   registry_.forget_session(id);
   channels_.erase(id);  // c is gone from here on
-  metrics_.sessions.with({}).add(-1);
+  metrics_.sessions_now->add(-1);
 }
 
 void hub::drop_if_empty(const std::string& id) {
@@ -357,7 +361,7 @@ void hub::drop_if_empty(const std::string& id) {
       if (!p.conn.expired()) return;
     }
     channels_.erase(found);
-    metrics_.sessions.with({}).add(-1);
+    metrics_.sessions_now->add(-1);
   });
 }
 

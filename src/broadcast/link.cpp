@@ -78,7 +78,7 @@ void link::on_close() {
   if (join_deadline_) join_deadline_->cancel();
   if (joined()) hub_.left(*this, false);
   hub_.closed(*this);
-  hub_.metrics().connections.with({}).add(-1);
+  hub_.metrics().connections_now->add(-1);
 }
 
 void link::send(std::string bytes, int coalesce_key, const char* type) {

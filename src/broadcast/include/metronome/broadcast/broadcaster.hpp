@@ -36,6 +36,11 @@ struct broadcast_metrics {
   obs::family<obs::counter>& messages;       ///< frames queued to players, by type
   obs::family<obs::counter>& kicks;          ///< by reason
   obs::family<obs::counter>& refused;        ///< refused client messages, by code
+  // The label-less series, bound once: the tick path updates them without a
+  // lookup or a lock (kicks and refusals, rare, still look up by label).
+  obs::handle<obs::gauge> connections_now;
+  obs::handle<obs::gauge> sessions_now;
+  obs::handle<obs::counter> ticks_total;
 };
 
 class broadcaster {
