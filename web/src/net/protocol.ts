@@ -51,6 +51,7 @@ export const Close = {
   noJoin: 4003,
   refused: 4004,
   replaced: 4005,
+  rejoinCooldown: 4006,
 } as const;
 
 type Obj = Record<string, unknown>;

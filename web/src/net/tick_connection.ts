@@ -57,7 +57,7 @@ export interface Timers {
 export type EndReason =
   | 'left' // leave() was called
   | 'ended' // the server closed normally: the session ended
-  | 'kicked' // 4001
+  | 'kicked' // 4001; 4006: kicked from this session moments ago, refused until REJOIN_COOLDOWN_MS has passed
   | 'replaced' // 4005: the same player joined elsewhere
   | 'refused' // 4004: no such session, or it ended
   | 'protocol' // 1008, 1009, 4003: the server refused how the client spoke
@@ -106,6 +106,7 @@ export interface TickConnectionOptions {
 const FINAL_CLOSES: ReadonlyMap<number, EndReason> = new Map([
   [Close.normal, 'ended'],
   [Close.kicked, 'kicked'],
+  [Close.rejoinCooldown, 'kicked'],
   [Close.replaced, 'replaced'],
   [Close.refused, 'refused'],
   [Close.noJoin, 'protocol'],

@@ -213,6 +213,7 @@ describe('TickConnection', () => {
 
   it.each([
     [4001, 'kicked'],
+    [4006, 'kicked'],
     [4005, 'replaced'],
     [4004, 'refused'],
     [1000, 'ended'],
