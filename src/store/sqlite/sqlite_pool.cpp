@@ -54,6 +54,14 @@ result<sqlite_pool::lease> sqlite_pool::acquire(clock::time_point deadline) {
   return std::move(opened).error();
 }
 
+std::optional<sqlite_pool::lease> sqlite_pool::try_acquire() {
+  std::lock_guard lock(mutex_);
+  if (idle_.empty()) return std::nullopt;
+  auto conn = std::move(idle_.back());
+  idle_.pop_back();
+  return lease(*this, std::move(conn));
+}
+
 void sqlite_pool::give_back(std::unique_ptr<sqlite_connection> conn) noexcept {
   std::unique_ptr<sqlite_connection> closing;
   {
