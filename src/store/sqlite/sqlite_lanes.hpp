@@ -15,7 +15,9 @@
 //   lane thread (from inside a store callback).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -42,26 +44,34 @@ class sqlite_lanes {
   /// leaves `j` untouched (the caller completes it); else an empty string.
   std::string submit(job& j);
 
-  /// True when the caller's lane has nothing queued or running: an operation
-  /// the caller runs itself now cannot overtake one it submitted earlier.
-  bool caller_lane_idle();
+  /// True when nothing the calling thread submitted is still queued or
+  /// running: an operation it runs itself now cannot overtake one of its
+  /// own (other threads' work on the same lane does not count).
+  bool caller_idle();
 
   /// Whether the calling thread is one of these lanes.
   bool on_lane_thread() const noexcept;
 
  private:
+  using counter = std::shared_ptr<std::atomic<int>>;
+  struct queued {
+    job work;
+    counter pending;  ///< The submitting thread's count, released when the job has run.
+  };
   struct lane {
     std::mutex mutex;
     std::condition_variable wake;
-    std::deque<job> jobs;  ///< Guarded by mutex.
-    bool running = false;  ///< Guarded by mutex: a job (and its callback) is executing.
-    bool stopping = false; ///< Guarded by mutex.
+    std::deque<queued> jobs;  ///< Guarded by mutex.
+    bool stopping = false;    ///< Guarded by mutex.
     std::thread thread;
   };
 
   lane& lane_for_caller() noexcept;
+  /// The calling thread's count of jobs submitted here and not yet run.
+  const counter& caller_pending();
   void run(lane& l);
 
+  const std::uint64_t id_;  ///< Never reused (unlike an address): keys the per-thread counts.
   const std::size_t max_queued_;
   std::vector<std::unique_ptr<lane>> lanes_;
 };

@@ -64,8 +64,9 @@ class sqlite_pool {
   /// Opening happens outside the pool's lock.
   result<lease> acquire(clock::time_point deadline);
 
-  /// An idle connection, or nullopt at once: never opens one (that touches
-  /// the file and may wait on its locks) and never waits.
+  /// An idle connection, else a new one if fewer than max_connections are
+  /// open (opened with a zero busy timeout: it never waits on a lock), else
+  /// nullopt at once. Never waits for another lease.
   std::optional<lease> try_acquire();
 
  private:

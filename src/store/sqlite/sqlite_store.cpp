@@ -192,7 +192,7 @@ void sqlite_store::on_lane(F attempt, callback<T> done) {
 
 template <class T, class F>
 void sqlite_store::read(F attempt, callback<T> done) {
-  if (!lanes_.on_lane_thread() && lanes_.caller_lane_idle()) {
+  if (!lanes_.on_lane_thread() && lanes_.caller_idle()) {
     if (auto leased = pool_.try_acquire()) {
       std::optional<result<T>> outcome;
       try {

@@ -3,8 +3,9 @@
 // - Threads: writes (create, end) always run on the store's lanes
 //   (sqlite_lanes.hpp) and complete there. Reads (get, list_by_user, ping) run
 //   inline on the caller's thread only when that cannot wait: an idle pooled
-//   connection, SQLite's busy timeout at zero, and nothing of the caller's
-//   still queued (so a read never overtakes the caller's own earlier write);
+//   connection, SQLite's busy timeout at zero, and nothing the calling
+//   thread submitted still queued (a read never overtakes its own thread's
+//   earlier write; other threads' writes do not hold it up);
 //   a read that meets a lock goes to a lane and waits there. So a caller's
 //   I/O thread never waits out SQLITE_BUSY, a checkpoint's fsync or the pool.
 // - Operations from one thread complete in the order it issued them.
