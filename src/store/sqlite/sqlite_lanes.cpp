@@ -10,6 +10,10 @@ thread_local const sqlite_lanes* current_lanes = nullptr;
 
 std::atomic<std::uint64_t> next_id{1};
 
+// The submitter's count of the job this lane thread is running, until
+// job_done() (or the job's end) releases it.
+thread_local std::atomic<int>* running_pending = nullptr;
+
 }  // namespace
 
 sqlite_lanes::sqlite_lanes(std::size_t lanes, std::size_t max_queued) : id_(next_id.fetch_add(1)), max_queued_(max_queued) {
@@ -65,6 +69,12 @@ std::string sqlite_lanes::submit(job& j) {
   return {};
 }
 
+void sqlite_lanes::job_done() noexcept {
+  if (running_pending == nullptr) return;
+  running_pending->fetch_sub(1, std::memory_order_release);
+  running_pending = nullptr;
+}
+
 bool sqlite_lanes::caller_idle() { return caller_pending()->load(std::memory_order_acquire) == 0; }
 
 void sqlite_lanes::run(lane& l) {
@@ -76,14 +86,15 @@ void sqlite_lanes::run(lane& l) {
     queued q = std::move(l.jobs.front());
     l.jobs.pop_front();
     lock.unlock();
+    running_pending = q.pending.get();
     try {
       q.work(nullptr);
     } catch (...) {
       // A throwing callback is the caller's bug; it must not end the lane
       // and strand every operation queued behind it.
     }
+    job_done();
     q.work = nullptr;  // what the job holds (a reply, a record) goes now, not at the next wake
-    q.pending->fetch_sub(1, std::memory_order_release);
     lock.lock();
   }
   // Jobs queued behind the gate complete with the refusal; a callback that

@@ -52,6 +52,11 @@ class sqlite_lanes {
   /// Whether the calling thread is one of these lanes.
   bool on_lane_thread() const noexcept;
 
+  /// From inside a running job: its work is done (committed), so later
+  /// inline operations of its submitter can no longer overtake it. Call it
+  /// before the job's callback; a job that does not is released after it.
+  void job_done() noexcept;
+
  private:
   using counter = std::shared_ptr<std::atomic<int>>;
   struct queued {

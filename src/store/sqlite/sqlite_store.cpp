@@ -184,6 +184,7 @@ void sqlite_store::on_lane(F attempt, callback<T> done) {
   sqlite_lanes::job job = [this, deadline, attempt = std::move(attempt), done = std::move(done)](const std::string* refused) mutable {
     if (refused != nullptr) return complete(done, result<T>(make_error(errc::unavailable, *refused)));
     auto outcome = run<T>(deadline, attempt);
+    lanes_.job_done();  // committed: the caller's later inline reads may run
     complete(done, std::move(outcome));
   };
   const std::string refused = lanes_.submit(job);
