@@ -1,9 +1,25 @@
 // One HTTP/1.1 connection as a coroutine: read a request within the limits,
 // hand it to the handler, wait for its reply (or the handler timeout), write
-// the response, repeat while keep-alive.
+// the response, repeat while keep-alive. Pipelined requests are read from
+// the same buffer one after another, so they are answered in order.
+//
+// Cost per keep-alive request, after the first few:
+// - one timer per connection: the watchdog of the idle, read and write
+//   deadlines, armed lazily (a deadline is a clock read and a store; the
+//   timer is touched about once per timeout period), and, for a handler that
+//   answers later, the wait for its answer up to the handler deadline;
+// - the parser writes into a request kept by the connection, so its strings
+//   and header list keep their capacity (http_wire.hpp);
+// - the reply state is reused while no handler still holds an old reply_fn;
+// - the response goes out in one gathered write: head and body as two
+//   buffers of one sendmsg.
+// What remains per request on the GET path: the reply_fn's std::function
+// node (the handle counts its copies, so it is not trivially copyable and
+// std::function keeps it on the heap).
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -16,12 +32,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 
+#include "detail/http_wire.hpp"
 #include "detail/websocket_start.hpp"
 #include "detail/worker.hpp"
 #include "metronome/core/random.hpp"
+#include "metronome/core/result.hpp"
 #include "metronome/net/http_errors.hpp"
 
 namespace metronome::net::detail {
@@ -33,113 +51,96 @@ namespace http = beast::http;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
+using error_code = boost::system::error_code;
 
-/// The handler's answer, delivered on the worker's thread.
-struct reply_slot {
-  explicit reply_slot(asio::io_context& io) : wake(io, steady::time_point::max()) {}
-  asio::steady_timer wake;  ///< Used as an event: cancelled when the reply lands.
-  std::optional<response> reply;
-  /// While the handler runs on the worker's thread: a reply given from that
-  /// thread (SQLite answers inline) is stored directly, with no post and no
-  /// timer. Other threads always post.
-  std::atomic<bool> in_handler{false};
-  std::thread::id worker_thread;
-};
+constexpr std::size_t read_chunk = 4096;  ///< Bytes asked of each read.
 
-/// Held by every copy of the reply_fn; if the last copy dies unanswered the
-/// client gets a 500 rather than waiting for the handler timeout.
-struct reply_guard {
-  reply_guard(asio::io_context& io, std::shared_ptr<reply_slot> slot) : io_(io), slot_(std::move(slot)) {}
-  ~reply_guard() {
-    if (!answered_.exchange(true)) {
-      deliver(error_response(make_error(errc::internal, "the handler dropped the request without answering")));
-    }
-  }
-  void answer(response r) {
-    if (answered_.exchange(true)) return;
-    if (slot_->in_handler.load() && std::this_thread::get_id() == slot_->worker_thread) {
-      slot_->reply = std::move(r);
-      return;
-    }
-    deliver(std::move(r));
-  }
-
- private:
-  void deliver(response r) {
-    asio::post(io_, [slot = slot_, r = std::move(r)]() mutable {
-      if (slot->reply) return;
-      slot->reply = std::move(r);
-      slot->wake.cancel();
-    });
-  }
-  asio::io_context& io_;
-  std::shared_ptr<reply_slot> slot_;
-  std::atomic<bool> answered_{false};
-};
-
-std::string new_request_id() {
+/// Writes a fresh 16-hex-digit request id into `out` (capacity reused).
+void new_request_id(std::string& out) {
   thread_local std::uint64_t state = random_seed();
   state += 0x9E3779B97F4A7C15ULL;
   std::uint64_t z = state;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   z ^= z >> 31;
-  std::array<std::uint8_t, 8> bytes{};
-  for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(z >> (8 * i));
-  return to_hex(bytes);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  static constexpr char digits[] = "0123456789abcdef";
+  std::array<char, 16> text{};
+  for (std::size_t i = 0; i < 8; ++i) {
+    const auto byte = static_cast<std::uint8_t>(z >> (8 * i));
+    text[2 * i] = digits[byte >> 4];
+    text[2 * i + 1] = digits[byte & 0xf];
   }
-  return out;
+  out.assign(text.data(), text.size());
 }
 
-request to_request(http::request<http::string_body>&& msg, const std::string& remote) {
-  request req;
-  req.method = std::string(msg.method_string());
-  req.target = std::string(msg.target());
-  const auto q = req.target.find('?');
-  req.path = req.target.substr(0, q);
-  if (q != std::string::npos) req.query = req.target.substr(q + 1);
-  req.headers.reserve(8);
-  for (const auto& field : msg) req.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
-  req.body = std::move(msg.body());
-  req.remote_address = remote;
-  req.keep_alive = msg.keep_alive();
-  const std::string_view given = req.header("x-request-id");
-  req.request_id = valid_request_id(given) ? std::string(given) : new_request_id();
-  return req;
-}
+class http_session;
 
-/// Maps a read error to the response sent before closing, if any.
-std::optional<response> response_for_read_error(const beast::error_code& ec) {
-  if (ec == http::error::body_limit) return error_response(make_error(errc::payload_too_large, "request body too large"));
-  if (ec == http::error::header_limit) {
-    response r = error_response(make_error(errc::invalid_argument, "request header fields too large"));
-    r.status = 431;
-    return r;
-  }
-  if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
-    return error_response(make_error(errc::invalid_argument, "malformed HTTP request: " + ec.message()));
-  }
-  return std::nullopt;  // timeouts, resets, end of stream: just close
-}
+/// Where a handler's answer goes. Shared by the session and every copy of
+/// the request's reply_fn; reused for the next request when no copy is left.
+/// Each request is a generation: only an answer for the generation still
+/// open is taken, so a late answer (after a 504) never reaches a later request.
+struct reply_state : std::enable_shared_from_this<reply_state> {
+  explicit reply_state(asio::io_context& io) : io_(io) {}
 
-class http_session {
+  /// Any thread. Takes the first answer for generation `gen`, if that is
+  /// still the open one.
+  void answer(std::uint64_t gen, response r);
+
+  asio::io_context& io_;
+  std::atomic<int> handles_{0};           ///< Live reply_fn copies (reply_handle).
+  std::atomic<std::uint64_t> open_gen_{0};  ///< The generation waiting for its answer; 0 when none.
+  /// While the handler runs on the worker's thread: an answer given from
+  /// that thread (SQLite reads answer inline) is stored here directly, with
+  /// no post. Other threads always post.
+  std::atomic<bool> in_handler_{false};
+  std::thread::id worker_thread_;         ///< Set once, before any handle exists.
+  std::optional<response> inline_reply_;  ///< Worker thread only.
+  std::uint64_t generation_ = 0;          ///< Worker thread only.
+  http_session* session_ = nullptr;       ///< Worker thread only; null once the request is over.
+};
+
+/// What a reply_fn holds: counts copies, so that the last one dropped
+/// unanswered answers 500 rather than leaving the client to the timeout.
+class reply_handle {
  public:
-  http_session(worker& w, tcp::socket socket) : worker_(w), stream_(std::move(socket)) {
-    beast::error_code ec;
-    const auto ep = stream_.socket().remote_endpoint(ec);
+  reply_handle(std::shared_ptr<reply_state> s, std::uint64_t gen) noexcept : s_(std::move(s)), gen_(gen) {
+    s_->handles_.fetch_add(1, std::memory_order_relaxed);
+  }
+  reply_handle(const reply_handle& other) noexcept : s_(other.s_), gen_(other.gen_) { s_->handles_.fetch_add(1, std::memory_order_relaxed); }
+  reply_handle(reply_handle&& other) noexcept : s_(std::move(other.s_)), gen_(other.gen_) {}
+  reply_handle& operator=(const reply_handle&) = delete;
+  reply_handle& operator=(reply_handle&&) = delete;
+  ~reply_handle() {
+    // After the count reaches 0 the state may already serve the next
+    // request: answer() then finds another generation open and drops this.
+    if (s_ && s_->handles_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      s_->answer(gen_, error_response(make_error(errc::internal, "the handler dropped the request without answering")));
+    }
+  }
+  void operator()(response r) const { s_->answer(gen_, std::move(r)); }
+
+ private:
+  std::shared_ptr<reply_state> s_;
+  std::uint64_t gen_;
+};
+
+class http_session : public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(worker& w, tcp::socket socket)
+      : worker_(w),
+        socket_(std::move(socket)),
+        timer_(w.io_),
+        reader_(w.shared_->config.header_limit, w.shared_->config.body_limit) {
+    error_code ec;
+    const auto ep = socket_.remote_endpoint(ec);
     remote_ = ec ? std::string() : ep.address().to_string();
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-    slot_.socket = &stream_.socket();
+    socket_.set_option(tcp::no_delay(true), ec);
+    slot_.socket = &socket_;
     worker_.slots_.insert(&slot_);
   }
   ~http_session() {
     worker_.slots_.erase(&slot_);
+    if (reply_) reply_->session_ = nullptr;
     if (!handed_off_) worker_.shared_->connections.fetch_sub(1);  // else the WebSocket session owns the count
   }
 
@@ -148,127 +149,241 @@ class http_session {
     std::size_t served = 0;
     for (;;) {
       if (worker_.shared_->draining.load()) break;
-      // Idle: wait for the first byte of the next request.
-      slot_.busy = false;
-      if (buffer_.size() == 0) {
-        stream_.expires_after(cfg.idle_timeout);
-        beast::error_code ec;
-        const std::size_t n = co_await stream_.async_read_some(buffer_.prepare(4096), asio::redirect_error(use_awaitable, ec));
-        if (ec) break;
-        buffer_.commit(n);
-      }
-      slot_.busy = true;
-      const auto started = steady::now();
-
-      // Read the request: header, then (after 100-continue if asked) body.
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(cfg.header_limit));
-      parser.body_limit(cfg.body_limit);
-      stream_.expires_after(cfg.read_timeout);
-      beast::error_code ec;
-      co_await http::async_read_header(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
-      if (!ec && !parser.is_done()) {
-        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-          static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-          co_await asio::async_write(stream_, asio::buffer(cont), asio::redirect_error(use_awaitable, ec));
-        }
-        if (!ec) co_await http::async_read(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
-      }
-      if (ec) {
-        if (auto r = response_for_read_error(ec)) {
-          request unparsed;
-          unparsed.request_id = new_request_id();
-          unparsed.remote_address = remote_;
-          co_await write(unparsed, std::move(*r), false, started);
+      steady::time_point started{};
+      if (!co_await read_request(started)) break;
+      if (reader_.failed()) {
+        if (auto r = reader_.error_reply()) {
+          log_.method = "unparsed";
+          log_.path.clear();
+          new_request_id(log_.request_id);
+          log_.remote_address = remote_;
+          co_await write(std::move(*r), false, started);
         }
         break;
       }
-
-      if (worker_.shared_->on_ws_open && boost::beast::websocket::is_upgrade(parser.get())) {
-        const std::string_view target = parser.get().target();
-        if (target.substr(0, target.find('?')) == worker_.shared_->websocket.path) {
-          auto upgrade = parser.release();
-          request converted;
-          converted.method = "GET";
-          converted.target = std::string(upgrade.target());
-          const auto q = converted.target.find('?');
-          converted.path = converted.target.substr(0, q);
-          if (q != std::string::npos) converted.query = converted.target.substr(q + 1);
-          for (const auto& field : upgrade) converted.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
-          converted.remote_address = remote_;
-          converted.request_id = new_request_id();
-          handed_off_ = true;
-          start_websocket_session(worker_, std::move(stream_), std::move(upgrade), std::move(converted));
-          co_return;
-        }
+      if (reader_.websocket_upgrade() && worker_.shared_->on_ws_open && req_.path == worker_.shared_->websocket.path) {
+        hand_off();
+        co_return;
       }
-      request req = to_request(parser.release(), remote_);
-      const bool keep_alive = req.keep_alive && ++served < cfg.max_requests_per_connection;
-      response res = co_await dispatch(std::move(req));
-      if (!co_await write(last_request_, std::move(res), keep_alive, started)) break;
+      const bool keep_alive = req_.keep_alive && ++served < cfg.max_requests_per_connection;
+      response res = co_await dispatch();
+      if (!co_await write(std::move(res), keep_alive, started)) break;
       if (!keep_alive) break;
     }
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    finish();
+  }
+
+  /// A reply posted from another thread, on the worker's thread: ends
+  /// dispatch()'s wait on the timer.
+  void on_reply(response r) {
+    reply_->session_ = nullptr;
+    pending_reply_ = std::move(r);
+    timer_.cancel();
   }
 
  private:
-  /// Hands the request to the handler and waits for its reply or the timeout.
-  asio::awaitable<response> dispatch(request req) {
-    auto slot = std::make_shared<reply_slot>(worker_.io_);
-    auto guard = std::make_shared<reply_guard>(worker_.io_, slot);
-    // What the access log needs survives the move into the handler.
-    last_request_.method = req.method;
-    last_request_.path = req.path;
-    last_request_.request_id = req.request_id;
-    last_request_.remote_address = req.remote_address;
-    slot->worker_thread = std::this_thread::get_id();
-    slot->in_handler = true;
+  enum class phase { idle, reading, handling, writing };
+
+  /// Reads one request (or a parse failure) into req_. False when the
+  /// connection ended or timed out first. `started` becomes the time its
+  /// first byte was at hand.
+  asio::awaitable<bool> read_request(steady::time_point& started) {
+    const server_config& cfg = worker_.shared_->config;
+    reader_.start(req_);
+    bool continued = false;
+    bool timing = false;  ///< The read deadline runs: a byte of this request arrived.
+    for (;;) {
+      if (buffer_.size() > 0) {
+        if (!timing) {
+          timing = true;
+          slot_.busy = true;
+          started = steady::now();
+          arm(phase::reading, cfg.read_timeout);
+        }
+        const auto data = buffer_.data();
+        const std::size_t used = reader_.feed(std::string_view(static_cast<const char*>(data.data()), data.size()));
+        buffer_.consume(used);
+        if (reader_.done() || reader_.failed()) co_return true;
+        if (reader_.header_done() && reader_.expects_continue() && !continued) {
+          continued = true;
+          static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
+          error_code ec;
+          co_await asio::async_write(socket_, asio::buffer(interim), asio::redirect_error(use_awaitable, ec));
+          if (ec) co_return false;
+        }
+        if (used > 0 && buffer_.size() > 0) continue;
+      } else if (!timing) {
+        slot_.busy = false;  // waiting for a request: stop() may close us now
+        arm(phase::idle, cfg.idle_timeout);
+      }
+      error_code ec;
+      const std::size_t n = co_await socket_.async_read_some(buffer_.prepare(read_chunk), asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return false;  // timeouts, resets, end of stream: just close
+      buffer_.commit(n);
+    }
+  }
+
+  /// Hands req_ to the handler and waits for its reply or the timeout.
+  asio::awaitable<response> dispatch() {
+    // What the access log needs survives the move into the handler; the
+    // assignments reuse the strings' capacity.
+    if (req_.request_id.empty()) new_request_id(req_.request_id);
+    req_.remote_address = remote_;
+    log_.method = req_.method;
+    log_.path = req_.path;
+    log_.request_id = req_.request_id;
+    log_.remote_address = remote_;
+
+    reply_state& st = fresh_reply_state();
+    const std::uint64_t gen = st.generation_;
+    pending_reply_.reset();
     try {
-      worker_.shared_->on_request(std::move(req), [guard](response r) { guard->answer(std::move(r)); });
+      worker_.shared_->on_request(std::move(req_), reply_handle(reply_, gen));
     } catch (const std::exception& e) {
-      guard->answer(error_response(make_error(errc::internal, std::string("handler failed: ") + e.what())));
+      st.answer(gen, error_response(make_error(errc::internal, std::string("handler failed: ") + e.what())));
     }
-    slot->in_handler = false;
-    guard.reset();  // from now on only the handler's copies keep it alive
-    if (!slot->reply) {
-      slot->wake.expires_after(worker_.shared_->config.handler_timeout);
-      beast::error_code ec;
-      co_await slot->wake.async_wait(asio::redirect_error(use_awaitable, ec));
+    st.in_handler_.store(false, std::memory_order_release);
+    if (st.inline_reply_) {
+      st.session_ = nullptr;
+      co_return std::move(*st.inline_reply_);
     }
-    if (slot->reply) co_return std::move(*slot->reply);
+    if (!pending_reply_) {
+      // The answer comes later: wait on the connection's timer itself, until
+      // the handler deadline or until on_reply() cancels the wait. The
+      // watchdog is off meanwhile (nothing to close) and re-armed by the
+      // next phase.
+      phase_ = phase::handling;
+      deadline_ = steady::time_point::max();
+      watching_ = false;
+      ++watch_gen_;
+      timer_.expires_after(worker_.shared_->config.handler_timeout);
+      error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    st.session_ = nullptr;  // a late answer (after the 504) is dropped
+    if (pending_reply_) co_return std::move(*pending_reply_);
     co_return error_response(make_error(errc::timeout, "the request took too long to handle"));
   }
 
-  /// Writes `res`; returns false if the connection is gone.
-  asio::awaitable<bool> write(const request& req, response res, bool keep_alive, steady::time_point started) {
-    http::response<http::string_body> msg{static_cast<http::status>(res.status), 11};
-    msg.set(http::field::content_type, res.content_type);
-    for (const auto& [name, value] : res.headers) msg.insert(name, value);
-    msg.set("X-Request-Id", req.request_id);
-    msg.keep_alive(keep_alive);
-    msg.body() = std::move(res.body);
-    msg.prepare_payload();
-    const std::size_t bytes = msg.body().size();
-    stream_.expires_after(worker_.shared_->config.write_timeout);
-    beast::error_code ec;
-    co_await http::async_write(stream_, msg, asio::redirect_error(use_awaitable, ec));
+  /// The reply state for the next request: the last one when no reply_fn
+  /// of an earlier request is alive, else a new one.
+  reply_state& fresh_reply_state() {
+    if (!reply_ || reply_->handles_.load(std::memory_order_acquire) != 0) {
+      if (reply_) reply_->session_ = nullptr;
+      reply_ = std::make_shared<reply_state>(worker_.io_);
+      reply_->worker_thread_ = std::this_thread::get_id();
+    }
+    reply_state& st = *reply_;
+    ++st.generation_;
+    st.session_ = this;
+    st.inline_reply_.reset();
+    st.in_handler_.store(true, std::memory_order_release);
+    st.open_gen_.store(st.generation_, std::memory_order_release);
+    return st;
+  }
+
+  /// Writes `res` in one gathered write; false if the connection is gone.
+  asio::awaitable<bool> write(response res, bool keep_alive, steady::time_point started) {
+    write_response_head(head_, res, log_.request_id, keep_alive);
+    const bool bodiless = (res.status >= 100 && res.status < 200) || res.status == 204 || res.status == 304;
+    const std::array<asio::const_buffer, 2> out{asio::buffer(head_), bodiless ? asio::const_buffer() : asio::buffer(res.body)};
+    arm(phase::writing, worker_.shared_->config.write_timeout);
+    error_code ec;
+    co_await asio::async_write(socket_, out, asio::redirect_error(use_awaitable, ec));
+    deadline_ = steady::time_point::max();
     if (worker_.shared_->on_exchange) {
       const auto took = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started);
-      worker_.shared_->on_exchange(exchange_summary{req, res.status, res.route, took, bytes});
+      worker_.shared_->on_exchange(exchange_summary{log_, res.status, res.route, took, res.body.size()});
     }
     co_return !ec;
   }
 
+  /// Sets the deadline of the current phase (idle, reading, writing). Lazy:
+  /// the timer is re-armed only when it would fire too late; when it fires
+  /// early (the deadline moved on) it waits again for the current one.
+  void arm(phase p, std::chrono::milliseconds timeout) {
+    phase_ = p;
+    deadline_ = steady::now() + timeout;
+    if (!watching_ || timer_.expiry() > deadline_) {
+      timer_.expires_at(deadline_);  // cancels an outstanding wait, if any
+      watch();
+    }
+  }
+
+  void watch() {
+    watching_ = true;
+    timer_.async_wait([self = shared_from_this(), gen = ++watch_gen_](const error_code& ec) { self->on_timer(gen, ec); });
+  }
+
+  /// The watchdog: closes the socket when the read, write or idle deadline
+  /// has passed. `gen` tells a superseded wait (its completion was already
+  /// queued when the timer was re-armed) from the current one.
+  void on_timer(std::uint64_t gen, const error_code& ec) {
+    if (gen != watch_gen_) return;
+    watching_ = false;
+    if (ec || finished_ || deadline_ == steady::time_point::max()) return;
+    if (steady::now() < deadline_) {
+      timer_.expires_at(deadline_);
+      watch();
+      return;
+    }
+    deadline_ = steady::time_point::max();
+    // Closing makes the pending read or write complete with an error.
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+  /// Gives the socket and the upgrade request to a WebSocket session.
+  void hand_off() {
+    http::request<http::string_body> upgrade{http::string_to_verb(req_.method), req_.target, 11};
+    for (const auto& [name, value] : req_.headers) upgrade.insert(name, value);
+    if (req_.request_id.empty()) new_request_id(req_.request_id);
+    req_.remote_address = remote_;
+    handed_off_ = true;
+    finished_ = true;
+    timer_.cancel();
+    start_websocket_session(worker_, beast::tcp_stream(std::move(socket_)), std::move(upgrade), std::move(req_));
+  }
+
+  void finish() {
+    finished_ = true;
+    timer_.cancel();
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
   worker& worker_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;  ///< The connection's one deadline timer.
+  steady::time_point deadline_ = steady::time_point::max();  ///< Of the current phase; max: none.
+  bool watching_ = false;       ///< A watchdog wait is outstanding on timer_.
+  std::uint64_t watch_gen_ = 0; ///< Tags watchdog waits; bumped when one is superseded.
+  phase phase_ = phase::idle;
+  bool finished_ = false;
+  beast::flat_buffer buffer_;  ///< Bytes read, not yet parsed: may hold pipelined requests.
+  request_reader reader_;
+  request req_;                ///< Parsed into in place, request after request.
+  request log_;                ///< What the access log needs of the request being answered.
+  std::string head_;           ///< Response head; capacity reused.
   std::string remote_;
+  std::shared_ptr<reply_state> reply_;
+  std::optional<response> pending_reply_;  ///< A posted reply (on_reply).
   connection_slot slot_;
-  request last_request_;
-  bool handed_off_ = false;  ///< The stream now belongs to a WebSocket session.
+  bool handed_off_ = false;  ///< The socket now belongs to a WebSocket session.
 };
+
+void reply_state::answer(std::uint64_t gen, response r) {
+  std::uint64_t expected = gen;
+  if (!open_gen_.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) return;
+  if (in_handler_.load(std::memory_order_acquire) && std::this_thread::get_id() == worker_thread_) {
+    inline_reply_ = std::move(r);
+    return;
+  }
+  asio::post(io_, [self = shared_from_this(), gen, r = std::move(r)]() mutable {
+    if (self->session_ != nullptr && self->generation_ == gen) self->session_->on_reply(std::move(r));
+  });
+}
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // net::loop and net::timer on an io_context (one worker's thread).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -47,13 +48,13 @@ class loop_impl final : public loop {
  public:
   explicit loop_impl(boost::asio::io_context& io) : io_(io) {}
   void post(std::function<void()> fn) override { boost::asio::post(io_, std::move(fn)); }
-  bool in_loop_thread() const noexcept override { return std::this_thread::get_id() == thread_id_; }
+  bool in_loop_thread() const noexcept override { return std::this_thread::get_id() == thread_id_.load(std::memory_order_acquire); }
   std::unique_ptr<timer> make_timer() override { return std::make_unique<timer_impl>(io_); }
-  void set_thread(std::thread::id id) noexcept { thread_id_ = id; }
+  void set_thread(std::thread::id id) noexcept { thread_id_.store(id, std::memory_order_release); }
 
  private:
   boost::asio::io_context& io_;
-  std::thread::id thread_id_;
+  std::atomic<std::thread::id> thread_id_{};  ///< Set by the worker's thread, read by any (in_loop_thread).
 };
 
 }  // namespace metronome::net::detail

@@ -1,6 +1,8 @@
 // One I/O thread of the server: its own io_context (single-threaded, so no
-// strands), its own SO_REUSEPORT acceptor, and the connections it owns.
-// Everything here is touched only from the worker's thread, except where noted.
+// strands) and the connections it owns. Only the first worker listens: its
+// acceptor hands each accepted socket to the workers in turn (server.cpp; no
+// SO_REUSEPORT). Everything here is touched only from the worker's thread,
+// except where noted.
 #pragma once
 
 #include <atomic>
@@ -23,6 +25,30 @@ struct connection_slot {
   bool busy = false;  ///< A request is being read to its end, handled or answered.
 };
 
+/// The worker's open connections (HTTP and WebSocket sessions register
+/// themselves for their lifetime). insert, erase and iteration: the worker's
+/// thread only. empty() and size(): any thread (stop() polls them while
+/// sessions come and go).
+class connection_slots {
+ public:
+  void insert(connection_slot* s) {
+    set_.insert(s);
+    count_.store(set_.size(), std::memory_order_release);
+  }
+  void erase(connection_slot* s) {
+    set_.erase(s);
+    count_.store(set_.size(), std::memory_order_release);
+  }
+  std::size_t size() const noexcept { return count_.load(std::memory_order_acquire); }
+  bool empty() const noexcept { return size() == 0; }
+  auto begin() const { return set_.begin(); }
+  auto end() const { return set_.end(); }
+
+ private:
+  std::unordered_set<connection_slot*> set_;
+  std::atomic<std::size_t> count_{0};
+};
+
 struct shared_config {
   server_config config;
   handler on_request;
@@ -37,13 +63,15 @@ struct worker {
   explicit worker(std::shared_ptr<shared_config> shared) : shared_(std::move(shared)), acceptor_(io_) {}
 
   std::shared_ptr<shared_config> shared_;
+  /// Before io_: sessions still owned by the io_context's pending handlers
+  /// erase themselves from it when io_ is destroyed.
+  connection_slots slots_;
   boost::asio::io_context io_{1};
   /// Keeps run() going on workers with nothing to do yet (only the first one
   /// accepts; the others wait for sockets handed to them). Reset by stop().
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{io_.get_executor()};
   loop_impl loop_{io_};
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::unordered_set<connection_slot*> slots_;
   std::thread thread_;
 };
 

@@ -54,6 +54,27 @@ result<sqlite_pool::lease> sqlite_pool::acquire(clock::time_point deadline) {
   return std::move(opened).error();
 }
 
+std::optional<sqlite_pool::lease> sqlite_pool::try_acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return lease(*this, std::move(conn));
+    }
+    if (open_ >= settings_.max_connections) return std::nullopt;
+    ++open_;  // Reserved; opened below without the lock.
+  }
+  auto opened = sqlite_connection::open(settings_.path, settings_.full_sync, std::chrono::milliseconds{0});
+  if (opened && (*opened)->prepare_statements().has_value()) return lease(*this, std::move(*opened));
+  {
+    std::lock_guard lock(mutex_);
+    --open_;
+  }
+  returned_.notify_one();
+  return std::nullopt;
+}
+
 void sqlite_pool::give_back(std::unique_ptr<sqlite_connection> conn) noexcept {
   std::unique_ptr<sqlite_connection> closing;
   {

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,13 +56,18 @@ class sqlite_pool {
   sqlite_pool(settings s, std::unique_ptr<sqlite_connection> first);
   sqlite_pool(const sqlite_pool&) = delete;
   sqlite_pool& operator=(const sqlite_pool&) = delete;
-  /// Every lease must have been returned (the store completes inline, so none outlives a call).
+  /// Every lease must have been returned (the store joins its lanes first).
   ~sqlite_pool() = default;
 
   /// An idle connection, a newly opened one if fewer than max_connections are
   /// open, or the first one returned before `deadline` (else errc::timeout).
   /// Opening happens outside the pool's lock.
   result<lease> acquire(clock::time_point deadline);
+
+  /// An idle connection, else a new one if fewer than max_connections are
+  /// open (opened with a zero busy timeout: it never waits on a lock), else
+  /// nullopt at once. Never waits for another lease.
+  std::optional<lease> try_acquire();
 
  private:
   void give_back(std::unique_ptr<sqlite_connection> conn) noexcept;

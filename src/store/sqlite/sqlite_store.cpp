@@ -20,6 +20,12 @@ constexpr std::size_t max_page_limit = 100;
 // Bounds the pool: more threads than this wait for a connection (up to the
 // store timeout) rather than each opening a file handle and a page cache.
 constexpr std::size_t max_connections = 8;
+// Store threads. Writes serialize on SQLite's write lock anyway; two lanes let
+// reads that met a lock, and the callbacks, run beside a waiting write.
+constexpr std::size_t lanes = 2;
+// Operations waiting per lane; beyond it a call fails at once with
+// errc::unavailable (a bounded queue, as the Redis backend's).
+constexpr std::size_t max_queued_per_lane = 4096;
 
 std::chrono::milliseconds time_left(steady_clock::time_point deadline) {
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - steady_clock::now());
@@ -153,13 +159,12 @@ result<void> ping_once(sqlite_connection& c) {
 }  // namespace
 
 sqlite_store::sqlite_store(sqlite_pool::settings settings, std::unique_ptr<sqlite_connection> first,
-                           std::chrono::milliseconds timeout)
-    : pool_(std::move(settings), std::move(first)), timeout_(timeout) {}
+                           std::chrono::milliseconds timeout, std::size_t lanes, std::size_t max_queued)
+    : pool_(std::move(settings), std::move(first)), timeout_(timeout), lanes_(lanes, max_queued) {}
 
 template <class T, class F>
-result<T> sqlite_store::run(F&& attempt) {
+result<T> sqlite_store::run(steady_clock::time_point deadline, F& attempt) {
   try {
-    const auto deadline = steady_clock::now() + timeout_;
     auto leased = pool_.acquire(deadline);
     if (!leased) return std::move(leased).error();
     sqlite_connection& c = **leased;
@@ -172,18 +177,53 @@ result<T> sqlite_store::run(F&& attempt) {
   }
 }
 
+template <class T, class F>
+void sqlite_store::on_lane(F attempt, callback<T> done) {
+  // The deadline counts from the call: time spent queued is part of it.
+  const auto deadline = steady_clock::now() + timeout_;
+  sqlite_lanes::job job = [this, deadline, attempt = std::move(attempt), done = std::move(done)](const std::string* refused) mutable {
+    if (refused != nullptr) return complete(done, result<T>(make_error(errc::unavailable, *refused)));
+    auto outcome = run<T>(deadline, attempt);
+    lanes_.job_done();  // committed: the caller's later inline reads may run
+    complete(done, std::move(outcome));
+  };
+  const std::string refused = lanes_.submit(job);
+  if (!refused.empty()) job(&refused);  // not queued: job is still ours
+}
+
+template <class T, class F>
+void sqlite_store::read(F attempt, callback<T> done) {
+  if (!lanes_.on_lane_thread() && lanes_.caller_idle()) {
+    if (auto leased = pool_.try_acquire()) {
+      std::optional<result<T>> outcome;
+      try {
+        (*leased)->set_busy_timeout(std::chrono::milliseconds{0});
+        outcome.emplace(attempt(**leased));
+      } catch (const std::exception& e) {
+        outcome.emplace(make_error(errc::internal, std::string("sqlite: ") + e.what()));
+      }
+      // Busy: somebody holds a lock this read would wait for; a lane waits.
+      if (outcome->has_value() || outcome->error().code != errc::timeout) {
+        leased.reset();  // the connection goes back before the callback runs
+        complete(done, std::move(*outcome));
+        return;
+      }
+    }
+  }
+  on_lane<T>(std::move(attempt), std::move(done));
+}
+
 void sqlite_store::create(session_record record, create_options options, callback<create_outcome> done) {
   if (record.id.empty()) {
     complete(done, result<create_outcome>(make_error(errc::invalid_argument, "a session needs a non-empty id")));
     return;
   }
-  auto outcome = run<create_outcome>([&](sqlite_connection& c) { return create_once(c, record, options); });
-  complete(done, std::move(outcome));
+  on_lane<create_outcome>([record = std::move(record), options](sqlite_connection& c) { return create_once(c, record, options); },
+                          std::move(done));
 }
 
 void sqlite_store::get(std::string id, callback<session_record> done) {
-  auto outcome = run<session_record>([&](sqlite_connection& c) { return find_by_id(c, id); });
-  complete(done, std::move(outcome));
+  read<session_record>([id = std::move(id)](sqlite_connection& c) { return find_by_id(c, id); }, std::move(done));
 }
 
 void sqlite_store::end(end_request request, callback<end_outcome> done) {
@@ -191,8 +231,7 @@ void sqlite_store::end(end_request request, callback<end_outcome> done) {
     complete(done, result<end_outcome>(make_error(errc::invalid_argument, "a session can only end as stopped or exited")));
     return;
   }
-  auto outcome = run<end_outcome>([&](sqlite_connection& c) { return end_once(c, request); });
-  complete(done, std::move(outcome));
+  on_lane<end_outcome>([request = std::move(request)](sqlite_connection& c) { return end_once(c, request); }, std::move(done));
 }
 
 void sqlite_store::list_by_user(page_request request, callback<page> done) {
@@ -210,13 +249,12 @@ void sqlite_store::list_by_user(page_request request, callback<page> done) {
     }
     after = std::move(*decoded);
   }
-  auto outcome = run<page>([&](sqlite_connection& c) { return list_once(c, request, after); });
-  complete(done, std::move(outcome));
+  read<page>([request = std::move(request), after = std::move(after)](sqlite_connection& c) { return list_once(c, request, after); },
+             std::move(done));
 }
 
 void sqlite_store::ping(callback<void> done) {
-  auto outcome = run<void>([](sqlite_connection& c) { return ping_once(c); });
-  if (done) done(std::move(outcome));
+  read<void>([](sqlite_connection& c) { return ping_once(c); }, std::move(done));
 }
 
 }  // namespace detail
@@ -252,7 +290,8 @@ result<std::unique_ptr<session_store>> make_sqlite_store(const std::string& path
                                            .max_connections = detail::max_connections,
                                            .busy_timeout = options.timeout};
     return std::unique_ptr<session_store>(
-        std::make_unique<detail::sqlite_store>(std::move(settings), std::move(*first), options.timeout));
+        std::make_unique<detail::sqlite_store>(std::move(settings), std::move(*first), options.timeout,
+                                               detail::lanes, detail::max_queued_per_lane));
   } catch (const std::exception& e) {
     return make_error(errc::internal, std::string("sqlite: ") + e.what());
   }

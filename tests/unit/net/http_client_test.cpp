@@ -59,6 +59,8 @@ class raw_server {
 
   std::uint16_t port() const { return port_; }
   int accepted() const { return accepted_.load(); }
+  /// Connections whose script has returned (and so closed or shut down its side).
+  int finished() const { return finished_.load(); }
 
   /// Stops accepting and closes the listening socket: new connects are refused.
   void close_listener() {
@@ -93,7 +95,10 @@ class raw_server {
       const int index = accepted_.fetch_add(1);
       std::lock_guard lock(mutex_);
       fds_.push_back(fd);
-      threads_.emplace_back([this, fd, index] { script_(fd, index); });
+      threads_.emplace_back([this, fd, index] {
+        script_(fd, index);
+        ++finished_;
+      });
     }
   }
 
@@ -101,6 +106,7 @@ class raw_server {
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<int> accepted_{0};
+  std::atomic<int> finished_{0};
   std::thread acceptor_;
   std::mutex mutex_;
   std::vector<int> fds_;
@@ -388,10 +394,11 @@ TEST(http_client, idle_connections_beyond_max_idle_close_and_the_rest_after_idle
     ASSERT_TRUE(out.r);
     EXPECT_EQ(summary(*out.r), "200 x");
   }
+  const auto parked = steady::now();
   EXPECT_TRUE(eventually([&] { return client.open_connections() == 2; })) << client.open_connections();
-  std::this_thread::sleep_for(150ms);
-  EXPECT_EQ(client.open_connections(), 2u);  // not yet idle_timeout
-  EXPECT_TRUE(eventually([&] { return client.open_connections() == 0; }, 1s)) << client.open_connections();
+  // Then both stay until idle_timeout (300 ms) has passed since they were parked.
+  EXPECT_TRUE(eventually([&] { return client.open_connections() == 0; }, 2s)) << client.open_connections();
+  EXPECT_GE(steady::now() - parked, 250ms);
   EXPECT_TRUE(eventually([&] { return server->connection_count() == 0; }));
 }
 
@@ -444,7 +451,7 @@ TEST(http_client, stale_pooled_connection_is_retried_once_on_a_fresh_one) {
   });
   http_client client;
   ASSERT_EQ(summary(call(client, get(raw.port()))), "200 ok");
-  std::this_thread::sleep_for(50ms);  // the close reaches the pooled connection
+  ASSERT_TRUE(eventually([&] { return raw.finished() == 1; }));  // the server closed the pooled connection
   EXPECT_EQ(summary(call(client, get(raw.port()))), "200 ok");
   EXPECT_EQ(raw.accepted(), 2);
 
@@ -465,7 +472,7 @@ TEST(http_client, retry_that_breaks_after_sending_is_timeout) {
   });
   http_client client;
   ASSERT_EQ(summary(call(client, get(raw.port()))), "200 ok");
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(eventually([&] { return raw.finished() == 1; }));
   EXPECT_EQ(summary(call(client, get(raw.port()))), "timeout");
   EXPECT_EQ(raw.accepted(), 2);  // exactly one retry
 }
@@ -478,7 +485,7 @@ TEST(http_client, retry_that_cannot_connect_is_unavailable) {
   http_client client;
   ASSERT_EQ(summary(call(client, get(raw.port()))), "200 ok");
   raw.close_listener();
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(eventually([&] { return raw.finished() == 1; }));
   EXPECT_EQ(summary(call(client, get(raw.port()))), "unavailable");
   EXPECT_EQ(raw.accepted(), 1);
 }

@@ -25,18 +25,18 @@
 
 #include "metronome/store/backends.hpp"
 #include "process.hpp"
+#include "sync_store.hpp"
 
 namespace metronome::store {
 namespace {
 
 using namespace std::chrono_literals;
 
+// Runs one store call and returns what its callback got, waiting for it
+// (writes complete on a store thread) within a bound.
 template <class T, class Call>
 result<T> sync(Call call) {
-  std::optional<result<T>> out;
-  call([&](result<T> r) { out.emplace(std::move(r)); });
-  if (!out) return make_error(errc::internal, "callback did not run inline");
-  return std::move(*out);
+  return testing::wait_for<T>([&](callback<T> cb) { call(std::move(cb)); });
 }
 
 // FNV-1a: a seed every process derives the same way from an id.

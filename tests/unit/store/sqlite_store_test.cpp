@@ -1,6 +1,7 @@
 // The SQLite session store in one process: every operation and every error,
 // the one-active-per-user policy, pagination, durability across reopen, the
-// busy path, and calls from several threads. Real files in a temp dir.
+// busy path, the store threads (ordering, not blocking the caller, shutdown),
+// and calls from several threads. Real files in a temp dir.
 // Several processes and kill -9: sqlite_process_test.cpp.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -11,8 +12,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <latch>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,25 +24,18 @@
 
 #include "metronome/store/backends.hpp"
 #include "process.hpp"
+#include "sync_store.hpp"
 
 namespace metronome::store {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Runs one store call and returns what its callback got. The SQLite store
-// completes inline, so a callback that has not run by the time the call
-// returns is itself a failure.
+// Runs one store call and returns what its callback got, waiting for it
+// (writes complete on a store thread) within a bound.
 template <class T, class Call>
 result<T> sync(Call call) {
-  std::optional<result<T>> out;
-  int calls = 0;
-  call([&](result<T> r) {
-    ++calls;
-    out.emplace(std::move(r));
-  });
-  if (calls != 1) return make_error(errc::internal, "callback ran " + std::to_string(calls) + " times inline");
-  return std::move(*out);
+  return testing::wait_for<T>([&](callback<T> cb) { call(std::move(cb)); });
 }
 
 result<create_outcome> create(session_store& s, session_record r, create_options o = {}) {
@@ -560,32 +556,120 @@ TEST_F(sqlite_store_test, a_held_write_lock_times_out_writes_but_not_reads) {
   EXPECT_TRUE(end(s, {.id = "s1", .owner = std::nullopt, .at_ms = 5})->changed);
 }
 
-TEST_F(sqlite_store_test, callbacks_run_inline_once_and_may_call_back_in) {
+TEST_F(sqlite_store_test, writes_complete_on_a_store_thread_once_and_may_call_back_in) {
   auto& s = open();
   const auto caller = std::this_thread::get_id();
-  int calls = 0;
-  bool same_thread = false;
-  std::optional<result<session_record>> nested;
+  std::promise<std::thread::id> completed_on;
+  std::promise<result<session_record>> nested;
+  std::atomic<int> calls{0};
   s.create(make_record("s1", "alice", 1), {}, [&](result<create_outcome> r) {
     ++calls;
-    same_thread = std::this_thread::get_id() == caller;
-    ASSERT_TRUE(r.has_value());
+    completed_on.set_value(std::this_thread::get_id());
+    EXPECT_TRUE(r.has_value());
     // The connection is back in the pool before the callback runs.
-    s.get("s1", [&](result<session_record> g) { nested.emplace(std::move(g)); });
+    s.get("s1", [&](result<session_record> g) { nested.set_value(std::move(g)); });
   });
-  EXPECT_EQ(calls, 1);
-  EXPECT_TRUE(same_thread);
-  ASSERT_TRUE(nested.has_value());
-  ASSERT_TRUE(nested->has_value());
-  EXPECT_EQ(nested->value().id, "s1");
+  auto thread = completed_on.get_future();
+  ASSERT_EQ(thread.wait_for(15s), std::future_status::ready);
+  EXPECT_NE(thread.get(), caller);
+  auto got = nested.get_future();
+  ASSERT_EQ(got.wait_for(15s), std::future_status::ready);
+  auto record = got.get();
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->id, "s1");
+  EXPECT_EQ(calls.load(), 1);
 
-  int error_calls = 0;
+  // Nothing of ours is queued now: a read runs inline, on the caller's thread.
+  bool inline_read = false;
   s.get("missing", [&](result<session_record> r) {
-    ++error_calls;
-    EXPECT_FALSE(r.has_value());
+    inline_read = std::this_thread::get_id() == caller;
+    EXPECT_EQ(r.error().code, errc::not_found);
   });
-  EXPECT_EQ(error_calls, 1);
+  EXPECT_TRUE(inline_read);
   s.ping({});  // An empty callback is not called.
+}
+
+// Item 5 of issue 12: a write waiting for a lock another process holds must
+// not hold up the caller's thread (an I/O thread, in the server).
+TEST_F(sqlite_store_test, a_write_waiting_on_a_lock_does_not_block_the_caller) {
+  auto& s = open({.timeout = 10s});
+  ASSERT_TRUE(create(s, make_record("s1", "alice", 1)).has_value());
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  std::promise<result<create_outcome>> done;
+  s.create(make_record("s2", "alice", 2), {}, [&](result<create_outcome> r) { done.set_value(std::move(r)); });
+  // The lock is still held, so the write cannot have completed: the call
+  // returned while it waits on a store thread.
+  auto outcome = done.get_future();
+  EXPECT_EQ(outcome.wait_for(0s), std::future_status::timeout);
+  // A read from another thread is not stuck behind it either.
+  std::thread reader([&] { EXPECT_TRUE(get(s, "s1").has_value()); });
+  reader.join();
+
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  ASSERT_EQ(outcome.wait_for(15s), std::future_status::ready);
+  auto made = outcome.get();
+  ASSERT_TRUE(made.has_value()) << made.error().message;
+  EXPECT_TRUE(made->created);
+}
+
+TEST_F(sqlite_store_test, one_threads_calls_complete_in_the_order_it_made_them) {
+  auto& s = open();
+  std::mutex m;
+  std::vector<std::string> order;
+  std::promise<result<session_record>> last;
+  auto note = [&](std::string what) {
+    std::lock_guard lock(m);
+    order.push_back(std::move(what));
+  };
+  // Not one of these waits for the previous: the get must still see the end.
+  s.create(make_record("s1", "alice", 1), {}, [&](result<create_outcome> r) { note(r ? "create" : "create failed"); });
+  s.end({.id = "s1", .owner = std::nullopt, .at_ms = 5}, [&](result<end_outcome> r) { note(r ? "end" : "end failed"); });
+  s.get("s1", [&](result<session_record> r) {
+    note("get");
+    last.set_value(std::move(r));
+  });
+  auto got = last.get_future();
+  ASSERT_EQ(got.wait_for(15s), std::future_status::ready);
+  auto record = got.get();
+  ASSERT_TRUE(record.has_value()) << record.error().message;
+  EXPECT_EQ(record->status, session_status::stopped);
+  std::lock_guard lock(m);
+  EXPECT_EQ(order, (std::vector<std::string>{"create", "end", "get"}));
+}
+
+TEST_F(sqlite_store_test, shutdown_completes_queued_calls_with_unavailable) {
+  auto& s = open({.timeout = 300ms});
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  constexpr int n = 4;
+  std::vector<std::optional<result<create_outcome>>> outcomes(n);
+  std::vector<int> calls(n, 0);
+  for (int i = 0; i < n; ++i) {
+    s.create(make_record("q" + std::to_string(i), "", i), {}, [&, i](result<create_outcome> r) {
+      ++calls[static_cast<std::size_t>(i)];
+      outcomes[static_cast<std::size_t>(i)].emplace(std::move(r));
+    });
+  }
+  store_.reset();  // joins the store's threads: every callback has run
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  int unavailable = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    EXPECT_EQ(calls[k], 1) << i;
+    ASSERT_TRUE(outcomes[k].has_value());
+    ASSERT_FALSE(outcomes[k]->has_value());
+    const errc code = outcomes[k]->error().code;
+    EXPECT_TRUE(code == errc::timeout || code == errc::unavailable) << i;
+    if (code == errc::unavailable) ++unavailable;
+  }
+  // The first was running (and timed out on the lock); the rest were queued.
+  EXPECT_GE(unavailable, n - 1);
 }
 
 TEST_F(sqlite_store_test, many_threads_at_once_lose_nothing) {

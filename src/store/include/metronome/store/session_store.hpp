@@ -4,8 +4,9 @@
 // Contract for every backend:
 // - Every operation completes by calling its callback exactly once, with a
 //   value or an error. The callback may run on the caller's thread (SQLite
-//   completes inline) or on a store thread (Redis): callers must not assume
-//   which, must not block in it, and must not hold a lock while calling in.
+//   reads that cannot wait complete inline) or on a store thread (SQLite
+//   writes, Redis): callers must not assume which, must not block in it, and
+//   must not hold a lock while calling in.
 // - A successful completion means the data is durable in the store: a 2xx
 //   answered after it never loses the session (sqlite: committed to the WAL;
 //   redis: acknowledged by the master, and by WAIT 1 replica when configured).
