@@ -5,8 +5,8 @@
 
 namespace metronome::bench {
 
-baseline_grid::baseline_grid(std::int32_t half_size, std::int32_t radius, std::int32_t margin,
-                             std::int32_t entity_radius, std::vector<entity> entities)
+baseline_grid::baseline_grid(std::int32_t half_size, std::int32_t radius, std::int32_t margin, std::int32_t entity_radius,
+                             std::vector<entity> entities)
     : half_(half_size),
       radius_(radius),
       leave_(radius + margin),
@@ -33,9 +33,7 @@ void baseline_grid::tick() {
   }
   // Rebuild the cells.
   for (auto& c : cells_) c.clear();
-  auto column = [&](std::int32_t v) {
-    return std::min(static_cast<std::uint32_t>((std::int64_t{v} + half_) / cell_), columns_ - 1);
-  };
+  auto column = [&](std::int32_t v) { return std::min(static_cast<std::uint32_t>((std::int64_t{v} + half_) / cell_), columns_ - 1); };
   for (std::uint32_t i = 0; i < entities_.size(); ++i) {
     cells_[column(entities_[i].pos.y) * columns_ + column(entities_[i].pos.x)].push_back(i);
   }

@@ -20,8 +20,7 @@ class baseline_grid {
     world::vec2 pos, vel;
     bool player = false;
   };
-  baseline_grid(std::int32_t half_size, std::int32_t radius, std::int32_t margin, std::int32_t entity_radius,
-                std::vector<entity> entities);
+  baseline_grid(std::int32_t half_size, std::int32_t radius, std::int32_t margin, std::int32_t entity_radius, std::vector<entity> entities);
 
   void tick();
 

@@ -83,11 +83,12 @@ void print_core(const runner::run_result& r) {
   print_stats("metronome_wall", r.tick);
   std::printf(",");
   print_stats("metronome_cpu", r.cpu);
-  std::printf(",\"updates_per_tick\":%.0f,\"updates_per_second_per_core\":%.0f,\"visible_per_player\":%.1f,"
-              "\"entered_per_tick\":%.0f,\"left_per_tick\":%.0f,\"aoi_checks_per_tick\":%.0f,"
-              "\"aoi_rebuilds_per_tick\":%.1f,\"aoi_candidates_per_tick\":%.0f,\"handovers_per_tick\":%.1f",
-              r.moved_per_tick, r.updates_per_second_per_core, r.visible_per_player, r.entered_per_tick,
-              r.left_per_tick, r.checks_per_tick, r.rebuilds_per_tick, r.candidates_per_tick, r.handovers_per_tick);
+  std::printf(
+      ",\"updates_per_tick\":%.0f,\"updates_per_second_per_core\":%.0f,\"visible_per_player\":%.1f,"
+      "\"entered_per_tick\":%.0f,\"left_per_tick\":%.0f,\"aoi_checks_per_tick\":%.0f,"
+      "\"aoi_rebuilds_per_tick\":%.1f,\"aoi_candidates_per_tick\":%.0f,\"handovers_per_tick\":%.1f",
+      r.moved_per_tick, r.updates_per_second_per_core, r.visible_per_player, r.entered_per_tick, r.left_per_tick, r.checks_per_tick,
+      r.rebuilds_per_tick, r.candidates_per_tick, r.handovers_per_tick);
 }
 
 struct options {
@@ -108,10 +109,14 @@ bool wants(const options& o, char c) { return o.only.find(c) != std::string::npo
 int main(int argc, char** argv) {
   options o;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--ticks")) o.ticks = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
-    else if (!std::strcmp(argv[i], "--warmup")) o.warmup = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
-    else if (!std::strcmp(argv[i], "--only")) o.only = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--skin")) o.skin = static_cast<std::int32_t>(std::strtol(argv[i + 1], nullptr, 10));
+    if (!std::strcmp(argv[i], "--ticks"))
+      o.ticks = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
+    else if (!std::strcmp(argv[i], "--warmup"))
+      o.warmup = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
+    else if (!std::strcmp(argv[i], "--only"))
+      o.only = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--skin"))
+      o.skin = static_cast<std::int32_t>(std::strtol(argv[i + 1], nullptr, 10));
     else {
       std::fprintf(stderr, "world_bench: unknown option %s\n", argv[i]);
       return 2;
@@ -172,11 +177,12 @@ int main(int argc, char** argv) {
     const baseline_stats b = time_baseline(g, std::min<std::uint32_t>(o.ticks, 30), 2);
     std::printf("{\"bench\":\"d_hot_cell_2000_within_one_radius\",");
     print_core(r);
-    std::printf(",\"hot_player_visible\":%u,\"hot_player_updates_per_tick\":%llu,\"hot_player_bytes_per_tick_at_12B\":%llu,"
-                "\"cap_per_player\":%zu,\"players_at_cap\":%llu,\"cap_selection_cpu_ms_all_players\":%.3f,",
-                w.visible_count(0), static_cast<unsigned long long>(moved + w.entered(0).size() + w.left(0).size()),
-                static_cast<unsigned long long>(12 * (moved + w.entered(0).size() + w.left(0).size())), cap,
-                static_cast<unsigned long long>(capped_players), select_ms);
+    std::printf(
+        ",\"hot_player_visible\":%u,\"hot_player_updates_per_tick\":%llu,\"hot_player_bytes_per_tick_at_12B\":%llu,"
+        "\"cap_per_player\":%zu,\"players_at_cap\":%llu,\"cap_selection_cpu_ms_all_players\":%.3f,",
+        w.visible_count(0), static_cast<unsigned long long>(moved + w.entered(0).size() + w.left(0).size()),
+        static_cast<unsigned long long>(12 * (moved + w.entered(0).size() + w.left(0).size())), cap,
+        static_cast<unsigned long long>(capped_players), select_ms);
     print_baseline("baseline_grid", b);
     std::printf(",\"cpu_speedup_p99\":%.1f}\n", b.cpu.p99_ms / r.cpu.p99_ms);
     std::fflush(stdout);

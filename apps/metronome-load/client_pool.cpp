@@ -20,13 +20,13 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -97,7 +97,7 @@ struct pool_state {
   /// owned by `ready_set`, which Asio watches.
   int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
   asio::posix::stream_descriptor ready_set{io, epoll_fd};
-  int active = 0;  ///< clients whose run() has not returned
+  int active = 0;                                     ///< clients whose run() has not returned
   std::vector<std::unique_ptr<load_client>> clients;  // declared after io: destroyed before it
 
   /// Ends the reader once every client is done and the pool is stopping.
@@ -246,7 +246,8 @@ class load_client {
 
     std::string sub;
     if (cfg_.peer == peer_kind::metronome) sub = cfg_.protocol == wire_protocol::bin ? "metronome.v1.bin" : "metronome.v1.json";
-    const std::string request = ws::handshake_request(pool_.host_header, pool_.server.path, ws::make_key(pool_.random(), pool_.random()), sub);
+    const std::string request =
+        ws::handshake_request(pool_.host_header, pool_.server.path, ws::make_key(pool_.random(), pool_.random()), sub);
     if (auto [wec, n] = co_await asio::async_write(sock_, asio::buffer(request), use_tuple); wec) {
       co_return timed_out_ ? "timeout" : "handshake write: " + wec.message();
     }
@@ -337,11 +338,8 @@ class load_client {
           on_message(fragment_text_ ? decode_json(whole) : decode_binary(whole), arrival_us);
         }
         return true;
-      case ws::opcode::ping:
-        answer_ping(std::string(f.payload));
-        return true;
-      case ws::opcode::pong:
-        return true;
+      case ws::opcode::ping: answer_ping(std::string(f.payload)); return true;
+      case ws::opcode::pong: return true;
       case ws::opcode::close:
         if (!closing_) {
           close_code_ = ws::close_code(f.payload);
@@ -364,9 +362,7 @@ class load_client {
         break;
       case ping:  // the application-level ping of earlier servers: nothing to answer
         break;
-      case pong:
-        on_pong(m, arrival_us + cfg_.clock_offset_ms * 1000);
-        break;
+      case pong: on_pong(m, arrival_us + cfg_.clock_offset_ms * 1000); break;
       case session_joined:
         start_at_ms_ = m.start_at_ms;
         tick_ms_ = m.tick_ms;
@@ -381,14 +377,9 @@ class load_client {
         if (m.warning) ++s.warnings;
         s.server_rtt.record(m.rtt_us);
         break;
-      case stopped:
-        ++s.stopped;
-        break;
-      case error:
-        ++s.error_messages;
-        break;
-      default:
-        break;
+      case stopped: ++s.stopped; break;
+      case error: ++s.error_messages; break;
+      default: break;
     }
   }
 

@@ -29,9 +29,9 @@ struct client_stats {
   std::uint64_t stopped = 0;         ///< `stopped` messages, whole run
   std::uint64_t pongs_sent = 0;      ///< pongs sent to server ping control frames, whole run
   std::map<std::string, std::uint64_t> kick_reasons;
-  std::map<int, std::uint64_t> close_codes;          ///< WebSocket close codes the server sent
-  std::map<std::string, std::uint64_t> failures;     ///< why clients never became ready
-  std::vector<std::int64_t> offset_estimates_us;     ///< per synchronized client: estimated server - client (us)
+  std::map<int, std::uint64_t> close_codes;       ///< WebSocket close codes the server sent
+  std::map<std::string, std::uint64_t> failures;  ///< why clients never became ready
+  std::vector<std::int64_t> offset_estimates_us;  ///< per synchronized client: estimated server - client (us)
 
   void merge(const client_stats& other);
 };

@@ -46,9 +46,7 @@ void lag_histogram::merge(const lag_histogram& other) {
   for (std::size_t i = 0; i < buckets_.size(); ++i) buckets_[i] += other.buckets_[i];
 }
 
-double lag_histogram::mean_us() const {
-  return count_ == 0 ? 0.0 : static_cast<double>(sum_ / static_cast<long double>(count_));
-}
+double lag_histogram::mean_us() const { return count_ == 0 ? 0.0 : static_cast<double>(sum_ / static_cast<long double>(count_)); }
 
 std::int64_t lag_histogram::percentile_us(double q) const {
   if (count_ == 0) return 0;

@@ -11,9 +11,9 @@ namespace metronome::load {
 class lag_histogram {
  public:
   struct config {
-    std::int64_t bucket_us = 10;        ///< bucket width (us)
-    std::int64_t min_us = -100'000;     ///< lower edge of the first bucket (us); lags below go to an underflow count
-    std::int64_t max_us = 5'000'000;    ///< upper edge of the last bucket (us); lags at or above go to an overflow count
+    std::int64_t bucket_us = 10;      ///< bucket width (us)
+    std::int64_t min_us = -100'000;   ///< lower edge of the first bucket (us); lags below go to an underflow count
+    std::int64_t max_us = 5'000'000;  ///< upper edge of the last bucket (us); lags at or above go to an overflow count
   };
 
   lag_histogram() : lag_histogram(config{}) {}

@@ -18,7 +18,7 @@ enum class peer_kind {
 };
 
 struct load_config {
-  std::string url = "ws://127.0.0.1:8080/ws";   ///< ws://HOST:PORT/PATH; HOST must be a numeric IPv4 address
+  std::string url = "ws://127.0.0.1:8080/ws";    ///< ws://HOST:PORT/PATH; HOST must be a numeric IPv4 address
   int clients = 100;                             ///< WebSocket connections to open
   std::vector<std::string> session_ids;          ///< sessions to join, client i joins session_ids[i % size]
   int source_addresses = 1;                      ///< bind client i to 127.0.0.(1 + i % K); 1 to 254

@@ -68,8 +68,7 @@ load_result run_load(const load_config& cfg, const endpoint_url& server, std::os
   }
   load_result r;
   r.ramp_s = seconds_since(state.start);
-  events << "event ramp_done connected=" << state.ready.load() << " failed=" << state.failed.load() << " ramp_s=" << r.ramp_s
-         << std::endl;
+  events << "event ramp_done connected=" << state.ready.load() << " failed=" << state.failed.load() << " ramp_s=" << r.ramp_s << std::endl;
 
   std::this_thread::sleep_for(std::chrono::duration<double>(cfg.warmup_s));
   const double cpu0 = cpu_seconds();

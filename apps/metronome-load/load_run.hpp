@@ -15,14 +15,14 @@
 namespace metronome::load {
 
 struct load_result {
-  int connected = 0;        ///< clients that became ready
-  int failed = 0;           ///< clients that never became ready
-  int closed_early = 0;     ///< ready clients the server closed before the end
-  double ramp_s = 0;        ///< from the first connection to all ready or failed (s)
-  double window_s = 0;      ///< measured window (s)
-  double client_cpu_s = 0;  ///< this process's user + system CPU over the window (s)
+  int connected = 0;                ///< clients that became ready
+  int failed = 0;                   ///< clients that never became ready
+  int closed_early = 0;             ///< ready clients the server closed before the end
+  double ramp_s = 0;                ///< from the first connection to all ready or failed (s)
+  double window_s = 0;              ///< measured window (s)
+  double client_cpu_s = 0;          ///< this process's user + system CPU over the window (s)
   std::int64_t client_rss_kib = 0;  ///< this process's VmRSS at the end of the window
-  client_stats stats;       ///< all threads merged
+  client_stats stats;               ///< all threads merged
 };
 
 load_result run_load(const load_config& cfg, const endpoint_url& server, std::ostream& events);

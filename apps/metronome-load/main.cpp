@@ -45,17 +45,28 @@ int main(int argc, char** argv) {
   app.add_option("--create-sessions", create_url, "Region HTTP URL (http://HOST:PORT) to create --sessions server-mode sessions on");
   app.add_option("--tick-ms", tick_ms, "Tick length of sessions created with --create-sessions (ms)")->capture_default_str();
   app.add_option("--duration", cfg.duration_s, "Measuring window (s)")->capture_default_str()->check(CLI::Range(0.1, 3600.0));
-  app.add_option("--warmup", cfg.warmup_s, "Wait between the end of the ramp and the window (s)")->capture_default_str()->check(CLI::Range(0.0, 600.0));
+  app.add_option("--warmup", cfg.warmup_s, "Wait between the end of the ramp and the window (s)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 600.0));
   app.add_option("--source-addresses", cfg.source_addresses, "Bind clients round-robin to 127.0.0.1..127.0.0.K")
-      ->capture_default_str()->check(CLI::Range(1, 254));
-  app.add_option("--pong-delay-ms", cfg.pong_delay_ms, "Delay the pong to every server ping control frame (ms)")->capture_default_str()->check(CLI::Range(0, 60'000));
-  app.add_option("--clock-offset-ms", cfg.clock_offset_ms, "The clients' clocks read this much ahead of the system clock (ms)")->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 254));
+  app.add_option("--pong-delay-ms", cfg.pong_delay_ms, "Delay the pong to every server ping control frame (ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60'000));
+  app.add_option("--clock-offset-ms", cfg.clock_offset_ms, "The clients' clocks read this much ahead of the system clock (ms)")
+      ->capture_default_str();
   app.add_option("--protocol", protocol, "json or bin (metronome.v1.bin)")->capture_default_str()->check(CLI::IsMember({"json", "bin"}));
   app.add_option("--peer", peer, "metronome, or plain (a server that only broadcasts ticks with serverTimestamp)")
-      ->capture_default_str()->check(CLI::IsMember({"metronome", "plain"}));
+      ->capture_default_str()
+      ->check(CLI::IsMember({"metronome", "plain"}));
   app.add_option("--threads", cfg.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
-  app.add_option("--ramp-per-second", cfg.ramp_per_second, "Connections opened per second (0 = all at once)")->capture_default_str()->check(CLI::Range(0.0, 1e6));
-  app.add_option("--connect-timeout-ms", cfg.connect_timeout_ms, "Connect + handshake + join limit (ms)")->capture_default_str()->check(CLI::Range(100, 600'000));
+  app.add_option("--ramp-per-second", cfg.ramp_per_second, "Connections opened per second (0 = all at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
+  app.add_option("--connect-timeout-ms", cfg.connect_timeout_ms, "Connect + handshake + join limit (ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600'000));
   app.add_option("--out", cfg.out, "Write the JSON report here");
   CLI11_PARSE(app, argc, argv);
 

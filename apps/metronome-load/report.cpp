@@ -69,11 +69,10 @@ std::string report_json(const load_config& cfg, const load_result& r) {
       "\"latency_warnings\":{},\"error_messages\":{},\"pongs_sent\":{},"
       "\"client_cpu_s\":{:.3f},\"client_cpu_pct\":{:.1f},\"client_rss_kib\":{},\"clock_offset\":{}}}\n",
       cfg.peer == peer_kind::plain ? "plain" : "metronome", cfg.protocol == wire_protocol::bin ? "bin" : "json", escaped(cfg.url),
-      cfg.clients, cfg.session_ids.size(), cfg.threads, cfg.source_addresses, cfg.pong_delay_ms, cfg.clock_offset_ms, r.connected,
-      r.failed, r.closed_early, s.kicked, object_of(s.kick_reasons), object_of(s.close_codes), object_of(s.failures), r.ramp_s,
-      r.window_s, s.messages, r.window_s > 0 ? static_cast<double>(s.messages) / r.window_s : 0.0, s.frames, h.count(),
-      s.unsynced_ticks, percentiles_json(h), percentiles_json(cfg.peer == peer_kind::plain ? h : s.system_lag),
-      percentiles_json(s.read_delay),
+      cfg.clients, cfg.session_ids.size(), cfg.threads, cfg.source_addresses, cfg.pong_delay_ms, cfg.clock_offset_ms, r.connected, r.failed,
+      r.closed_early, s.kicked, object_of(s.kick_reasons), object_of(s.close_codes), object_of(s.failures), r.ramp_s, r.window_s,
+      s.messages, r.window_s > 0 ? static_cast<double>(s.messages) / r.window_s : 0.0, s.frames, h.count(), s.unsynced_ticks,
+      percentiles_json(h), percentiles_json(cfg.peer == peer_kind::plain ? h : s.system_lag), percentiles_json(s.read_delay),
       percentiles_json(s.client_rtt), percentiles_json(s.server_rtt), s.warnings, s.error_messages, s.pongs_sent, r.client_cpu_s,
       r.window_s > 0 ? 100.0 * r.client_cpu_s / r.window_s : 0.0, r.client_rss_kib, offsets_json(cfg, s.offset_estimates_us));
 }

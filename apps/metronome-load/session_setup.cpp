@@ -50,8 +50,8 @@ created_sessions create_sessions(const endpoint_url& region, int count, int tick
   std::string path = region.path;
   if (path.empty() || path == "/") path = "/v1/sessions";
   const std::string request = "POST " + path + " HTTP/1.1\r\nHost: " + region.host + ":" + std::to_string(region.port) +
-                              "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
+                              "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
+                              "\r\n\r\n" + body;
   for (int i = 0; i < count; ++i) {
     const std::string response = http_exchange(region, request, out.error);
     if (!out.error.empty()) return out;

@@ -13,7 +13,7 @@ struct endpoint_url {
   std::string scheme;  ///< "ws" or "http"
   std::string host;    ///< numeric IPv4
   std::uint16_t port = 0;
-  std::string path;    ///< starts with '/'
+  std::string path;  ///< starts with '/'
 };
 
 std::optional<endpoint_url> parse_url(std::string_view url);

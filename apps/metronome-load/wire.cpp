@@ -120,11 +120,8 @@ server_message decode_json(std::string_view text) {
       m.warning = detail::json_string(text, "status").value_or("ok") == "warning";
       m.rtt_us = static_cast<std::int64_t>(detail::json_number(text, "rttMs").value_or(0) * 1000);
       break;
-    case kicked:
-      m.reason = detail::json_string(text, "reason").value_or("");
-      break;
-    default:
-      break;
+    case kicked: m.reason = detail::json_string(text, "reason").value_or(""); break;
+    default: break;
   }
   return m;
 }
@@ -164,10 +161,8 @@ server_message decode_binary(std::string_view f) {
       m.warning = p[0] != 0;
       m.rtt_us = read_u32(p + 1);
       break;
-    case 0x7F:
-      return decode_json(f.substr(1));
-    default:
-      break;
+    case 0x7F: return decode_json(f.substr(1));
+    default: break;
   }
   return m;
 }

@@ -51,13 +51,13 @@ class generator {
     const session_params p{.seed = *parse_seed(seed_text), .start_at_ms = start_at, .tick_ms = tick_ms, .rule = r};
     if (validate(p) || validate_time("now", now)) return;  // out of the domain: not a vector
     const state s = state_at(p, now);
-    std::string expect = fmt::format(R"({{"phase":"{}","step":{},"value":{},"round":{},"broken":{})", phase_name(s.phase),
-                                      s.step, s.value, s.round, s.broken);
+    std::string expect = fmt::format(R"({{"phase":"{}","step":{},"value":{},"round":{},"broken":{})", phase_name(s.phase), s.step, s.value,
+                                     s.round, s.broken);
     if (s.phase == phase::countdown) expect += fmt::format(R"(,"remainingMs":{})", s.remaining_ms);
     expect += '}';
-    cases_.push_back(fmt::format(
-        R"(    {{"what":"{}","seed":"{}","seedU64":"{}","rule":{},"startAt":{},"tickMs":{},"now":{},"expect":{}}})", what,
-        json_escape(seed_text), p.seed, rule_json(r), start_at, tick_ms, now, expect));
+    cases_.push_back(
+        fmt::format(R"(    {{"what":"{}","seed":"{}","seedU64":"{}","rule":{},"startAt":{},"tickMs":{},"now":{},"expect":{}}})", what,
+                    json_escape(seed_text), p.seed, rule_json(r), start_at, tick_ms, now, expect));
   }
 
   std::string document() const {
@@ -80,12 +80,17 @@ std::string build() {
   std::mt19937_64 rng(20261122);
   auto below = [&](std::int64_t n) { return static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(n)); };
 
-  const std::vector<rule> rules = {
-      rounds_rule{},          rounds_rule{.mean_interval = 10, .jitter = 3}, rounds_rule{.mean_interval = 1, .jitter = 0},
-      rounds_rule{.mean_interval = 1000, .jitter = 999}, lcg_counter_rule{}, lcg_counter_rule{1},
-      lcg_counter_rule{7},    lcg_counter_rule{1000}};
-  const std::vector<std::string> seeds = {"0",         "18446744073709551615", "987654321", "2147483647", "4294967296",
-                                          "550e8400-e29b-41d4-a716-446655440000", "user123", "seed with spaces & \u00e9"};
+  const std::vector<rule> rules = {rounds_rule{},
+                                   rounds_rule{.mean_interval = 10, .jitter = 3},
+                                   rounds_rule{.mean_interval = 1, .jitter = 0},
+                                   rounds_rule{.mean_interval = 1000, .jitter = 999},
+                                   lcg_counter_rule{},
+                                   lcg_counter_rule{1},
+                                   lcg_counter_rule{7},
+                                   lcg_counter_rule{1000}};
+  const std::vector<std::string> seeds = {
+      "0",       "18446744073709551615",     "987654321", "2147483647", "4294967296", "550e8400-e29b-41d4-a716-446655440000",
+      "user123", "seed with spaces & \u00e9"};
   constexpr std::int64_t start = 1'733'850'000'000;  // seed 000's example startAt
   constexpr std::int64_t p40 = std::int64_t{1} << 40;
 

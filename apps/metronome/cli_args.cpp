@@ -41,8 +41,7 @@ engine::session_params session_flags::parse() const {
     if (!break_probability_.empty()) throw usage_error("--break-probability applies to --rule lcg-counter only");
     engine::rounds_rule r;
     if (!mean_interval_.empty()) {
-      r.mean_interval = static_cast<std::uint32_t>(
-          parse_int("--mean-interval", mean_interval_, 1, engine::rounds_rule::max_mean_interval));
+      r.mean_interval = static_cast<std::uint32_t>(parse_int("--mean-interval", mean_interval_, 1, engine::rounds_rule::max_mean_interval));
     }
     if (!jitter_.empty()) {
       r.jitter = static_cast<std::uint32_t>(parse_int("--jitter", jitter_, 0, std::int64_t{r.mean_interval} - 1));

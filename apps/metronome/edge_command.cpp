@@ -31,7 +31,8 @@ void add_static_regions(edge::region_directory& dir, std::string_view list) {
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
     if (item.empty()) continue;
     const auto eq = item.find('=');
-    if (eq == std::string_view::npos) throw usage_error("--regions (REGIONS): expected NAME=http://HOST:PORT, got '" + std::string(item) + "'");
+    if (eq == std::string_view::npos)
+      throw usage_error("--regions (REGIONS): expected NAME=http://HOST:PORT, got '" + std::string(item) + "'");
     if (auto ok = dir.add_static(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1))); !ok) {
       throw usage_error("--regions (REGIONS): " + ok.error().message);
     }
@@ -60,10 +61,13 @@ int run_edge(const edge_flags& f) {
       .cache_ttl_ms = parse_int("--session-cache-ttl-ms (SESSION_CACHE_TTL_MS)", f.cache_ttl_ms, 0, 86'400'000),
       .cache_capacity = static_cast<std::size_t>(parse_int("--session-cache-max (SESSION_CACHE_MAX)", f.cache_max, 1, 10'000'000)),
       .web_root = f.web_root};
-  const auto health_interval = std::chrono::milliseconds(parse_int("--health-interval-ms (HEALTH_INTERVAL_MS)", f.health_interval_ms, 50, 60'000));
+  const auto health_interval =
+      std::chrono::milliseconds(parse_int("--health-interval-ms (HEALTH_INTERVAL_MS)", f.health_interval_ms, 50, 60'000));
   net::client_config client_cfg;
-  client_cfg.connect_timeout = std::chrono::milliseconds(parse_int("--connect-timeout-ms (CONNECT_TIMEOUT_MS)", f.connect_timeout_ms, 10, 60'000));
-  client_cfg.request_timeout = std::chrono::milliseconds(parse_int("--proxy-timeout-ms (PROXY_TIMEOUT_MS)", f.proxy_timeout_ms, 10, 600'000));
+  client_cfg.connect_timeout =
+      std::chrono::milliseconds(parse_int("--connect-timeout-ms (CONNECT_TIMEOUT_MS)", f.connect_timeout_ms, 10, 60'000));
+  client_cfg.request_timeout =
+      std::chrono::milliseconds(parse_int("--proxy-timeout-ms (PROXY_TIMEOUT_MS)", f.proxy_timeout_ms, 10, 600'000));
   // Keep every connection a region may need: with fewer idle slots than
   // requests in flight (the default 32, against 64 concurrent clients), each
   // burst of answers closes connections the next burst reopens. That cost
@@ -115,7 +119,9 @@ int run_edge(const edge_flags& f) {
 void add_edge_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("edge", "Run the edge gateway and region registry (seeds 000, 001, 002)");
   auto f = std::make_shared<edge_flags>();
-  auto opt = [&](const char* flag, std::string& target, const char* env, const char* help) { add_env_option(*cmd, flag, target, env, help); };
+  auto opt = [&](const char* flag, std::string& target, const char* env, const char* help) {
+    add_env_option(*cmd, flag, target, env, help);
+  };
   f->http.add(*cmd);
   opt("--store", f->store, "STORE", "Shared store: sqlite:PATH, redis://HOST:PORT or redis-cluster://HOST:PORT,...");
   opt("--regions", f->regions, "REGIONS", "Static regions: NAME=http://HOST:PORT,... (registered ones join by themselves)");

@@ -14,8 +14,8 @@ namespace metronome::cli {
 namespace {
 
 void append_state_json(fmt::memory_buffer& out, const engine::state& s) {
-  fmt::format_to(std::back_inserter(out), R"({{"phase":"{}","step":{},"value":{},"round":{},"broken":{})",
-                 engine::phase_name(s.phase), s.step, s.value, s.round, s.broken);
+  fmt::format_to(std::back_inserter(out), R"({{"phase":"{}","step":{},"value":{},"round":{},"broken":{})", engine::phase_name(s.phase),
+                 s.step, s.value, s.round, s.broken);
   if (s.phase == engine::phase::countdown) fmt::format_to(std::back_inserter(out), R"(,"remainingMs":{})", s.remaining_ms);
   out.push_back('}');
 }
@@ -61,17 +61,18 @@ void add_replay_command(CLI::App& app) {
     const std::int64_t last = parse_int("--to", *to, 0, engine::max_time_ms);
     if (first > last) throw usage_error(fmt::format("--from ({}) must not be greater than --to ({})", first, last));
     if (last > engine::last_step(params)) {
-      throw usage_error(fmt::format("--to: step {} would begin after the last representable time (2^53-1 ms); the last step is {}",
-                                    last, engine::last_step(params)));
+      throw usage_error(fmt::format("--to: step {} would begin after the last representable time (2^53-1 ms); the last step is {}", last,
+                                    engine::last_step(params)));
     }
     if (last - first + 1 > engine::max_replay_steps) {
-      throw usage_error(fmt::format("the range covers {} steps; at most {} per call", last - first + 1,
-                                    engine::max_replay_steps));
+      throw usage_error(fmt::format("the range covers {} steps; at most {} per call", last - first + 1, engine::max_replay_steps));
     }
     fmt::memory_buffer out;
     auto emit = [&](const engine::state& s) {
-      fmt::format_to(std::back_inserter(out), R"({{"step":{},"at":{},"value":{},"round":{},"broken":{}}})""\n", s.step,
-                     engine::step_start_ms(params, s.step), s.value, s.round, s.broken);
+      fmt::format_to(std::back_inserter(out),
+                     R"({{"step":{},"at":{},"value":{},"round":{},"broken":{}}})"
+                     "\n",
+                     s.step, engine::step_start_ms(params, s.step), s.value, s.round, s.broken);
       if (out.size() > (1u << 16)) {
         write_stdout(out);
         out.clear();

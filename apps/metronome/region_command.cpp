@@ -97,8 +97,10 @@ void check_health(region::session_service& service, region::store_health& health
   metrics.store_up_now->set(r ? 1 : 0);
   metrics.http_connections_now->set(static_cast<double>(server.connection_count()));
   if (r.has_value() != was_ok) {
-    if (r) log.info("store is back");
-    else log.error("store unreachable", {{"error", r.error().message}});
+    if (r)
+      log.info("store is back");
+    else
+      log.error("store unreachable", {{"error", r.error().message}});
     was_ok = r.has_value();
   }
 }
@@ -132,15 +134,16 @@ void heartbeat(net::http_client& client, const region::region_config& cfg, const
   req.body += "\",\"ws_url\":\"";
   net::append_json_escaped(req.body, cfg.ws_url);
   req.body += "\"}";
-  client.request(std::move(req), [region = cfg.region, schedule, &clk, interval_ms = cfg.register_interval_seconds * 1000](result<net::client_response> r) {
-    if (!r) {
-      log.warn("heartbeat failed", {{"region", region}, {"error", r.error().message}});
-    } else if (r->status != 200) {
-      log.warn("heartbeat refused", {{"region", region}, {"status", r->status}});
-    } else {
-      schedule->next_due_ms = clk.now_ms() + interval_ms;
-    }
-  });
+  client.request(std::move(req),
+                 [region = cfg.region, schedule, &clk, interval_ms = cfg.register_interval_seconds * 1000](result<net::client_response> r) {
+                   if (!r) {
+                     log.warn("heartbeat failed", {{"region", region}, {"error", r.error().message}});
+                   } else if (r->status != 200) {
+                     log.warn("heartbeat refused", {{"region", region}, {"status", r->status}});
+                   } else {
+                     schedule->next_due_ms = clk.now_ms() + interval_ms;
+                   }
+                 });
 }
 
 int run_region(const region::region_config& cfg, const store::store_options& store_opts, const broadcast::settings& ticks) {
@@ -151,10 +154,9 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
   system_clock clock;
   region::region_metrics metrics;
   region::store_health health;
-  region::session_service service(**store, clock,
-                                  region::service_config{.region = cfg.region, .countdown_ms = cfg.countdown_ms,
-                                                         .default_tick_ms = cfg.default_tick_ms},
-                                  metrics);
+  region::session_service service(
+      **store, clock,
+      region::service_config{.region = cfg.region, .countdown_ms = cfg.countdown_ms, .default_tick_ms = cfg.default_tick_ms}, metrics);
   region::region_api api(service, metrics, health);
   broadcast::broadcaster ticker(**store, clock, ticks, cfg.region, &region::session_service::params_of, metrics.registry);
   api.set_hooks(region::api_hooks{
@@ -172,15 +174,14 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
   {
     bool store_ok = true;
     periodic_task monitor(std::chrono::seconds(1), [&] { check_health(service, health, metrics, server, store_ok); });
-    net::http_client client(net::client_config{.connect_timeout = std::chrono::milliseconds(1000),
-                                               .request_timeout = std::chrono::milliseconds(3000)});
+    net::http_client client(
+        net::client_config{.connect_timeout = std::chrono::milliseconds(1000), .request_timeout = std::chrono::milliseconds(3000)});
     std::optional<periodic_task> heartbeats;
     if (!cfg.is_main && !cfg.main_server_url.empty()) {
       const std::string token = env_or("REGISTRY_TOKEN", "");
       auto schedule = std::make_shared<heartbeat_schedule>();
-      heartbeats.emplace(std::chrono::seconds(1), [&, token, schedule, port = server.port()] {
-        heartbeat(client, cfg, token, port, schedule, clock);
-      });
+      heartbeats.emplace(std::chrono::seconds(1),
+                         [&, token, schedule, port = server.port()] { heartbeat(client, cfg, token, port, schedule, clock); });
     }
     const int sig = net::wait_for_termination_signal();
     log.info("shutting down", {{"signal", sig}});
@@ -197,7 +198,9 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
 void add_region_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("region", "Run a region node: the session API over HTTP (seeds 000, 002, 004)");
   auto f = std::make_shared<region_flags>();
-  auto opt = [&](const char* flag, std::string& target, const char* env, const char* help) { add_env_option(*cmd, flag, target, env, help); };
+  auto opt = [&](const char* flag, std::string& target, const char* env, const char* help) {
+    add_env_option(*cmd, flag, target, env, help);
+  };
   f->http.add(*cmd);
   opt("--region", f->region, "REGION", "This node's region name");
   opt("--is-main", f->is_main, "IS_MAIN", "Seed 002's main-server flag (true/false)");

@@ -7,8 +7,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,8 +119,9 @@ int run_up(const up_flags& f) {
   // register with this registry (seed 002); a random one otherwise.
   const char* given_token = std::getenv("REGISTRY_TOKEN");
   const std::string token = given_token != nullptr && *given_token != '\0' ? std::string(given_token) : random_hex(16);
-  const std::vector<std::string> common = {"STORE=" + store, "REGISTRY_TOKEN=" + token, "LOG_LEVEL=" + f.log_level,
-                                           "ACCESS_LOG=" + f.access_log, "HOST=127.0.0.1", "REGISTER_INTERVAL_SECONDS=5"};
+  const std::vector<std::string> common = {"STORE=" + store,           "REGISTRY_TOKEN=" + token,
+                                           "LOG_LEVEL=" + f.log_level, "ACCESS_LOG=" + f.access_log,
+                                           "HOST=127.0.0.1",           "REGISTER_INTERVAL_SECONDS=5"};
 
   net::block_termination_signals();
   std::vector<child> children;

@@ -67,8 +67,7 @@ world::world_config config_of(const run_flags& f, world::population& pop, std::i
   ticks = parse_int("--ticks", f.ticks, 1, max_cli_ticks);
   // Cells of 32 world units, larger in big worlds so that the grid stays within its cell budget.
   // (and no wider than the world).
-  c.cell_size = static_cast<std::int32_t>(
-      std::min(std::max<std::int64_t>(32 * u, (2 * half * u + 2047) / 2048 + 1), 2 * half * u + 1));
+  c.cell_size = static_cast<std::int32_t>(std::min(std::max<std::int64_t>(32 * u, (2 * half * u + 2047) / 2048 + 1), 2 * half * u + 1));
   const auto columns = (2 * std::int64_t{c.half_size} + c.cell_size) / c.cell_size;
   c.shards = static_cast<std::uint32_t>(parse_int("--shards", f.shards, 1, std::min<std::int64_t>(world::max_shards, columns)));
   if (auto error = world::validate(c, pop)) throw usage_error(*error);
@@ -95,33 +94,41 @@ void run_world(const run_flags& f) {
                  R"({{"world":{{"seed":{},"unitsPerWorldUnit":{},"half":{},"radius":{},"leaveMargin":{},"entities":{},)"
                  R"("players":{},"shards":{},"ticks":{},"tickHz":{},"maxSpeed":{},"entityRadius":{},"cellSize":{}}}}})"
                  "\n",
-                 c.seed, u, c.half_size, c.aoi_radius, c.aoi_margin, pop.entities, pop.players, c.shards, ticks,
-                 world::ticks_per_second, c.max_speed, c.entity_radius, c.cell_size);
+                 c.seed, u, c.half_size, c.aoi_radius, c.aoi_margin, pop.entities, pop.players, c.shards, ticks, world::ticks_per_second,
+                 c.max_speed, c.entity_radius, c.cell_size);
   const std::vector<world::command> none;
   for (std::int64_t t = 1; t <= ticks; ++t) {
     const auto it = by_tick.find(static_cast<std::uint64_t>(t));
     const auto& report = w.step(it == by_tick.end() ? none : it->second, threads);
-    fmt::format_to(std::back_inserter(out), R"({{"tick":{},"hash":"{:016x}"}})""\n", t, w.hash());
+    fmt::format_to(std::back_inserter(out),
+                   R"({{"tick":{},"hash":"{:016x}"}})"
+                   "\n",
+                   t, w.hash());
     if (!report.rejections.empty()) {
       fmt::format_to(std::back_inserter(out), R"({{"tick":{},"rejected":[)", t);
       for (std::size_t i = 0; i < report.rejections.size(); ++i) {
         const auto& r = report.rejections[i];
-        fmt::format_to(std::back_inserter(out), R"({}{{"player":{},"seq":{},"reason":"{}"}})", i ? "," : "", r.player,
-                       r.sequence, world::reason_name(r.reason));
+        fmt::format_to(std::back_inserter(out), R"({}{{"player":{},"seq":{},"reason":"{}"}})", i ? "," : "", r.player, r.sequence,
+                       world::reason_name(r.reason));
       }
       fmt::format_to(std::back_inserter(out), "]}}\n");
     }
     if (f.positions) {
       for (std::uint32_t e = 0; e < w.entity_count(); ++e) {
         const world::vec2 p = w.position(e);
-        fmt::format_to(std::back_inserter(out), R"({{"tick":{},"id":{},"x":{},"y":{}}})""\n", t, e, p.x, p.y);
+        fmt::format_to(std::back_inserter(out),
+                       R"({{"tick":{},"id":{},"x":{},"y":{}}})"
+                       "\n",
+                       t, e, p.x, p.y);
         flush_if_big(out);
       }
     }
     if (f.aoi) {
       for (std::uint32_t p = 0; p < pop.players; ++p) {
-        fmt::format_to(std::back_inserter(out), R"({{"tick":{},"player":{},"visible":[{}]}})""\n", t, p,
-                       fmt::join(w.visible(p), ","));
+        fmt::format_to(std::back_inserter(out),
+                       R"({{"tick":{},"player":{},"visible":[{}]}})"
+                       "\n",
+                       t, p, fmt::join(w.visible(p), ","));
         flush_if_big(out);
       }
     }
@@ -132,8 +139,8 @@ void run_world(const run_flags& f) {
 
 void print_result(fmt::memory_buffer& out, const char* name, const world::runner::run_result& r) {
   auto stats = [&](const char* key, const world::runner::tick_stats& t) {
-    fmt::format_to(std::back_inserter(out), R"("{}":{{"ticks":{},"p50_ms":{:.3f},"p99_ms":{:.3f},"max_ms":{:.3f},"mean_ms":{:.3f}}})",
-                   key, t.ticks, t.p50_ms, t.p99_ms, t.max_ms, t.mean_ms);
+    fmt::format_to(std::back_inserter(out), R"("{}":{{"ticks":{},"p50_ms":{:.3f},"p99_ms":{:.3f},"max_ms":{:.3f},"mean_ms":{:.3f}}})", key,
+                   t.ticks, t.p50_ms, t.p99_ms, t.max_ms, t.mean_ms);
   };
   fmt::format_to(std::back_inserter(out), R"({{"bench":"{}",)", name);
   stats("wall", r.tick);
@@ -142,9 +149,10 @@ void print_result(fmt::memory_buffer& out, const char* name, const world::runner
   fmt::format_to(std::back_inserter(out),
                  R"(,"updates_per_tick":{:.0f},"updates_per_second_per_core":{:.0f},"visible_per_player":{:.1f},)"
                  R"("entered_per_tick":{:.0f},"left_per_tick":{:.0f},"aoi_checks_per_tick":{:.0f},"aoi_rebuilds_per_tick":{:.1f},)"
-                 R"("handovers_per_tick":{:.1f},"hash":"{:016x}"}})""\n",
-                 r.moved_per_tick, r.updates_per_second_per_core, r.visible_per_player, r.entered_per_tick,
-                 r.left_per_tick, r.checks_per_tick, r.rebuilds_per_tick, r.handovers_per_tick, r.hash);
+                 R"("handovers_per_tick":{:.1f},"hash":"{:016x}"}})"
+                 "\n",
+                 r.moved_per_tick, r.updates_per_second_per_core, r.visible_per_player, r.entered_per_tick, r.left_per_tick,
+                 r.checks_per_tick, r.rebuilds_per_tick, r.handovers_per_tick, r.hash);
 }
 
 void bench_world(const std::string& which, const std::string& ticks_text, const std::string& seed_text) {

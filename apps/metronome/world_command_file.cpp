@@ -11,8 +11,8 @@ namespace {
 namespace json = boost::json;
 
 /// An integer field in [lo, hi], or an error naming it.
-bool read_int(const json::object& o, std::string_view key, std::int64_t lo, std::int64_t hi, std::int64_t& out,
-              std::string& error, bool required = true) {
+bool read_int(const json::object& o, std::string_view key, std::int64_t lo, std::int64_t hi, std::int64_t& out, std::string& error,
+              bool required = true) {
   const json::value* v = o.if_contains(key);
   if (!v) {
     if (required) error = "missing \"" + std::string(key) + "\"";
@@ -89,15 +89,14 @@ command_parse parse_world_command(std::string_view line) {
   c.sequence = static_cast<std::uint64_t>(seq);
   c.entity = entity < 0 ? c.player : static_cast<std::uint32_t>(entity);
   if (t == "velocity") {
-    if (!only_fields(o, {"tick", "player", "seq", "entity", "type", "vx", "vy"}, e) ||
-        !read_int(o, "vx", i32_min, i32_max, a, e) || !read_int(o, "vy", i32_min, i32_max, b, e)) {
+    if (!only_fields(o, {"tick", "player", "seq", "entity", "type", "vx", "vy"}, e) || !read_int(o, "vx", i32_min, i32_max, a, e) ||
+        !read_int(o, "vy", i32_min, i32_max, b, e)) {
       return r;
     }
     c.kind = world::command_kind::set_velocity;
   } else if (t == "moveTo") {
-    if (!only_fields(o, {"tick", "player", "seq", "entity", "type", "x", "y", "speed"}, e) ||
-        !read_int(o, "x", i32_min, i32_max, a, e) || !read_int(o, "y", i32_min, i32_max, b, e) ||
-        !read_int(o, "speed", i32_min, i32_max, speed, e)) {
+    if (!only_fields(o, {"tick", "player", "seq", "entity", "type", "x", "y", "speed"}, e) || !read_int(o, "x", i32_min, i32_max, a, e) ||
+        !read_int(o, "y", i32_min, i32_max, b, e) || !read_int(o, "speed", i32_min, i32_max, speed, e)) {
       return r;
     }
     c.kind = world::command_kind::move_to;

@@ -102,8 +102,8 @@ client_message decode_json(std::string_view text) {
 
 std::string encode_tick(wire w, const engine::state& s, std::int64_t server_ms) {
   if (w == wire::json) {
-    return fmt::format(R"({{"type":"tick","step":{},"value":{},"round":{},"broken":{},"serverTimestamp":{}}})", s.step, s.value,
-                       s.round, s.broken, server_ms);
+    return fmt::format(R"({{"type":"tick","step":{},"value":{},"round":{},"broken":{},"serverTimestamp":{}}})", s.step, s.value, s.round,
+                       s.broken, server_ms);
   }
   std::string out;
   out.reserve(34);
@@ -151,8 +151,8 @@ std::string encode_pong(wire w, std::int64_t client_ms, std::int64_t server_ms) 
 
 std::string encode_latency_status(wire w, bool warning, double rtt_ms, double jitter_ms) {
   if (w == wire::json) {
-    return fmt::format(R"({{"type":"latency_status","status":"{}","rttMs":{:.3f},"jitterMs":{:.3f}}})", warning ? "warning" : "ok",
-                       rtt_ms, jitter_ms);
+    return fmt::format(R"({{"type":"latency_status","status":"{}","rttMs":{:.3f},"jitterMs":{:.3f}}})", warning ? "warning" : "ok", rtt_ms,
+                       jitter_ms);
   }
   std::string out;
   put_u8(out, bin::latency_status);

@@ -18,8 +18,8 @@ std::string_view state_name(player_state s) noexcept {
   return "connecting";
 }
 
-hub::hub(net::loop& l, store::session_store& store, const clock& clk, const settings& s, const std::string& region,
-         const params_fn& params, broadcast_metrics& metrics, player_registry& registry)
+hub::hub(net::loop& l, store::session_store& store, const clock& clk, const settings& s, const std::string& region, const params_fn& params,
+         broadcast_metrics& metrics, player_registry& registry)
     : loop_(l), store_(store), clock_(clk), settings_(s), region_(region), params_(params), metrics_(metrics), registry_(registry) {}
 
 hub::~hub() { *alive_ = false; }
@@ -140,18 +140,25 @@ void hub::attach(channel& c, const std::shared_ptr<link>& l, const std::string& 
     }
   }
   const bool resumed = claim.resumed;
-  auto it = c.players.insert_or_assign(user, player{user, {}, player_state::ready, latency_window(settings_.latency_samples, claim.samples),
-                                                    {}, 0, l->token()})
-                .first;
+  auto it =
+      c.players
+          .insert_or_assign(
+              user, player{user, {}, player_state::ready, latency_window(settings_.latency_samples, claim.samples), {}, 0, l->token()})
+          .first;
   player& p = it->second;
   p.conn = l;
   l->set_joined(c.id, user);
   const engine::state now_state = engine::state_at(c.params, now);
   p.state = now_state.phase == engine::phase::running ? player_state::playing : player_state::ready;
 
-  json::object joined{{"type", "session_joined"},   {"sessionId", c.id},          {"userId", user},
-                      {"region", region_},          {"mode", store::mode_name(c.record.mode)},
-                      {"tickMs", c.record.tick_ms}, {"startAt", c.record.start_at_ms}, {"resumed", resumed},
+  json::object joined{{"type", "session_joined"},
+                      {"sessionId", c.id},
+                      {"userId", user},
+                      {"region", region_},
+                      {"mode", store::mode_name(c.record.mode)},
+                      {"tickMs", c.record.tick_ms},
+                      {"startAt", c.record.start_at_ms},
+                      {"resumed", resumed},
                       {"serverTimestamp", now}};
   boost::system::error_code ec;
   joined["rule"] = json::parse(c.record.rule_json, ec);
@@ -191,7 +198,8 @@ void hub::on_tick(const std::string& id) {
   if (st.phase == engine::phase::running && st.step > c.last_step) {
     c.last_step = st.step;
     metrics_.ticks_total->inc();
-    broadcast(c, [&](wire w) { return encode_tick(w, st, now); }, coalesce_tick, "tick");
+    broadcast(
+        c, [&](wire w) { return encode_tick(w, st, now); }, coalesce_tick, "tick");
     for (auto& [user, p] : c.players) {
       if (p.state == player_state::ready) p.state = player_state::playing;
     }
@@ -226,7 +234,8 @@ void hub::on_housekeeping(const std::string& id) {
 
   const engine::state st = engine::state_at(c.params, now);
   if (st.phase == engine::phase::countdown) {
-    broadcast(c, [&](wire w) { return encode_countdown(w, st.remaining_ms, now); }, coalesce_countdown, "countdown");
+    broadcast(
+        c, [&](wire w) { return encode_countdown(w, st.remaining_ms, now); }, coalesce_countdown, "countdown");
   }
 
   // Players gone past the grace period are forgotten.

@@ -23,8 +23,8 @@ class link;
 
 class hub {
  public:
-  hub(net::loop& l, store::session_store& store, const clock& clk, const settings& s, const std::string& region,
-      const params_fn& params, broadcast_metrics& metrics, player_registry& registry);
+  hub(net::loop& l, store::session_store& store, const clock& clk, const settings& s, const std::string& region, const params_fn& params,
+      broadcast_metrics& metrics, player_registry& registry);
   ~hub();
 
   std::shared_ptr<net::ws_session_handler> open(std::shared_ptr<net::ws_connection> conn);

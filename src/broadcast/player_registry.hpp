@@ -32,7 +32,7 @@ class player_registry {
     std::vector<double> samples;  ///< The player's latency samples so far (kept across a resume).
     hub* previous_hub = nullptr;  ///< Where the player's previous connection was, if any.
     std::uint64_t previous_token = 0;
-    bool previous_live = false;   ///< That connection is still open: it must be replaced.
+    bool previous_live = false;  ///< That connection is still open: it must be replaced.
     /// Nonzero: the player was kicked and may not join for this many more
     /// ms. Nothing was claimed.
     std::int64_t cooldown_left_ms = 0;
@@ -44,8 +44,8 @@ class player_registry {
                      std::int64_t grace_ms);
   /// The connection `token` ended at `now_ms` (if it is still the player's).
   /// `cooldown_ms` applies to release_reason::kicked.
-  void release(const std::string& session, const std::string& user, std::uint64_t token, std::int64_t now_ms,
-               std::vector<double> samples, release_reason why = release_reason::dropped, std::int64_t cooldown_ms = 0);
+  void release(const std::string& session, const std::string& user, std::uint64_t token, std::int64_t now_ms, std::vector<double> samples,
+               release_reason why = release_reason::dropped, std::int64_t cooldown_ms = 0);
   void forget_session(const std::string& session);
   /// Entries held (tests: stale ones must go).
   std::size_t size();
@@ -55,7 +55,7 @@ class player_registry {
     hub* h = nullptr;
     std::uint64_t token = 0;
     bool live = false;
-    bool resumable = false;        ///< Released by a drop (not a leave or a kick).
+    bool resumable = false;  ///< Released by a drop (not a leave or a kick).
     std::int64_t released_at_ms = 0;
     std::int64_t refused_until_ms = 0;  ///< Kicked: joins refused before this.
     std::vector<double> samples;

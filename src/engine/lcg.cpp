@@ -37,8 +37,7 @@ std::uint64_t count_in_input_block(std::uint32_t q, std::uint32_t x0, unsigned k
   const std::uint64_t k_outputs = (period + q - 1) / q;
   const std::uint32_t a_coef = lcg_inverse * q;
   const std::uint32_t d_coef = 0u - lcg_inverse * lcg_increment - x0;
-  return floor_sum(k_outputs, period, a_coef, d_coef) - floor_sum(k_outputs, period, a_coef, d_coef + period - len) +
-         k_outputs;
+  return floor_sum(k_outputs, period, a_coef, d_coef) - floor_sum(k_outputs, period, a_coef, d_coef + period - len) + k_outputs;
 }
 
 /// Breaks among period-local steps t in the aligned block [t0, t0 + 2^k).

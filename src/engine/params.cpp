@@ -47,15 +47,14 @@ std::optional<invalid_params> validate(const session_params& params) {
               return invalid_params{"mean_interval", range_message("mean_interval", 1, rounds_rule::max_mean_interval)};
             }
             if (r.jitter >= r.mean_interval) {
-              return invalid_params{"jitter", range_message("jitter", 0, r.mean_interval - 1LL) +
-                                                  " (less than mean_interval, so that breaks stay ordered)"};
+              return invalid_params{
+                  "jitter", range_message("jitter", 0, r.mean_interval - 1LL) + " (less than mean_interval, so that breaks stay ordered)"};
             }
             return std::nullopt;
           },
           [](const lcg_counter_rule& r) -> std::optional<invalid_params> {
             if (r.break_probability < 1 || r.break_probability > lcg_counter_rule::max_break_probability) {
-              return invalid_params{"break_probability",
-                                    range_message("break_probability", 1, lcg_counter_rule::max_break_probability)};
+              return invalid_params{"break_probability", range_message("break_probability", 1, lcg_counter_rule::max_break_probability)};
             }
             return std::nullopt;
           },

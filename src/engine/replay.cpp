@@ -5,8 +5,7 @@
 
 namespace metronome::engine {
 
-cursor::cursor(const session_params& params, std::int64_t step) noexcept
-    : params_(params), state_(state_at_step(params, step)) {
+cursor::cursor(const session_params& params, std::int64_t step) noexcept : params_(params), state_(state_at_step(params, step)) {
   if (const auto* r = std::get_if<rounds_rule>(&params_.rule)) {
     next_break_ = detail::rounds_break_step(params_.seed, *r, state_.round + 1);
   }

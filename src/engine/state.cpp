@@ -9,12 +9,8 @@ namespace {
 state rounds_state(std::uint64_t seed, const rounds_rule& rule, std::int64_t step) noexcept {
   const std::int64_t round = detail::rounds_round_at(seed, rule, step);
   const std::int64_t last_break = detail::rounds_break_step(seed, rule, round);
-  return state{.phase = phase::running,
-               .step = step,
-               .value = step - last_break,
-               .round = round,
-               .broken = step == last_break,
-               .remaining_ms = 0};
+  return state{
+      .phase = phase::running, .step = step, .value = step - last_break, .round = round, .broken = step == last_break, .remaining_ms = 0};
 }
 
 state lcg_state(std::uint64_t seed, const lcg_counter_rule& rule, std::int64_t step) noexcept {

@@ -61,7 +61,8 @@ result<log_report> scan_log(const std::filesystem::path& dir, std::uint64_t from
 
 result<log_report> read_log(const std::filesystem::path& dir, std::uint64_t from,
                             const std::function<void(std::uint64_t, std::string_view)>& on_record) {
-  return scan_log(dir, from, on_record, [](std::size_t, const detail::numbered_file&, std::size_t, const scan_result&) { return result<void>{}; });
+  return scan_log(dir, from, on_record,
+                  [](std::size_t, const detail::numbered_file&, std::size_t, const scan_result&) { return result<void>{}; });
 }
 
 log_writer::log_writer(log_options options) : options_(std::move(options)) {}

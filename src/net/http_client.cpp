@@ -59,7 +59,7 @@ using steady = std::chrono::steady_clock;
 using error_code = boost::system::error_code;
 
 constexpr std::uint32_t response_header_limit = 64 * 1024;  ///< Status line + header bytes; more is errc::internal.
-constexpr std::size_t read_chunk = 16 * 1024;                 ///< Bytes asked of each read.
+constexpr std::size_t read_chunk = 16 * 1024;               ///< Bytes asked of each read.
 
 struct pending {
   client_request req;
@@ -75,8 +75,7 @@ void complete(client_callback& done, result<client_response> r) noexcept {
   done = nullptr;
   try {
     callback(std::move(r));
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
 char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -95,9 +94,7 @@ bool is_token(std::string_view s) noexcept {
 }
 
 /// No CR, LF or NUL: what keeps a caller's string from splitting the request.
-bool is_field_safe(std::string_view s) noexcept {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
+bool is_field_safe(std::string_view s) noexcept { return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos; }
 
 /// Rejects what would let a header value or target smuggle a second request.
 std::optional<error> validate(const client_request& req) {
@@ -174,13 +171,13 @@ struct connection : std::enable_shared_from_this<connection> {
   tcp::resolver resolver_;  ///< Only for host names.
   asio::steady_timer timer_;
   steady::time_point deadline_ = steady::time_point::max();  ///< max: nothing is timed now.
-  unsigned timer_waits_ = 0;  ///< Outstanding async_waits on timer_.
-  bool timed_out_ = false;    ///< The deadline closed the socket during the current phase.
-  beast::flat_buffer buffer_; ///< Unparsed response bytes; empty between requests (else not pooled).
-  std::string head_;          ///< Request line and header; capacity reused.
-  pending current_;           ///< The request running on this slot.
+  unsigned timer_waits_ = 0;                                 ///< Outstanding async_waits on timer_.
+  bool timed_out_ = false;                                   ///< The deadline closed the socket during the current phase.
+  beast::flat_buffer buffer_;                                ///< Unparsed response bytes; empty between requests (else not pooled).
+  std::string head_;                                         ///< Request line and header; capacity reused.
+  pending current_;                                          ///< The request running on this slot.
   steady::time_point idle_since_{};
-  std::size_t index_ = 0;     ///< Position in host_pool::connections_.
+  std::size_t index_ = 0;  ///< Position in host_pool::connections_.
 };
 
 struct host_pool {
@@ -196,13 +193,13 @@ struct host_pool {
 
   std::string host_;
   std::uint16_t port_;
-  std::string host_header_;              ///< Value of Host: "host[:port]".
-  std::string name_;                     ///< "host:port" for error messages.
-  std::optional<tcp::endpoint> literal_; ///< Set when host_ is an IP address: no resolver.
+  std::string host_header_;                               ///< Value of Host: "host[:port]".
+  std::string name_;                                      ///< "host:port" for error messages.
+  std::optional<tcp::endpoint> literal_;                  ///< Set when host_ is an IP address: no resolver.
   std::vector<std::shared_ptr<connection>> connections_;  ///< Every slot, busy, idle or connecting.
-  std::vector<connection*> idle_;        ///< Parked slots, oldest first; reuse takes the back.
-  std::deque<pending> queue_;            ///< Waiting for a slot; never non-empty while idle_ is.
-  asio::steady_timer sweep_;             ///< Closes idle slots after idle_timeout.
+  std::vector<connection*> idle_;                         ///< Parked slots, oldest first; reuse takes the back.
+  std::deque<pending> queue_;                             ///< Waiting for a slot; never non-empty while idle_ is.
+  asio::steady_timer sweep_;                              ///< Closes idle slots after idle_timeout.
   bool sweep_armed_ = false;
 };
 
@@ -346,24 +343,18 @@ class client_worker {
 
   error failure(const host_pool& pool, outcome o) const {
     switch (o) {
-      case outcome::not_sent:
-        return make_error(errc::unavailable, "could not send the request to " + pool.name_);
-      case outcome::no_response:
-        return make_error(errc::timeout, pool.name_ + " closed the connection without answering");
-      case outcome::broken:
-        return make_error(errc::timeout, "the connection to " + pool.name_ + " broke during the response");
+      case outcome::not_sent: return make_error(errc::unavailable, "could not send the request to " + pool.name_);
+      case outcome::no_response: return make_error(errc::timeout, pool.name_ + " closed the connection without answering");
+      case outcome::broken: return make_error(errc::timeout, "the connection to " + pool.name_ + " broke during the response");
       case outcome::timed_out:
-        return make_error(errc::timeout, "no response from " + pool.name_ + " within " +
-                                             std::to_string(cfg_.request_timeout.count()) + " ms");
-      case outcome::malformed:
-        return make_error(errc::internal, "malformed response from " + pool.name_);
+        return make_error(errc::timeout,
+                          "no response from " + pool.name_ + " within " + std::to_string(cfg_.request_timeout.count()) + " ms");
+      case outcome::malformed: return make_error(errc::internal, "malformed response from " + pool.name_);
       case outcome::too_large:
-        return make_error(errc::internal, "response from " + pool.name_ + " larger than " +
-                                              std::to_string(cfg_.max_response_bytes) + " bytes (or its header over " +
-                                              std::to_string(response_header_limit) + ")");
+        return make_error(errc::internal, "response from " + pool.name_ + " larger than " + std::to_string(cfg_.max_response_bytes) +
+                                              " bytes (or its header over " + std::to_string(response_header_limit) + ")");
       case outcome::ok:
-      case outcome::aborted:
-        break;
+      case outcome::aborted: break;
     }
     return make_error(errc::internal, "unexpected client outcome");
   }
@@ -391,8 +382,8 @@ class client_worker {
     if (!ec && !c.timed_out_) co_return std::nullopt;
     close_socket(c);
     if (c.timed_out_) {
-      co_return make_error(errc::unavailable, "connecting to " + pool.name_ + " took over " +
-                                                  std::to_string(cfg_.connect_timeout.count()) + " ms");
+      co_return make_error(errc::unavailable,
+                           "connecting to " + pool.name_ + " took over " + std::to_string(cfg_.connect_timeout.count()) + " ms");
     }
     co_return make_error(errc::unavailable, "cannot connect to " + pool.name_ + ": " + ec.message());
   }
@@ -468,7 +459,10 @@ class client_worker {
     const client_request& req = c.current_.req;
     std::string& h = c.head_;
     h.clear();
-    h.append(req.method).append(1, ' ').append(req.target.empty() ? std::string_view("/") : std::string_view(req.target)).append(" HTTP/1.1\r\n");
+    h.append(req.method)
+        .append(1, ' ')
+        .append(req.target.empty() ? std::string_view("/") : std::string_view(req.target))
+        .append(" HTTP/1.1\r\n");
     bool has_host = false;
     for (const auto& [name, value] : req.headers) {
       if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) continue;
@@ -591,10 +585,10 @@ class client_worker {
 
   const client_config& cfg_;
   std::atomic<std::size_t>& open_;  ///< Shared by the client's workers.
-  asio::io_context io_{1};  // first member after the references: destroyed last, after every socket and timer
+  asio::io_context io_{1};          // first member after the references: destroyed last, after every socket and timer
   asio::executor_work_guard<asio::io_context::executor_type> guard_{io_.get_executor()};
   std::unordered_map<std::string, std::unique_ptr<host_pool>> pools_;  ///< By "host port"; kept for the client's life.
-  std::string key_;  ///< Scratch for pool_for().
+  std::string key_;                                                    ///< Scratch for pool_for().
   bool stopping_ = false;
 
   std::mutex inbox_mutex_;

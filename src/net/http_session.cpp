@@ -87,7 +87,7 @@ struct reply_state : std::enable_shared_from_this<reply_state> {
   void answer(std::uint64_t gen, response r);
 
   asio::io_context& io_;
-  std::atomic<int> handles_{0};           ///< Live reply_fn copies (reply_handle).
+  std::atomic<int> handles_{0};             ///< Live reply_fn copies (reply_handle).
   std::atomic<std::uint64_t> open_gen_{0};  ///< The generation waiting for its answer; 0 when none.
   /// While the handler runs on the worker's thread: an answer given from
   /// that thread (SQLite reads answer inline) is stored here directly, with
@@ -106,7 +106,9 @@ class reply_handle {
   reply_handle(std::shared_ptr<reply_state> s, std::uint64_t gen) noexcept : s_(std::move(s)), gen_(gen) {
     s_->handles_.fetch_add(1, std::memory_order_relaxed);
   }
-  reply_handle(const reply_handle& other) noexcept : s_(other.s_), gen_(other.gen_) { s_->handles_.fetch_add(1, std::memory_order_relaxed); }
+  reply_handle(const reply_handle& other) noexcept : s_(other.s_), gen_(other.gen_) {
+    s_->handles_.fetch_add(1, std::memory_order_relaxed);
+  }
   reply_handle(reply_handle&& other) noexcept : s_(std::move(other.s_)), gen_(other.gen_) {}
   reply_handle& operator=(const reply_handle&) = delete;
   reply_handle& operator=(reply_handle&&) = delete;
@@ -127,10 +129,7 @@ class reply_handle {
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
   http_session(worker& w, tcp::socket socket)
-      : worker_(w),
-        socket_(std::move(socket)),
-        timer_(w.io_),
-        reader_(w.shared_->config.header_limit, w.shared_->config.body_limit) {
+      : worker_(w), socket_(std::move(socket)), timer_(w.io_), reader_(w.shared_->config.header_limit, w.shared_->config.body_limit) {
     error_code ec;
     const auto ep = socket_.remote_endpoint(ec);
     remote_ = ec ? std::string() : ep.address().to_string();
@@ -355,17 +354,17 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
   worker& worker_;
   tcp::socket socket_;
-  asio::steady_timer timer_;  ///< The connection's one deadline timer.
+  asio::steady_timer timer_;                                 ///< The connection's one deadline timer.
   steady::time_point deadline_ = steady::time_point::max();  ///< Of the current phase; max: none.
-  bool watching_ = false;       ///< A watchdog wait is outstanding on timer_.
-  std::uint64_t watch_gen_ = 0; ///< Tags watchdog waits; bumped when one is superseded.
+  bool watching_ = false;                                    ///< A watchdog wait is outstanding on timer_.
+  std::uint64_t watch_gen_ = 0;                              ///< Tags watchdog waits; bumped when one is superseded.
   phase phase_ = phase::idle;
   bool finished_ = false;
   beast::flat_buffer buffer_;  ///< Bytes read, not yet parsed: may hold pipelined requests.
   request_reader reader_;
-  request req_;                ///< Parsed into in place, request after request.
-  request log_;                ///< What the access log needs of the request being answered.
-  std::string head_;           ///< Response head; capacity reused.
+  request req_;       ///< Parsed into in place, request after request.
+  request log_;       ///< What the access log needs of the request being answered.
+  std::string head_;  ///< Response head; capacity reused.
   std::string remote_;
   std::shared_ptr<reply_state> reply_;
   std::optional<response> pending_reply_;  ///< A posted reply (on_reply).
@@ -389,7 +388,8 @@ void reply_state::answer(std::uint64_t gen, response r) {
 
 void start_http_session(worker& w, tcp::socket socket) {
   auto session = std::make_shared<http_session>(w, std::move(socket));
-  asio::co_spawn(w.io_, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
+  asio::co_spawn(
+      w.io_, [session]() -> asio::awaitable<void> { co_await session->run(); }, asio::detached);
 }
 
 }  // namespace metronome::net::detail

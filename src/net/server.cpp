@@ -3,12 +3,12 @@
 // SO_REUSEPORT a second process could silently share the port) hands each
 // accepted socket to the workers in turn. Graceful stop in the order accept ->
 // idle -> in-flight.
+#include <unistd.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -24,8 +24,7 @@ using tcp = asio::ip::tcp;
 
 class http_server::impl {
  public:
-  impl(server_config config, handler on_request, exchange_observer on_exchange)
-      : shared_(std::make_shared<detail::shared_config>()) {
+  impl(server_config config, handler on_request, exchange_observer on_exchange) : shared_(std::make_shared<detail::shared_config>()) {
     if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
     shared_->config = std::move(config);
     shared_->on_request = std::move(on_request);

@@ -1,7 +1,7 @@
 #include "metronome/net/signals.hpp"
 
-#include <csignal>
 #include <pthread.h>
+#include <csignal>
 
 namespace metronome::net {
 namespace {
@@ -25,8 +25,7 @@ void block_termination_signals() {
 int wait_for_termination_signal() {
   const sigset_t set = termination_set();
   int sig = 0;
-  while (sigwait(&set, &sig) != 0) {
-  }
+  while (sigwait(&set, &sig) != 0) {}
   return sig;
 }
 

@@ -155,7 +155,8 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
 
   void start_writer() {
     writing_ = true;
-    asio::co_spawn(worker_.io_, [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->write_loop(); }, asio::detached);
+    asio::co_spawn(
+        worker_.io_, [self = shared_from_this()]() -> asio::awaitable<void> { co_await self->write_loop(); }, asio::detached);
   }
 
   asio::awaitable<void> write_loop() {
@@ -173,7 +174,8 @@ class ws_session final : public ws_connection, public std::enable_shared_from_th
       });
       entry& e = queue_.front();
       if (e.kind == entry_kind::close) {
-        co_await ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(e.code), e.text), asio::redirect_error(use_awaitable, ec));
+        co_await ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(e.code), e.text),
+                                 asio::redirect_error(use_awaitable, ec));
         write_deadline_.cancel();
         queue_.clear();
         queued_bytes_ = 0;

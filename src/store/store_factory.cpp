@@ -40,7 +40,8 @@ result<std::vector<host_port>> parse_store_url_hosts(std::string_view url) {
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
   }
   if (hosts.empty()) return make_error(errc::invalid_argument, "the store URL names no HOST:PORT");
-  if (!cluster && hosts.size() != 1) return make_error(errc::invalid_argument, "redis:// takes one HOST:PORT; use redis-cluster:// for several");
+  if (!cluster && hosts.size() != 1)
+    return make_error(errc::invalid_argument, "redis:// takes one HOST:PORT; use redis-cluster:// for several");
   return hosts;
 }
 

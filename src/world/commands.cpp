@@ -70,8 +70,7 @@ void apply_commands(world_state& w, std::span<const command> commands) {
   if (commands.empty()) return;
   std::vector<std::uint32_t> order(commands.size());
   std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](std::uint32_t l, std::uint32_t r) { return command_before(commands[l], commands[r]); });
+  std::sort(order.begin(), order.end(), [&](std::uint32_t l, std::uint32_t r) { return command_before(commands[l], commands[r]); });
   std::vector<std::uint32_t> senders;
   for (const std::uint32_t i : order) {
     const command& c = commands[i];

@@ -9,8 +9,7 @@ namespace metronome::world {
 namespace {
 
 std::string range_error(const char* field, std::int64_t value, std::int64_t lo, std::int64_t hi) {
-  return std::string(field) + " must be from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
-         std::to_string(value);
+  return std::string(field) + " must be from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " + std::to_string(value);
 }
 
 }  // namespace
@@ -48,8 +47,7 @@ std::optional<std::string> validate(const world_config& c) {
   if (c.obstacles.size() > max_obstacles) return "at most " + std::to_string(max_obstacles) + " obstacles";
   for (std::size_t i = 0; i < c.obstacles.size(); ++i) {
     const aabb& b = c.obstacles[i];
-    const bool inside = b.min.x >= -c.half_size && b.min.y >= -c.half_size && b.max.x <= c.half_size &&
-                        b.max.y <= c.half_size;
+    const bool inside = b.min.x >= -c.half_size && b.min.y >= -c.half_size && b.max.x <= c.half_size && b.max.y <= c.half_size;
     if (b.min.x > b.max.x || b.min.y > b.max.y || !inside) {
       return "obstacle " + std::to_string(i) + " must have min <= max and lie inside the world";
     }

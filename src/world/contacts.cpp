@@ -26,8 +26,8 @@ std::uint32_t contact_index::bucket(std::int32_t cx, std::int32_t cy) const noex
   return (static_cast<std::uint32_t>(cy) * row_ + static_cast<std::uint32_t>(cx)) & mask_;
 }
 
-void contact_index::build(std::span<const std::uint32_t> ids, std::size_t own, std::span<const vec2> pos,
-                          std::int32_t diameter, std::int32_t half_size) {
+void contact_index::build(std::span<const std::uint32_t> ids, std::size_t own, std::span<const vec2> pos, std::int32_t diameter,
+                          std::int32_t half_size) {
   diameter_ = std::max(diameter, 1);
   side_ = 2 * diameter_;
   half_ = half_size;

@@ -13,9 +13,7 @@ namespace {
 
 __extension__ typedef unsigned __int128 u128;
 
-std::uint64_t mul_high(std::uint64_t x, std::uint64_t y) noexcept {
-  return static_cast<std::uint64_t>((static_cast<u128>(x) * y) >> 64);
-}
+std::uint64_t mul_high(std::uint64_t x, std::uint64_t y) noexcept { return static_cast<std::uint64_t>((static_cast<u128>(x) * y) >> 64); }
 
 /// A lower bound on the growth of g before this entry can flip.
 std::int64_t slack(const aoi_rules& r, std::int64_t d2, bool visible) noexcept {
@@ -35,9 +33,8 @@ std::uint32_t due(const aoi_rules& r, std::int64_t now, std::int64_t s) noexcept
   return static_cast<std::uint32_t>(std::min<std::int64_t>(at / r.quantum, max_due_quanta));
 }
 
-void rebuild(interest& in, std::uint32_t self, std::int64_t g, const aoi_rules& rules, const grid& cells,
-             std::span<const vec2> pos, aoi_scratch& scratch, std::vector<std::uint32_t>& entered,
-             std::vector<std::uint32_t>& left, aoi_counters& counters) {
+void rebuild(interest& in, std::uint32_t self, std::int64_t g, const aoi_rules& rules, const grid& cells, std::span<const vec2> pos,
+             aoi_scratch& scratch, std::vector<std::uint32_t>& entered, std::vector<std::uint32_t>& left, aoi_counters& counters) {
   for (const std::uint32_t entry : in.entries) {
     if (entry_is_visible(entry)) scratch.mark[entry_id(entry)] = 1;
   }
@@ -95,9 +92,8 @@ aoi_rules aoi_rules::make(std::int32_t radius, std::int32_t margin, std::int32_t
   return r;
 }
 
-void update_interest(interest& in, std::uint32_t self, std::int64_t g, const aoi_rules& rules, const grid& cells,
-                     std::span<const vec2> pos, aoi_scratch& scratch, std::vector<std::uint32_t>& entered,
-                     std::vector<std::uint32_t>& left, aoi_counters& counters) {
+void update_interest(interest& in, std::uint32_t self, std::int64_t g, const aoi_rules& rules, const grid& cells, std::span<const vec2> pos,
+                     aoi_scratch& scratch, std::vector<std::uint32_t>& entered, std::vector<std::uint32_t>& left, aoi_counters& counters) {
   const std::int64_t now = g - in.base;
   if (!in.built || now > in.limit) {
     rebuild(in, self, g, rules, cells, pos, scratch, entered, left, counters);

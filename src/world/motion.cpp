@@ -10,8 +10,8 @@ namespace {
 using engine::detail::mix64;
 using engine::detail::scale_to;
 
-constexpr std::uint64_t place_tag = 0x706C616365ULL;   // "place"
-constexpr std::uint64_t wander_tag = 0x77616E646572ULL; // "wander"
+constexpr std::uint64_t place_tag = 0x706C616365ULL;     // "place"
+constexpr std::uint64_t wander_tag = 0x77616E646572ULL;  // "wander"
 
 /// Draw number n of the stream (seed, tag, id): counter-based, so any draw of
 /// any entity is computed alone, in any order, on any shard.
@@ -26,8 +26,7 @@ std::int32_t uniform(std::uint64_t r, std::int32_t lo, std::int32_t hi) noexcept
 }
 
 bool blocked(const world_config& c, vec2 p) noexcept {
-  return std::any_of(c.obstacles.begin(), c.obstacles.end(),
-                     [&](const aabb& b) { return push_out_of(b, p, c.entity_radius) != p; });
+  return std::any_of(c.obstacles.begin(), c.obstacles.end(), [&](const aabb& b) { return push_out_of(b, p, c.entity_radius) != p; });
 }
 
 }  // namespace
@@ -65,8 +64,7 @@ void populate(world_state& w, population pop) {
   for (std::uint32_t id = 0; id < pop.entities; ++id) {
     vec2 p;
     for (std::uint64_t attempt = 0; attempt < 64; ++attempt) {
-      p = {uniform(draw(c.seed, place_tag, id, 2 * attempt), -lim, lim),
-           uniform(draw(c.seed, place_tag, id, 2 * attempt + 1), -lim, lim)};
+      p = {uniform(draw(c.seed, place_tag, id, 2 * attempt), -lim, lim), uniform(draw(c.seed, place_tag, id, 2 * attempt + 1), -lim, lim)};
       if (!blocked(c, p)) break;
     }
     w.pos[id] = p;

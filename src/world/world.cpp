@@ -153,12 +153,13 @@ void run_shards(world_state& w, executor& ex, F phase) {
     world_state* w;
     F* phase;
   } ctx{&w, &phase};
-  ex.run(static_cast<std::uint32_t>(w.shards.size()),
-         [](void* p, std::uint32_t i) {
-           auto* c = static_cast<ctx_t*>(p);
-           (*c->phase)(c->w->shards[i], i);
-         },
-         &ctx);
+  ex.run(
+      static_cast<std::uint32_t>(w.shards.size()),
+      [](void* p, std::uint32_t i) {
+        auto* c = static_cast<ctx_t*>(p);
+        (*c->phase)(c->w->shards[i], i);
+      },
+      &ctx);
 }
 
 }  // namespace

@@ -9,16 +9,15 @@
 
 /// Aborts with the failed condition and a note when `cond` is false. Unlike
 /// assert(), it is on in every build type.
-#define FUZZ_CHECK(cond, note)                                                                        \
-  do {                                                                                                \
-    if (!(cond)) ::metronome::fuzz::fail(#cond, note, __FILE__, __LINE__);                            \
+#define FUZZ_CHECK(cond, note)                                             \
+  do {                                                                     \
+    if (!(cond)) ::metronome::fuzz::fail(#cond, note, __FILE__, __LINE__); \
   } while (0)
 
 namespace metronome::fuzz {
 
 [[noreturn]] inline void fail(const char* cond, std::string_view note, const char* file, int line) {
-  std::fprintf(stderr, "\nFUZZ_CHECK failed at %s:%d: %s\n  %.*s\n", file, line, cond, static_cast<int>(note.size()),
-               note.data());
+  std::fprintf(stderr, "\nFUZZ_CHECK failed at %s:%d: %s\n  %.*s\n", file, line, cond, static_cast<int>(note.size()), note.data());
   std::abort();
 }
 

@@ -122,13 +122,13 @@ void add_fixture_sessions(store::session_store& s) {
     }
     complete<store::create_outcome>("create", [&](auto done) { s.create(r, {}, std::move(done)); });
   };
-  add("550e8400-e29b-41d4-a716-446655440000", "user123", store::session_mode::client,
-      R"({"name":"lcg-counter","break_probability":50})", false);
+  add("550e8400-e29b-41d4-a716-446655440000", "user123", store::session_mode::client, R"({"name":"lcg-counter","break_probability":50})",
+      false);
   add("sess_abc-123-def", "", store::session_mode::client, R"({"name":"rounds","mean_interval":20,"jitter":19})", false);
-  add("5e77e700-0000-4000-8000-000000000001", "user456", store::session_mode::server,
-      R"({"name":"rounds","mean_interval":50,"jitter":49})", false);
-  add("e0ded000-0000-4000-8000-000000000002", "user789", store::session_mode::client,
-      R"({"name":"rounds","mean_interval":50,"jitter":49})", true);
+  add("5e77e700-0000-4000-8000-000000000001", "user456", store::session_mode::server, R"({"name":"rounds","mean_interval":50,"jitter":49})",
+      false);
+  add("e0ded000-0000-4000-8000-000000000002", "user789", store::session_mode::client, R"({"name":"rounds","mean_interval":50,"jitter":49})",
+      true);
 }
 
 /// Whether `body` is an error body: {"error":{"code":"...","message":"..."}}.

@@ -45,8 +45,8 @@ std::string encode(const command& c) {
 }
 
 bool same(const command& l, const command& r) {
-  return l.tick == r.tick && l.player == r.player && l.sequence == r.sequence && l.entity == r.entity &&
-         l.kind == r.kind && l.a == r.a && l.b == r.b && l.c == r.c && l.text == r.text;
+  return l.tick == r.tick && l.player == r.player && l.sequence == r.sequence && l.entity == r.entity && l.kind == r.kind && l.a == r.a &&
+         l.b == r.b && l.c == r.c && l.text == r.text;
 }
 
 }  // namespace

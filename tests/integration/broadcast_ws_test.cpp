@@ -12,9 +12,9 @@
 #include <map>
 #include <thread>
 
+#include "delay_proxy.hpp"
 #include "metronome/engine/seed.hpp"
 #include "metronome/engine/state.hpp"
-#include "delay_proxy.hpp"
 #include "region_fixture.hpp"
 #include "ws_client.hpp"
 
@@ -148,7 +148,8 @@ TEST(broadcast, binary_subprotocol_carries_the_same_ticks) {
   region_process r(db_url(), fast);
   const auto s = create(r, R"({"tick_ms":50,"rule":"rounds"})");
   const std::string id(s.at("id").as_string());
-  const engine::session_params p{.seed = *engine::parse_seed(s.at("seed").as_string()), .start_at_ms = s.at("start_at_ms").as_int64(), .tick_ms = 50};
+  const engine::session_params p{
+      .seed = *engine::parse_seed(s.at("seed").as_string()), .start_at_ms = s.at("start_at_ms").as_int64(), .tick_ms = 50};
   ws_client c(r.port(), "/ws", "metronome.v1.json, metronome.v1.bin");
   ASSERT_EQ(c.subprotocol(), "metronome.v1.bin");
   c.send_binary("\x7F" + join_msg(id, "b1"));
@@ -186,7 +187,8 @@ TEST(broadcast, two_regions_send_identical_state_for_every_step) {
     while (seen[k].size() < 100) {
       const auto t = read_until(c, "tick");
       if (!t) break;
-      seen[k][t->at("step").as_int64()] = json::serialize(json::object{{"v", t->at("value")}, {"r", t->at("round")}, {"b", t->at("broken")}});
+      seen[k][t->at("step").as_int64()] =
+          json::serialize(json::object{{"v", t->at("value")}, {"r", t->at("round")}, {"b", t->at("broken")}});
     }
   };
   std::thread a([&] { collect(eu.port(), 0); });
@@ -331,7 +333,8 @@ TEST(broadcast, a_client_whose_clock_is_two_hours_off_computes_the_servers_step_
     const auto pong = read_until(c, "pong");
     ASSERT_TRUE(pong);
     const std::int64_t t1 = client_now();
-    const double offset = static_cast<double>(pong->at("serverTimestamp").as_int64()) + static_cast<double>(t1 - t0) / 2.0 - static_cast<double>(t1);
+    const double offset =
+        static_cast<double>(pong->at("serverTimestamp").as_int64()) + static_cast<double>(t1 - t0) / 2.0 - static_cast<double>(t1);
     samples.emplace_back(t1 - t0, offset);
     std::this_thread::sleep_for(20ms);
   }
@@ -511,8 +514,8 @@ TEST(broadcast, after_an_explicit_leave_the_next_join_is_a_new_player) {
 }
 
 TEST(broadcast, a_kicked_player_cannot_rejoin_before_the_cooldown_and_then_starts_afresh) {
-  region_process r(db_url(), {"COUNTDOWN_MS=300", "PING_INTERVAL_MS=200", "UNRESPONSIVE_MS=600", "REJOIN_COOLDOWN_MS=2500",
-                              "RECONNECT_GRACE_MS=30000"});
+  region_process r(
+      db_url(), {"COUNTDOWN_MS=300", "PING_INTERVAL_MS=200", "UNRESPONSIVE_MS=600", "REJOIN_COOLDOWN_MS=2500", "RECONNECT_GRACE_MS=30000"});
   const std::string id(create(r, "{}").at("id").as_string());
   {
     ws_client c(r.port());

@@ -161,8 +161,8 @@ TEST(region_process, metrics_pass_promtool) {
   r.call("GET", "/v1/sessions/nope");
   const auto m = r.call("GET", "/metrics");
   ASSERT_EQ(m.status, 200);
-  EXPECT_NE(m.body.find("metronome_http_requests_total{route=\"/v1/sessions\",method=\"POST\",status=\"201\"} 1"),
-            std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("metronome_http_requests_total{route=\"/v1/sessions\",method=\"POST\",status=\"201\"} 1"), std::string::npos)
+      << m.body;
   const std::string path = make_temp_dir("metronome-metrics-") + "/metrics.txt";
   {
     std::FILE* f = std::fopen(path.c_str(), "w");
@@ -175,10 +175,19 @@ TEST(region_process, metrics_pass_promtool) {
 }
 
 TEST(region_process, stops_at_start_up_with_exit_code_2_on_bad_configuration) {
-  const std::vector<std::vector<std::string>> bad = {
-      {"PORT=http"}, {"PORT=70000"}, {"REGION=EU!"}, {"STORE=postgres://x"}, {"STORE=sqlite:"}, {"COUNTDOWN_MS=-1"},
-      {"DEFAULT_TICK_MS=0"}, {"IS_MAIN=maybe"}, {"MAIN_SERVER_URL=ftp://x"}, {"REGISTER_INTERVAL_SECONDS=0"},
-      {"STORE=sqlite:/nonexistent-dir/x/y.db"}, {"LOG_LEVEL=loud"}, {"THREADS=-2"}};
+  const std::vector<std::vector<std::string>> bad = {{"PORT=http"},
+                                                     {"PORT=70000"},
+                                                     {"REGION=EU!"},
+                                                     {"STORE=postgres://x"},
+                                                     {"STORE=sqlite:"},
+                                                     {"COUNTDOWN_MS=-1"},
+                                                     {"DEFAULT_TICK_MS=0"},
+                                                     {"IS_MAIN=maybe"},
+                                                     {"MAIN_SERVER_URL=ftp://x"},
+                                                     {"REGISTER_INTERVAL_SECONDS=0"},
+                                                     {"STORE=sqlite:/nonexistent-dir/x/y.db"},
+                                                     {"LOG_LEVEL=loud"},
+                                                     {"THREADS=-2"}};
   for (const auto& env : bad) {
     // The bad setting first: with duplicate names, getenv() sees the first.
     std::vector<std::string> full = env;
@@ -192,8 +201,8 @@ TEST(region_process, stops_at_start_up_with_exit_code_2_on_bad_configuration) {
   EXPECT_EQ(flag.exit_code, 2);
   const auto help = run_metronome({"region", "--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* name : {"HOST", "PORT", "REGION", "IS_MAIN", "MAIN_SERVER_URL", "REGISTER_INTERVAL_SECONDS", "STORE",
-                           "COUNTDOWN_MS", "DEFAULT_TICK_MS"}) {
+  for (const char* name :
+       {"HOST", "PORT", "REGION", "IS_MAIN", "MAIN_SERVER_URL", "REGISTER_INTERVAL_SECONDS", "STORE", "COUNTDOWN_MS", "DEFAULT_TICK_MS"}) {
     EXPECT_NE(help.output.find(name), std::string::npos) << name;
   }
 }

@@ -32,8 +32,7 @@ class http_connection {
   bool send_raw(const std::string& bytes);
   /// Reads one response (Content-Length or chunked framing).
   http_result read_response();
-  http_result request(const std::string& method, const std::string& target, const std::string& body = "",
-                      const header_list& headers = {});
+  http_result request(const std::string& method, const std::string& target, const std::string& body = "", const header_list& headers = {});
 
  private:
   int fd_ = -1;

@@ -18,8 +18,7 @@ extern char** environ;
 
 namespace metronome::test {
 
-child_process child_process::spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                                   const std::string& log_path) {
+child_process child_process::spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log_path) {
   if (argv.empty()) throw std::runtime_error("spawn: empty argv");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

@@ -77,8 +77,8 @@ std::string field_of(const std::string& text, const std::string& name) {
 std::string redis_cli(std::uint16_t port, const std::vector<std::string>& args, bool follow_redirects) {
   static std::atomic<unsigned> counter{0};
   const char* base = std::getenv("TMPDIR");
-  const std::string out = std::string(base != nullptr ? base : "/tmp") + "/redis-cli-" + std::to_string(::getpid()) + "-" +
-                          std::to_string(counter++) + ".out";
+  const std::string out =
+      std::string(base != nullptr ? base : "/tmp") + "/redis-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".out";
   std::vector<std::string> argv{"redis-cli", "-h", "127.0.0.1", "-p", std::to_string(port)};
   if (follow_redirects) argv.push_back("-c");
   argv.insert(argv.end(), args.begin(), args.end());
@@ -119,8 +119,21 @@ redis_server::redis_server(std::string dir, std::uint16_t port, std::vector<std:
 std::string redis_server::log_path() const { return dir_ + "/redis-" + std::to_string(port_) + ".log"; }
 
 void redis_server::start(std::chrono::milliseconds timeout) {
-  std::vector<std::string> argv{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--daemonize", "no", "--dir", dir_, "--repl-diskless-sync-delay", "0"};
+  std::vector<std::string> argv{"redis-server",
+                                "--port",
+                                std::to_string(port_),
+                                "--bind",
+                                "127.0.0.1",
+                                "--save",
+                                "",
+                                "--appendonly",
+                                "no",
+                                "--daemonize",
+                                "no",
+                                "--dir",
+                                dir_,
+                                "--repl-diskless-sync-delay",
+                                "0"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = child_process::spawn(argv, {}, log_path());
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -140,7 +153,8 @@ void redis_server::kill() {
 }
 
 redis_standalone::redis_standalone(std::vector<std::string> extra_args) : dir_(make_temp_dir("metronome-redis-")) {
-  server_ = start_on_free_port(dir_, [] { return free_port(); }, [&](std::uint16_t) { return extra_args; });
+  server_ = start_on_free_port(
+      dir_, [] { return free_port(); }, [&](std::uint16_t) { return extra_args; });
 }
 
 std::string redis_standalone::url() const { return "redis://127.0.0.1:" + std::to_string(port()); }
@@ -155,7 +169,8 @@ redis_cluster::redis_cluster(redis_cluster_options options) : dir_(make_temp_dir
   const std::size_t n = options.masters * (1 + options.replicas_per_master);
   for (std::size_t i = 0; i < n; ++i) {
     nodes_.push_back(start_on_free_port(dir_, free_cluster_port, [&](std::uint16_t port) {
-      return std::vector<std::string>{"--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + std::to_string(port) + ".conf",
+      return std::vector<std::string>{"--cluster-enabled",      "yes",
+                                      "--cluster-config-file",  "nodes-" + std::to_string(port) + ".conf",
                                       "--cluster-node-timeout", std::to_string(options.node_timeout_ms)};
     }));
   }

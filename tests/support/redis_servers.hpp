@@ -84,9 +84,9 @@ class redis_standalone {
 };
 
 struct redis_cluster_options {
-  std::size_t masters = 3;               ///< At least 3 (redis-cli refuses fewer).
+  std::size_t masters = 3;  ///< At least 3 (redis-cli refuses fewer).
   std::size_t replicas_per_master = 1;
-  int node_timeout_ms = 1500;            ///< cluster-node-timeout: failure detection takes about this long.
+  int node_timeout_ms = 1500;  ///< cluster-node-timeout: failure detection takes about this long.
 };
 
 class redis_cluster {

@@ -1,11 +1,11 @@
 // POSIX file calls the log and the snapshots share, with errors as results.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
-#include <cstdint>
 
 #include "metronome/core/result.hpp"
 

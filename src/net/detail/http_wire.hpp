@@ -25,8 +25,7 @@ namespace metronome::net::detail {
 /// One request at a time: start(), then feed() until done() or failed().
 class request_reader {
  public:
-  request_reader(std::size_t header_limit, std::size_t body_limit) noexcept
-      : header_limit_(header_limit), body_limit_(body_limit) {}
+  request_reader(std::size_t header_limit, std::size_t body_limit) noexcept : header_limit_(header_limit), body_limit_(body_limit) {}
 
   /// Begins the next request into `out`, clearing it but keeping the
   /// capacity of its strings and header list. `out` must outlive the request.

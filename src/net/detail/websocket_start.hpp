@@ -12,7 +12,7 @@ namespace metronome::net::detail {
 
 /// Takes over `stream` (and the connection's count and shutdown slot) and
 /// completes the handshake for `upgrade`. Defined in websocket_session.cpp.
-void start_websocket_session(worker& w, boost::beast::tcp_stream stream, boost::beast::http::request<boost::beast::http::string_body> upgrade,
-                             request converted);
+void start_websocket_session(worker& w, boost::beast::tcp_stream stream,
+                             boost::beast::http::request<boost::beast::http::string_body> upgrade, request converted);
 
 }  // namespace metronome::net::detail

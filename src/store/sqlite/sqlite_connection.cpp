@@ -42,9 +42,8 @@ result<std::unique_ptr<sqlite_connection>> sqlite_connection::open(const std::st
   auto mode = c->query_text("PRAGMA journal_mode=WAL", "set journal_mode=WAL on '" + path + "'");
   if (!mode) return std::move(mode).error();
   if (*mode != "wal") {
-    return make_error(errc::unavailable,
-                      "sqlite: '" + path + "' cannot use WAL mode (journal_mode is '" + *mode +
-                          "'); the store needs a file on a local file system that supports shared memory");
+    return make_error(errc::unavailable, "sqlite: '" + path + "' cannot use WAL mode (journal_mode is '" + *mode +
+                                             "'); the store needs a file on a local file system that supports shared memory");
   }
   auto sync = c->exec(full_sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", "set synchronous");
   if (!sync) return sync.error();
@@ -72,10 +71,9 @@ result<void> sqlite_connection::prepare_statements() {
       {&p->commit, "COMMIT"},
       {&p->rollback, "ROLLBACK"},
       {&p->get, select_records("WHERE id = ?1")},
-      {&p->insert, "INSERT INTO sessions (" + std::string(record_columns) +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
-      {&p->find_running,
-       select_records("WHERE user_id = ?1 AND status = 'running' ORDER BY created_at_ms DESC, id DESC LIMIT 1")},
+      {&p->insert,
+       "INSERT INTO sessions (" + std::string(record_columns) + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+      {&p->find_running, select_records("WHERE user_id = ?1 AND status = 'running' ORDER BY created_at_ms DESC, id DESC LIMIT 1")},
       {&p->update_end, "UPDATE sessions SET status = ?2, ended_at_ms = ?3 WHERE id = ?1 AND status = 'running'"},
       {&p->list_first, select_records("WHERE user_id = ?1 ORDER BY created_at_ms DESC, id DESC LIMIT ?2")},
       {&p->list_after, select_records("WHERE user_id = ?1 AND (created_at_ms, id) < (?2, ?3) "

@@ -40,8 +40,7 @@ class sqlite_connection {
   /// Statements are not prepared yet: the schema may not exist.
   /// errc::unavailable with SQLite's reason when the file cannot be opened,
   /// errc::timeout when another process holds a lock for longer than busy_timeout.
-  static result<std::unique_ptr<sqlite_connection>> open(const std::string& path, bool full_sync,
-                                                         std::chrono::milliseconds busy_timeout);
+  static result<std::unique_ptr<sqlite_connection>> open(const std::string& path, bool full_sync, std::chrono::milliseconds busy_timeout);
 
   sqlite_connection(const sqlite_connection&) = delete;
   sqlite_connection& operator=(const sqlite_connection&) = delete;

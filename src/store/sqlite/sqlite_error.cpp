@@ -21,10 +21,8 @@ bool is_unavailable(int rc) noexcept {
     case SQLITE_PROTOCOL:
     case SQLITE_NOLFS:
     case SQLITE_PERM:
-    case SQLITE_AUTH:
-      return true;
-    default:
-      return false;
+    case SQLITE_AUTH: return true;
+    default: return false;
   }
 }
 

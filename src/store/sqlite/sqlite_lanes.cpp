@@ -106,8 +106,7 @@ void sqlite_lanes::run(lane& l) {
   for (auto& q : left) {
     try {
       q.work(&why);
-    } catch (...) {
-    }
+    } catch (...) {}
     q.pending->fetch_sub(1, std::memory_order_release);
   }
 }

@@ -33,10 +33,9 @@ result<sqlite_pool::lease> sqlite_pool::acquire(clock::time_point deadline) {
         ++open_;  // Reserved; opened below without the lock.
         break;
       }
-      if (returned_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-          open_ >= settings_.max_connections) {
-        return make_error(errc::timeout, "sqlite: all " + std::to_string(settings_.max_connections) +
-                                             " connections stayed busy past the store timeout");
+      if (returned_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= settings_.max_connections) {
+        return make_error(errc::timeout,
+                          "sqlite: all " + std::to_string(settings_.max_connections) + " connections stayed busy past the store timeout");
       }
     }
   }

@@ -27,8 +27,8 @@ class sqlite_pool {
 
   struct settings {
     std::string path;
-    bool full_sync = false;               ///< synchronous=FULL instead of NORMAL.
-    std::size_t max_connections = 8;      ///< Open connections at most. Default 8.
+    bool full_sync = false;                        ///< synchronous=FULL instead of NORMAL.
+    std::size_t max_connections = 8;               ///< Open connections at most. Default 8.
     std::chrono::milliseconds busy_timeout{2000};  ///< For connections opened later. Default 2 s.
   };
 

@@ -71,8 +71,8 @@ result<void> migrate(sqlite_connection& c) {
   }
   if (version > schema_version) {
     return make_error(errc::unavailable, "sqlite: the database has schema version " + std::to_string(version) +
-                                             ", newer than this build understands (" +
-                                             std::to_string(schema_version) + "); upgrade Metronome");
+                                             ", newer than this build understands (" + std::to_string(schema_version) +
+                                             "); upgrade Metronome");
   }
   if (version == schema_version) return c.exec("COMMIT", "end schema check");
 

@@ -158,8 +158,8 @@ result<void> ping_once(sqlite_connection& c) {
 
 }  // namespace
 
-sqlite_store::sqlite_store(sqlite_pool::settings settings, std::unique_ptr<sqlite_connection> first,
-                           std::chrono::milliseconds timeout, std::size_t lanes, std::size_t max_queued)
+sqlite_store::sqlite_store(sqlite_pool::settings settings, std::unique_ptr<sqlite_connection> first, std::chrono::milliseconds timeout,
+                           std::size_t lanes, std::size_t max_queued)
     : pool_(std::move(settings), std::move(first)), timeout_(timeout), lanes_(lanes, max_queued) {}
 
 template <class T, class F>
@@ -236,8 +236,7 @@ void sqlite_store::end(end_request request, callback<end_outcome> done) {
 
 void sqlite_store::list_by_user(page_request request, callback<page> done) {
   if (request.limit < 1 || request.limit > max_page_limit) {
-    complete(done, result<page>(make_error(errc::invalid_argument, "limit must be 1 to 100, got " +
-                                                                       std::to_string(request.limit))));
+    complete(done, result<page>(make_error(errc::invalid_argument, "limit must be 1 to 100, got " + std::to_string(request.limit))));
     return;
   }
   std::optional<cursor_position> after;
@@ -289,9 +288,8 @@ result<std::unique_ptr<session_store>> make_sqlite_store(const std::string& path
                                            .full_sync = options.sqlite_full_sync,
                                            .max_connections = detail::max_connections,
                                            .busy_timeout = options.timeout};
-    return std::unique_ptr<session_store>(
-        std::make_unique<detail::sqlite_store>(std::move(settings), std::move(*first), options.timeout,
-                                               detail::lanes, detail::max_queued_per_lane));
+    return std::unique_ptr<session_store>(std::make_unique<detail::sqlite_store>(std::move(settings), std::move(*first), options.timeout,
+                                                                                 detail::lanes, detail::max_queued_per_lane));
   } catch (const std::exception& e) {
     return make_error(errc::internal, std::string("sqlite: ") + e.what());
   }

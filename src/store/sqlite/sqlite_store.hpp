@@ -36,8 +36,8 @@ namespace metronome::store::detail {
 class sqlite_store final : public session_store {
  public:
   /// `lanes` threads, each with at most `max_queued` operations waiting.
-  sqlite_store(sqlite_pool::settings settings, std::unique_ptr<sqlite_connection> first,
-               std::chrono::milliseconds timeout, std::size_t lanes, std::size_t max_queued);
+  sqlite_store(sqlite_pool::settings settings, std::unique_ptr<sqlite_connection> first, std::chrono::milliseconds timeout,
+               std::size_t lanes, std::size_t max_queued);
 
   void create(session_record record, create_options options, callback<create_outcome> done) override;
   void get(std::string id, callback<session_record> done) override;

@@ -32,8 +32,11 @@ double process_cpu_ms() {
 }
 
 scenario crowd(std::uint64_t seed, std::uint32_t shards) {
-  scenario s{.name = shards == 1 ? "crowd" : "crowd_sharded", .config = base_config(seed, 1000),
-             .pop = {.entities = 10'000, .players = 10'000}, .spawns = {}, .threads = shards};
+  scenario s{.name = shards == 1 ? "crowd" : "crowd_sharded",
+             .config = base_config(seed, 1000),
+             .pop = {.entities = 10'000, .players = 10'000},
+             .spawns = {},
+             .threads = shards};
   s.config.shards = shards;
   return s;
 }
@@ -45,7 +48,8 @@ scenario hot_cell(std::uint64_t seed) {
   std::uint64_t n = 0;
   auto uniform = [&](std::int64_t lo, std::int64_t hi) {
     const auto span = static_cast<std::uint64_t>(hi - lo + 1);
-    return static_cast<std::int32_t>(lo + static_cast<std::int64_t>(engine::detail::scale_to(engine::detail::splitmix64_at(key, ++n), span)));
+    return static_cast<std::int32_t>(lo +
+                                     static_cast<std::int64_t>(engine::detail::scale_to(engine::detail::splitmix64_at(key, ++n), span)));
   };
   const std::int32_t v = s.config.max_speed * 7 / 10;  // per axis: |velocity| <= max_speed
   for (int i = 0; i < 10'000; ++i) {
@@ -64,8 +68,11 @@ scenario hot_cell(std::uint64_t seed) {
 }
 
 scenario large(std::uint64_t seed, std::uint32_t shards) {
-  scenario s{.name = "large", .config = base_config(seed, 10'000), .pop = {.entities = 100'000, .players = 10'000},
-             .spawns = {}, .threads = shards};
+  scenario s{.name = "large",
+             .config = base_config(seed, 10'000),
+             .pop = {.entities = 100'000, .players = 10'000},
+             .spawns = {},
+             .threads = shards};
   s.config.cell_size = 64 * u;
   s.config.shards = shards;
   return s;

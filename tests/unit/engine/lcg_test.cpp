@@ -87,8 +87,8 @@ TEST_P(lcg_counting, counts_are_consistent_across_windows_far_from_zero) {
   // is: inside a period, across a 2^32 period boundary, near 2^40 and 2^53.
   const auto [seed, q] = GetParam();
   std::mt19937_64 rng(seed ^ q);
-  std::vector<std::int64_t> origins = {(std::int64_t{1} << 32) - 5'000, (std::int64_t{1} << 40) - 77,
-                                       (std::int64_t{1} << 53) - 40'000, 3 * (std::int64_t{1} << 32) + 12345};
+  std::vector<std::int64_t> origins = {(std::int64_t{1} << 32) - 5'000, (std::int64_t{1} << 40) - 77, (std::int64_t{1} << 53) - 40'000,
+                                       3 * (std::int64_t{1} << 32) + 12345};
   for (int i = 0; i < 6; ++i) origins.push_back(static_cast<std::int64_t>(rng() % (std::uint64_t{1} << 52)));
   for (const std::int64_t s0 : origins) {
     const std::int64_t base = detail::lcg_count_breaks(seed, q, s0);
@@ -126,9 +126,8 @@ TEST_P(lcg_counting, cursor_agrees_with_random_access) {
 }
 
 INSTANTIATE_TEST_SUITE_P(rules, lcg_counting,
-                         ::testing::Values(lcg_case{987654321, 50}, lcg_case{0, 50}, lcg_case{UINT64_MAX, 50},
-                                           lcg_case{123, 1}, lcg_case{123, 2}, lcg_case{2'147'483'647, 3},
-                                           lcg_case{55, 1000}, lcg_case{1, 99'991}));
+                         ::testing::Values(lcg_case{987654321, 50}, lcg_case{0, 50}, lcg_case{UINT64_MAX, 50}, lcg_case{123, 1},
+                                           lcg_case{123, 2}, lcg_case{2'147'483'647, 3}, lcg_case{55, 1000}, lcg_case{1, 99'991}));
 
 TEST(lcg, value_counts_ticks_since_the_last_break_like_seed_000s_counter) {
   // Seed 000's handleTick: counter = 0 on a break, else counter + 1.

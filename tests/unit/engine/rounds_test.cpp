@@ -21,9 +21,9 @@ std::vector<state> simulate(std::uint64_t seed, const rounds_rule& rule, std::in
     if (broken) {
       ++round;
       last_break = s;
-      next_break = (round + 1) * rule.mean_interval +
-                   static_cast<std::int64_t>(
-                       detail::scale_to(detail::splitmix64_at(seed, static_cast<std::uint64_t>(round + 1)), rule.jitter + 1ULL));
+      next_break =
+          (round + 1) * rule.mean_interval + static_cast<std::int64_t>(detail::scale_to(
+                                                 detail::splitmix64_at(seed, static_cast<std::uint64_t>(round + 1)), rule.jitter + 1ULL));
     }
     out.push_back(state{.phase = phase::running, .step = s, .value = s - last_break, .round = round, .broken = broken});
   }
@@ -72,13 +72,12 @@ TEST_P(rounds_random_access, for_each_break_lists_exactly_the_broken_steps) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    rules, rounds_random_access,
-    ::testing::Values(rounds_case{0, rounds_rule{}}, rounds_case{UINT64_MAX, rounds_rule{}},
-                      rounds_case{987654321, rounds_rule{.mean_interval = 1, .jitter = 0}},
-                      rounds_case{42, rounds_rule{.mean_interval = 2, .jitter = 1}},
-                      rounds_case{7, rounds_rule{.mean_interval = 10, .jitter = 0}},
-                      rounds_case{0xDEADBEEF, rounds_rule{.mean_interval = 1000, .jitter = 999}}));
+INSTANTIATE_TEST_SUITE_P(rules, rounds_random_access,
+                         ::testing::Values(rounds_case{0, rounds_rule{}}, rounds_case{UINT64_MAX, rounds_rule{}},
+                                           rounds_case{987654321, rounds_rule{.mean_interval = 1, .jitter = 0}},
+                                           rounds_case{42, rounds_rule{.mean_interval = 2, .jitter = 1}},
+                                           rounds_case{7, rounds_rule{.mean_interval = 10, .jitter = 0}},
+                                           rounds_case{0xDEADBEEF, rounds_rule{.mean_interval = 1000, .jitter = 999}}));
 
 TEST(rounds, breaks_are_strictly_increasing_even_at_maximum_jitter) {
   const rounds_rule rule{.mean_interval = 3, .jitter = 2};

@@ -93,8 +93,7 @@ TEST_P(interval_distribution, is_triangular_by_chi_square) {
 
 INSTANTIATE_TEST_SUITE_P(rules, interval_distribution,
                          ::testing::Values(rounds_rule{}, rounds_rule{.mean_interval = 10, .jitter = 3},
-                                           rounds_rule{.mean_interval = 200, .jitter = 100},
-                                           rounds_rule{.mean_interval = 5, .jitter = 0}));
+                                           rounds_rule{.mean_interval = 200, .jitter = 100}, rounds_rule{.mean_interval = 5, .jitter = 0}));
 
 TEST(interval_distribution, offsets_are_uniform_by_chi_square) {
   const rounds_rule rule{};  // offsets in [0, 49]
@@ -118,8 +117,7 @@ TEST(interval_distribution, consecutive_intervals_have_lag_one_correlation_minus
     b0 = b1, b1 = b2;
   }
   const double n = rounds_count - 2;
-  const double corr = (sxy / n - sx / n * sy / n) /
-                      std::sqrt((sxx / n - sx / n * sx / n) * (syy / n - sy / n * sy / n));
+  const double corr = (sxy / n - sx / n * sy / n) / std::sqrt((sxx / n - sx / n * sx / n) * (syy / n - sy / n * sy / n));
   EXPECT_NEAR(corr, -0.5, 0.01);
 }
 

@@ -32,7 +32,8 @@ TEST(clock_sync, symmetric_paths_give_the_offset_within_half_a_millisecond) {
     clock_offset_estimator e;
     const simulated_ping p{offset};
     std::int64_t t = 1'763'000'000'000'000;
-    for (std::size_t k = 0; k < clock_offset_estimator::samples_wanted; ++k, t += 100'000) p.send(e, t + static_cast<std::int64_t>(k) * 137, 300, 300);
+    for (std::size_t k = 0; k < clock_offset_estimator::samples_wanted; ++k, t += 100'000)
+      p.send(e, t + static_cast<std::int64_t>(k) * 137, 300, 300);
     ASSERT_TRUE(e.complete());
     ASSERT_TRUE(e.offset_us());
     EXPECT_NEAR(static_cast<double>(*e.offset_us()), static_cast<double>(offset), 500.0) << offset;
@@ -63,7 +64,7 @@ TEST(clock_sync, the_asymmetry_is_the_residual_error) {
   const simulated_ping p{0};
   std::int64_t t = 1'763'000'000'000'000;
   for (int k = 0; k < 8; ++k, t += 100'000) p.send(e, t, 10'000, 2'000);  // 10 ms up, 2 ms down
-  EXPECT_NEAR(static_cast<double>(*e.offset_us()), 4000.0, 500.0);  // (up - down) / 2
+  EXPECT_NEAR(static_cast<double>(*e.offset_us()), 4000.0, 500.0);        // (up - down) / 2
 }
 
 TEST(clock_sync, samples_past_the_eighth_and_backwards_ones_are_ignored) {

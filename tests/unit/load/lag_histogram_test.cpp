@@ -13,7 +13,7 @@ TEST(lag_histogram, empty_answers_zero) {
 }
 
 TEST(lag_histogram, percentiles_within_one_bucket) {
-  lag_histogram h;  // 10 us buckets
+  lag_histogram h;                                            // 10 us buckets
   for (std::int64_t v = 1; v <= 1000; ++v) h.record(v * 10);  // 10 us .. 10 ms
   EXPECT_EQ(h.count(), 1000u);
   EXPECT_NEAR(static_cast<double>(h.percentile_us(0.5)), 5000, 10);

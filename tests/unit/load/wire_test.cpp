@@ -40,7 +40,7 @@ TEST(wire, json_joined_and_kicked) {
 TEST(wire, binary_frames) {
   std::string tick(34, '\0');
   tick[0] = '\x01';
-  tick[2] = '\x2A';                                                 // step = 42
+  tick[2] = '\x2A';  // step = 42
   const std::int64_t ts = 1'763'000'000'123;
   for (int i = 0; i < 8; ++i) tick[static_cast<std::size_t>(26 + i)] = static_cast<char>((ts >> (8 * i)) & 0xFF);
   const auto t = decode_binary(tick);

@@ -39,9 +39,13 @@ TEST(ws_frame, parses_whole_frames_and_waits_for_partial_ones) {
 }
 
 TEST(ws_frame, refuses_masked_reserved_unknown_and_oversized_frames) {
-  EXPECT_TRUE(parse_frame(std::string("\x81\x81" "abcdx", 7), 4096).error);  // masked
-  EXPECT_TRUE(parse_frame(server_frame(0xC1, "x"), 4096).error);              // RSV1
-  EXPECT_TRUE(parse_frame(server_frame(0x83, "x"), 4096).error);              // opcode 3
+  EXPECT_TRUE(parse_frame(std::string("\x81\x81"
+                                      "abcdx",
+                                      7),
+                          4096)
+                  .error);                                        // masked
+  EXPECT_TRUE(parse_frame(server_frame(0xC1, "x"), 4096).error);  // RSV1
+  EXPECT_TRUE(parse_frame(server_frame(0x83, "x"), 4096).error);  // opcode 3
   EXPECT_TRUE(parse_frame(server_frame(0x81, std::string(200, 'x')), 100).error);
 }
 

@@ -143,8 +143,7 @@ std::string read_request(int fd) {
 /// Blocks until the peer closes (or the server stops).
 void wait_for_eof(int fd) {
   char c;
-  while (::recv(fd, &c, 1, 0) > 0) {
-  }
+  while (::recv(fd, &c, 1, 0) > 0) {}
 }
 
 constexpr std::string_view ok_keep_alive = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -253,8 +252,8 @@ TEST(http_client, get_and_post_round_trip_headers_and_body) {
     response res;
     res.content_type = "text/plain";
     res.headers.emplace_back("X-Echo", "yes");
-    res.body = req.method + " " + req.target + " host=" + std::string(req.header("host")) + " x-test=" +
-               std::string(req.header("x-test")) + " length=" + std::string(req.header("content-length")) + " body=" + req.body;
+    res.body = req.method + " " + req.target + " host=" + std::string(req.header("host")) + " x-test=" + std::string(req.header("x-test")) +
+               " length=" + std::string(req.header("content-length")) + " body=" + req.body;
     reply(std::move(res));
   });
   http_client client;
@@ -266,7 +265,7 @@ TEST(http_client, get_and_post_round_trip_headers_and_body) {
   const client_response& g = **got.r;
   EXPECT_EQ(g.status, 200u);
   EXPECT_EQ(g.body, "GET /a/b?c=d host=127.0.0.1:" + std::to_string(server->port()) + " x-test=one length= body=");
-  EXPECT_EQ(g.header("x-echo"), "yes");       // names lower-cased
+  EXPECT_EQ(g.header("x-echo"), "yes");  // names lower-cased
   EXPECT_EQ(g.header("content-type"), "text/plain");
   EXPECT_NE(got.thread, std::this_thread::get_id());  // on a client thread
 
@@ -311,8 +310,7 @@ TEST(http_client, concurrent_requests_within_the_connection_limit) {
       [&](request&& req, reply_fn reply) {
         if (auto* s = self.load()) {
           std::size_t now = s->connection_count(), seen = max_seen.load();
-          while (now > seen && !max_seen.compare_exchange_weak(seen, now)) {
-          }
+          while (now > seen && !max_seen.compare_exchange_weak(seen, now)) {}
         }
         reply(text(req.target));
       },
@@ -456,8 +454,7 @@ TEST(http_client, stale_pooled_connection_is_retried_once_on_a_fresh_one) {
   EXPECT_EQ(raw.accepted(), 2);
 
   // The same with the real server's idle timeout doing the closing.
-  auto server = start_server([](request&&, reply_fn reply) { reply(text("again")); },
-                             server_config{.idle_timeout = 100ms});
+  auto server = start_server([](request&&, reply_fn reply) { reply(text("again")); }, server_config{.idle_timeout = 100ms});
   ASSERT_EQ(summary(call(client, get(server->port()))), "200 again");
   EXPECT_TRUE(eventually([&] { return server->connection_count() == 0; }));
   EXPECT_EQ(summary(call(client, get(server->port()))), "200 again");
@@ -578,9 +575,9 @@ TEST(http_client_url, parses_host_and_port) {
   EXPECT_EQ(ok("http://region-eu.internal:9000/v1/x?y"), hp("region-eu.internal", 9000));
   EXPECT_EQ(ok("http://[::1]:8080/"), hp("::1", 8080));
   EXPECT_EQ(ok("http://h:65535"), hp("h", 65535));
-  for (const char* bad : {"", "127.0.0.1:8081", "https://host", "ftp://host", "http://", "http:///path", "http://host:",
-                          "http://host:0", "http://host:65536", "http://host:80a", "http://host:-1", "http://user@host",
-                          "http://ho st", "http://[::1", "http://[::1]x", "http://a:b:c"}) {
+  for (const char* bad :
+       {"", "127.0.0.1:8081", "https://host", "ftp://host", "http://", "http:///path", "http://host:", "http://host:0", "http://host:65536",
+        "http://host:80a", "http://host:-1", "http://user@host", "http://ho st", "http://[::1", "http://[::1]x", "http://a:b:c"}) {
     const auto r = parse_http_base_url(bad);
     EXPECT_FALSE(r) << bad;
     if (!r) {

@@ -167,8 +167,7 @@ int hammer(const std::string& path, int child, const std::string& log_path) {
   for (int i = 0; i < hammer_iterations; ++i) {
     const std::string user = user_name(i % hammer_users);  // Siblings contend for the same user.
     const std::string id = std::to_string(child) + "-" + std::to_string(i);
-    auto existing = sync<create_outcome>(
-        [&](auto cb) { s.create(make_record(id, user, 1000 + i), {.one_active_per_user = true}, cb); });
+    auto existing = sync<create_outcome>([&](auto cb) { s.create(make_record(id, user, 1000 + i), {.one_active_per_user = true}, cb); });
     if (!existing) return 12;
     if (existing->created) {
       if (!write_line(log, "C " + id)) return 13;
@@ -183,9 +182,8 @@ int hammer(const std::string& path, int child, const std::string& log_path) {
       return 19;
     }
     const std::int64_t at = child * 1'000'000 + i;
-    auto ended = sync<end_outcome>([&](auto cb) {
-      s.end({.id = existing->record.id, .to = session_status::stopped, .owner = user, .at_ms = at}, cb);
-    });
+    auto ended = sync<end_outcome>(
+        [&](auto cb) { s.end({.id = existing->record.id, .to = session_status::stopped, .owner = user, .at_ms = at}, cb); });
     if (!ended) return 16;
     if (ended->record.status != session_status::stopped) return 17;
     if (!write_line(log, "E " + existing->record.id + " " + std::to_string(at) + " " + (ended->changed ? "1" : "0"))) return 13;
@@ -264,11 +262,9 @@ TEST_F(sqlite_process_test, several_processes_share_one_file_without_losing_or_d
     EXPECT_EQ(running, 1) << user << " must have exactly one running session";
   }
   EXPECT_EQ(stored, created.size());  // Nothing lost, nothing extra.
-  std::cout << "[ info ] " << created.size() << " sessions, " << ends << " ends (" << losing_ends.size()
-            << " lost a race) from " << hammer_children
-            << " processes in "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
-            << " ms\n";
+  std::cout << "[ info ] " << created.size() << " sessions, " << ends << " ends (" << losing_ends.size() << " lost a race) from "
+            << hammer_children << " processes in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count() << " ms\n";
 }
 
 // The child of the kill test: writes sessions (ending every third) as fast
@@ -282,9 +278,8 @@ int write_until_killed(const std::string& path, int report_fd) {
     if (!made || !made->created) return 11;
     if (!write_line(report_fd, "C " + id)) return 12;
     if (i % 3 == 0) {
-      auto ended = sync<end_outcome>([&](auto cb) {
-        (*store)->end({.id = id, .to = session_status::exited, .owner = std::nullopt, .at_ms = 7'000'000 + i}, cb);
-      });
+      auto ended = sync<end_outcome>(
+          [&](auto cb) { (*store)->end({.id = id, .to = session_status::exited, .owner = std::nullopt, .at_ms = 7'000'000 + i}, cb); });
       if (!ended || !ended->changed) return 13;
       if (!write_line(report_fd, "E " + id)) return 12;
     }

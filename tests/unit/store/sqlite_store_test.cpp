@@ -304,9 +304,8 @@ TEST_F(sqlite_store_test, pages_walk_newest_first_through_ties_without_gaps_or_r
     ASSERT_TRUE(create(s, make_record("bob-" + std::to_string(i), "bob", 1000 + k / 4)).has_value());
     expected.push_back(r);
   }
-  std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.created_at_ms, a.id) > std::tie(b.created_at_ms, b.id);
-  });
+  std::sort(expected.begin(), expected.end(),
+            [](const auto& a, const auto& b) { return std::tie(a.created_at_ms, a.id) > std::tie(b.created_at_ms, b.id); });
 
   for (const std::size_t limit : {std::size_t{5}, std::size_t{1}, std::size_t{23}, std::size_t{100}}) {
     std::vector<session_record> walked;
@@ -380,9 +379,23 @@ TEST_F(sqlite_store_test, malformed_cursors_are_invalid_argument) {
   ASSERT_TRUE(list(s, "alice", 1, good).has_value());
 
   const std::vector<std::string> bad = {
-      "garbage", "s1.", "s1.12", "s1.12.", "s1..6869", "s1.x.6869", "s1.12.686", "s1.12.zz", "s1.12.6G",
-      "s1.+12.6869", "s1.012.6869", "s1.-0.6869", "s1.99999999999999999999.6869", "s2.12.6869",
-      std::string("s1.12.68\0", 9), "s1.12." + std::string(4096, 'a'), good + "0",
+      "garbage",
+      "s1.",
+      "s1.12",
+      "s1.12.",
+      "s1..6869",
+      "s1.x.6869",
+      "s1.12.686",
+      "s1.12.zz",
+      "s1.12.6G",
+      "s1.+12.6869",
+      "s1.012.6869",
+      "s1.-0.6869",
+      "s1.99999999999999999999.6869",
+      "s2.12.6869",
+      std::string("s1.12.68\0", 9),
+      "s1.12." + std::string(4096, 'a'),
+      good + "0",
   };
   for (const auto& cursor : bad) {
     auto p = list(s, "alice", 10, cursor);

@@ -31,7 +31,8 @@ inline result<T> wait_for(const std::function<void(callback<T>)>& start, std::ch
 struct sync_store {
   session_store& s;
   result<create_outcome> create(const session_record& r, bool one_active = false) {
-    return wait_for<create_outcome>([&](callback<create_outcome> cb) { s.create(r, create_options{.one_active_per_user = one_active}, std::move(cb)); });
+    return wait_for<create_outcome>(
+        [&](callback<create_outcome> cb) { s.create(r, create_options{.one_active_per_user = one_active}, std::move(cb)); });
   }
   result<session_record> get(const std::string& id) {
     return wait_for<session_record>([&](callback<session_record> cb) { s.get(id, std::move(cb)); });

@@ -63,7 +63,8 @@ TEST(aoi, radius_boundary_and_hysteresis_are_exact) {
   world w(c, s);
   std::uint64_t seq = 0;
   auto walk = [&](std::int32_t vx) {
-    const std::vector<command> cmd{{.tick = w.tick() + 1, .player = 1, .sequence = ++seq, .entity = 1, .kind = command_kind::set_velocity, .a = vx, .b = 0}};
+    const std::vector<command> cmd{
+        {.tick = w.tick() + 1, .player = 1, .sequence = ++seq, .entity = 1, .kind = command_kind::set_velocity, .a = vx, .b = 0}};
     return w.step(cmd).rejections.size();
   };
   auto sees = [&](std::uint32_t p, std::uint32_t e) {
@@ -78,11 +79,11 @@ TEST(aoi, radius_boundary_and_hysteresis_are_exact) {
   EXPECT_FALSE(sees(0, 3));  // one unit beyond r, never visible before
   ASSERT_EQ(walk(m), 0u);    // at r + m: still visible (hysteresis)
   EXPECT_TRUE(sees(0, 1));
-  ASSERT_EQ(walk(1), 0u);    // at r + m + 1: left
+  ASSERT_EQ(walk(1), 0u);  // at r + m + 1: left
   EXPECT_FALSE(sees(0, 1));
   ASSERT_EQ(w.left(0).size(), 1u);
   EXPECT_EQ(w.left(0)[0], 1u);
-  ASSERT_EQ(walk(-1), 0u);   // back at r + m: not visible until r
+  ASSERT_EQ(walk(-1), 0u);  // back at r + m: not visible until r
   EXPECT_FALSE(sees(0, 1));
   ASSERT_EQ(walk(-m + 1), 0u);  // at r + 1
   EXPECT_FALSE(sees(0, 1));

@@ -52,7 +52,7 @@ TEST(commands, each_rule_rejects_and_is_counted) {
   };
   const std::vector<case_t> cases{
       {velocity(5, 0, 1, 1, 1), reject_reason::wrong_tick},
-      {velocity(1, 3, 1, 1, 1), reject_reason::unknown_player},   // an NPC sends
+      {velocity(1, 3, 1, 1, 1), reject_reason::unknown_player},  // an NPC sends
       {velocity(1, 99, 1, 1, 1), reject_reason::unknown_player},
       {{.tick = 1, .player = 0, .sequence = 1, .entity = 99, .kind = command_kind::stop}, reject_reason::unknown_entity},
       {{.tick = 1, .player = 0, .sequence = 1, .entity = 1, .kind = command_kind::stop}, reject_reason::not_owner},
@@ -61,12 +61,17 @@ TEST(commands, each_rule_rejects_and_is_counted) {
       {velocity(1, 0, 1, max + 1, 0), reject_reason::too_fast},
       {velocity(1, 0, 1, 55, 55), reject_reason::too_fast},  // 55^2 + 55^2 > 76^2
       {velocity(1, 0, 1, std::numeric_limits<std::int32_t>::min(), 0), reject_reason::too_fast},
-      {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::move_to, .a = 0, .b = 0, .c = 0}, reject_reason::too_fast},
-      {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::move_to, .a = 0, .b = 0, .c = max + 1}, reject_reason::too_fast},
-      {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::move_to, .a = half + 1, .b = 0, .c = 5}, reject_reason::outside_world},
-      {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::move_to, .a = 0, .b = -half - 1, .c = 5}, reject_reason::outside_world},
+      {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::move_to, .a = 0, .b = 0, .c = 0},
+       reject_reason::too_fast},
+      {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::move_to, .a = 0, .b = 0, .c = max + 1},
+       reject_reason::too_fast},
+      {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::move_to, .a = half + 1, .b = 0, .c = 5},
+       reject_reason::outside_world},
+      {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::move_to, .a = 0, .b = -half - 1, .c = 5},
+       reject_reason::outside_world},
       {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::emote, .text = ""}, reject_reason::bad_emote},
-      {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::emote, .text = std::string(65, 'a')}, reject_reason::bad_emote},
+      {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::emote, .text = std::string(65, 'a')},
+       reject_reason::bad_emote},
       {{.tick = 1, .player = 0, .sequence = 1, .entity = 0, .kind = command_kind::emote, .text = "hi\nthere"}, reject_reason::bad_emote},
   };
   const std::uint64_t untouched = small_world().hash();

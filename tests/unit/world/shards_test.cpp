@@ -23,7 +23,8 @@ std::vector<std::uint64_t> trace(world_config c, population pop, int ticks, exec
     ++seq;
     for (std::uint32_t p = 0; p < pop.players; p += 7) {
       const auto vx = static_cast<std::int32_t>(rng() % 141) - 70;
-      cmds.push_back({.tick = w.tick() + 1, .player = p, .sequence = seq, .entity = p, .kind = command_kind::set_velocity, .a = vx, .b = 0});
+      cmds.push_back(
+          {.tick = w.tick() + 1, .player = p, .sequence = seq, .entity = p, .kind = command_kind::set_velocity, .a = vx, .b = 0});
     }
     w.step(cmds, ex);
     out.push_back(w.hash());

@@ -38,10 +38,9 @@ class brute_force_aoi {
       const auto got_out = w.left(p);
       if (w.visible(p) != now || !std::equal(in.begin(), in.end(), got_in.begin(), got_in.end()) ||
           !std::equal(out.begin(), out.end(), got_out.begin(), got_out.end()) || w.visible_count(p) != now.size()) {
-        why = "tick " + std::to_string(w.tick()) + " player " + std::to_string(p) + ": brute force sees " +
-              std::to_string(now.size()) + ", world " + std::to_string(w.visible(p).size()) + " (entered " +
-              std::to_string(in.size()) + " vs " + std::to_string(got_in.size()) + ", left " +
-              std::to_string(out.size()) + " vs " + std::to_string(got_out.size()) + ")";
+        why = "tick " + std::to_string(w.tick()) + " player " + std::to_string(p) + ": brute force sees " + std::to_string(now.size()) +
+              ", world " + std::to_string(w.visible(p).size()) + " (entered " + std::to_string(in.size()) + " vs " +
+              std::to_string(got_in.size()) + ", left " + std::to_string(out.size()) + " vs " + std::to_string(got_out.size()) + ")";
         return false;
       }
       visible_[p] = std::move(now);

@@ -30,12 +30,12 @@ using params_fn = std::function<result<engine::session_params>(const store::sess
 
 struct broadcast_metrics {
   explicit broadcast_metrics(obs::registry& r);
-  obs::family<obs::gauge>& connections;      ///< open WebSocket connections
-  obs::family<obs::gauge>& sessions;         ///< sessions with players on this node
-  obs::family<obs::counter>& ticks;          ///< ticks computed (once per session per I/O thread)
-  obs::family<obs::counter>& messages;       ///< frames queued to players, by type
-  obs::family<obs::counter>& kicks;          ///< by reason
-  obs::family<obs::counter>& refused;        ///< refused client messages, by code
+  obs::family<obs::gauge>& connections;  ///< open WebSocket connections
+  obs::family<obs::gauge>& sessions;     ///< sessions with players on this node
+  obs::family<obs::counter>& ticks;      ///< ticks computed (once per session per I/O thread)
+  obs::family<obs::counter>& messages;   ///< frames queued to players, by type
+  obs::family<obs::counter>& kicks;      ///< by reason
+  obs::family<obs::counter>& refused;    ///< refused client messages, by code
   // The label-less series, bound once: the tick path updates them without a
   // lookup or a lock (kicks and refusals, rare, still look up by label).
   obs::handle<obs::gauge> connections_now;
@@ -45,8 +45,7 @@ struct broadcast_metrics {
 
 class broadcaster {
  public:
-  broadcaster(store::session_store& store, const clock& clk, settings s, std::string region, params_fn params,
-              obs::registry& registry);
+  broadcaster(store::session_store& store, const clock& clk, settings s, std::string region, params_fn params, obs::registry& registry);
   ~broadcaster();
   broadcaster(const broadcaster&) = delete;
   broadcaster& operator=(const broadcaster&) = delete;

@@ -8,15 +8,16 @@
 namespace metronome::broadcast {
 
 struct settings {
-  double max_latency_ms = 150;             ///< MAX_LATENCY_MS: mean RTT above this kicks. Default 150.
-  double max_jitter_ms = 50;               ///< MAX_JITTER_MS: jitter (std dev) above this kicks. Default 50.
-  double warning_latency_ms = 100;         ///< WARNING_LATENCY_MS: mean RTT above this warns. Default 100.
-  double warning_jitter_ms = 30;           ///< WARNING_JITTER_MS: jitter above this warns. Default 30.
-  std::size_t latency_samples = 5;         ///< LATENCY_SAMPLES: rolling window size. Default 5.
-  std::int64_t ping_interval_ms = 1000;    ///< PING_INTERVAL_MS: server ping control frames (and countdown messages). Default 1000.
-  std::int64_t unresponsive_ms = 5000;     ///< UNRESPONSIVE_MS: no pong and no message at all for this long kicks. Default 5000.
-  std::int64_t reconnect_grace_ms = 10'000;///< RECONNECT_GRACE_MS: a dropped player may resume this long. Default 10 s.
-  std::int64_t rejoin_cooldown_ms = 30'000;///< REJOIN_COOLDOWN_MS: after a latency or silence kick, joins are refused this long. Default 30 s.
+  double max_latency_ms = 150;               ///< MAX_LATENCY_MS: mean RTT above this kicks. Default 150.
+  double max_jitter_ms = 50;                 ///< MAX_JITTER_MS: jitter (std dev) above this kicks. Default 50.
+  double warning_latency_ms = 100;           ///< WARNING_LATENCY_MS: mean RTT above this warns. Default 100.
+  double warning_jitter_ms = 30;             ///< WARNING_JITTER_MS: jitter above this warns. Default 30.
+  std::size_t latency_samples = 5;           ///< LATENCY_SAMPLES: rolling window size. Default 5.
+  std::int64_t ping_interval_ms = 1000;      ///< PING_INTERVAL_MS: server ping control frames (and countdown messages). Default 1000.
+  std::int64_t unresponsive_ms = 5000;       ///< UNRESPONSIVE_MS: no pong and no message at all for this long kicks. Default 5000.
+  std::int64_t reconnect_grace_ms = 10'000;  ///< RECONNECT_GRACE_MS: a dropped player may resume this long. Default 10 s.
+  std::int64_t rejoin_cooldown_ms =
+      30'000;  ///< REJOIN_COOLDOWN_MS: after a latency or silence kick, joins are refused this long. Default 30 s.
   std::int64_t join_timeout_ms = 10'000;   ///< A connection must join within this. Default 10 s.
   std::int64_t status_poll_ms = 1000;      ///< How often a live session's status is re-read from the store. Default 1 s.
   double messages_per_second = 20;         ///< Incoming rate limit (token bucket refill). Default 20/s.

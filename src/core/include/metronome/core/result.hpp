@@ -13,7 +13,7 @@ namespace metronome {
 template <class T>
 class [[nodiscard]] result {
  public:
-  result(T value) : v_(std::in_place_index<0>, std::move(value)) {}          // NOLINT: implicit by design
+  result(T value) : v_(std::in_place_index<0>, std::move(value)) {}         // NOLINT: implicit by design
   result(metronome::error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
 
   bool has_value() const noexcept { return v_.index() == 0; }

@@ -61,9 +61,9 @@ std::string_view rule_name(const rule& r) noexcept;
 std::optional<rule> rule_named(std::string_view name) noexcept;
 
 struct session_params {
-  std::uint64_t seed = 0;         ///< Any 64-bit value; see seed.hpp for string seeds.
-  std::int64_t start_at_ms = 0;   ///< First step begins here (ms since the Unix epoch).
-  std::int64_t tick_ms = 100;     ///< Step length (ms), min_tick_ms to max_tick_ms.
+  std::uint64_t seed = 0;        ///< Any 64-bit value; see seed.hpp for string seeds.
+  std::int64_t start_at_ms = 0;  ///< First step begins here (ms since the Unix epoch).
+  std::int64_t tick_ms = 100;    ///< Step length (ms), min_tick_ms to max_tick_ms.
   engine::rule rule = rounds_rule{};
 
   friend bool operator==(const session_params&, const session_params&) = default;

@@ -45,8 +45,6 @@ constexpr std::int64_t step_start_ms(const session_params& params, std::int64_t 
 
 /// The last step that begins within the time domain (at or before
 /// max_time_ms). Replays must not go past it.
-constexpr std::int64_t last_step(const session_params& params) noexcept {
-  return (max_time_ms - params.start_at_ms) / params.tick_ms;
-}
+constexpr std::int64_t last_step(const session_params& params) noexcept { return (max_time_ms - params.start_at_ms) / params.tick_ms; }
 
 }  // namespace metronome::engine

@@ -27,10 +27,10 @@
 namespace metronome::journal {
 
 struct log_options {
-  std::filesystem::path dir;                    ///< Created if missing. Holds nothing but this log.
-  std::uint64_t segment_bytes = 64ull << 20;    ///< A segment this large (bytes) is closed; the next record begins a new one.
-  std::uint32_t records_per_write = 1;          ///< Records gathered before one write (1 = every append writes at once).
-  bool fsync = true;                            ///< fdatasync after every write (false: the OS decides; kill -9 safe, power cut not).
+  std::filesystem::path dir;                  ///< Created if missing. Holds nothing but this log.
+  std::uint64_t segment_bytes = 64ull << 20;  ///< A segment this large (bytes) is closed; the next record begins a new one.
+  std::uint32_t records_per_write = 1;        ///< Records gathered before one write (1 = every append writes at once).
+  bool fsync = true;                          ///< fdatasync after every write (false: the OS decides; kill -9 safe, power cut not).
 };
 
 /// What reading or opening a log found.

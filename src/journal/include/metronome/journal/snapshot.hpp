@@ -21,8 +21,7 @@ struct snapshot {
 };
 
 /// Writes the snapshot, then removes all but the newest `keep` (at least 1).
-result<void> write_snapshot(const std::filesystem::path& dir, std::uint64_t sequence, std::string_view payload,
-                            std::size_t keep = 2);
+result<void> write_snapshot(const std::filesystem::path& dir, std::uint64_t sequence, std::string_view payload, std::size_t keep = 2);
 
 struct snapshot_load {
   std::optional<snapshot> newest;  ///< The newest valid snapshot, if any.

@@ -18,11 +18,11 @@ namespace metronome::net {
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
 struct request {
-  std::string method;          ///< "GET", "POST", ... as sent.
-  std::string target;          ///< Path and query as sent.
-  std::string path;            ///< Target up to '?', percent-decoding left to the router.
-  std::string query;           ///< After '?', without it.
-  header_list headers;         ///< Names lower-cased.
+  std::string method;   ///< "GET", "POST", ... as sent.
+  std::string target;   ///< Path and query as sent.
+  std::string path;     ///< Target up to '?', percent-decoding left to the router.
+  std::string query;    ///< After '?', without it.
+  header_list headers;  ///< Names lower-cased.
   std::string body;
   std::string remote_address;  ///< Peer IP.
   std::string request_id;      ///< X-Request-Id as accepted or generated.
@@ -39,7 +39,7 @@ struct response {
   std::string content_type = "application/json";
   header_list headers;  ///< Extra headers (Allow, Location, ...).
   std::string body;
-  std::string route;    ///< Route template for metrics and logs ("/v1/sessions/{id}"); not sent.
+  std::string route;  ///< Route template for metrics and logs ("/v1/sessions/{id}"); not sent.
 };
 
 /// Completes a request. Callable once from any thread; copies share one

@@ -16,28 +16,29 @@
 namespace metronome::net {
 
 struct client_config {
-  std::chrono::milliseconds connect_timeout{1000};   ///< TCP connect (ms). Default 1 s.
-  std::chrono::milliseconds request_timeout{5000};   ///< From sending the request to the last response byte. Default 5 s.
-  std::chrono::milliseconds idle_timeout{30'000};    ///< A pooled connection unused this long is closed. Default 30 s.
-  std::size_t max_idle_per_host = 32;                ///< Pooled keep-alive connections per host:port. Default 32.
-  std::size_t max_connections_per_host = 256;        ///< Open at once per host:port; more requests wait their turn (bounded by max_queued_per_host). Default 256.
-  std::size_t max_queued_per_host = 4096;            ///< Waiting requests per host:port; beyond, errc::unavailable at once. Default 4096.
-  std::size_t max_response_bytes = 1 << 20;          ///< Larger responses fail with errc::internal. Default 1 MiB.
-  unsigned threads = 1;                              ///< I/O threads of the client. Default 1.
+  std::chrono::milliseconds connect_timeout{1000};  ///< TCP connect (ms). Default 1 s.
+  std::chrono::milliseconds request_timeout{5000};  ///< From sending the request to the last response byte. Default 5 s.
+  std::chrono::milliseconds idle_timeout{30'000};   ///< A pooled connection unused this long is closed. Default 30 s.
+  std::size_t max_idle_per_host = 32;               ///< Pooled keep-alive connections per host:port. Default 32.
+  std::size_t max_connections_per_host =
+      256;  ///< Open at once per host:port; more requests wait their turn (bounded by max_queued_per_host). Default 256.
+  std::size_t max_queued_per_host = 4096;    ///< Waiting requests per host:port; beyond, errc::unavailable at once. Default 4096.
+  std::size_t max_response_bytes = 1 << 20;  ///< Larger responses fail with errc::internal. Default 1 MiB.
+  unsigned threads = 1;                      ///< I/O threads of the client. Default 1.
 };
 
 struct client_request {
   std::string method = "GET";
-  std::string host;              ///< IP address or name (resolved on connect).
+  std::string host;  ///< IP address or name (resolved on connect).
   std::uint16_t port = 80;
-  std::string target = "/";      ///< Path and query.
-  header_list headers;           ///< Sent as given; Host and Content-Length are added.
+  std::string target = "/";  ///< Path and query.
+  header_list headers;       ///< Sent as given; Host and Content-Length are added.
   std::string body;
 };
 
 struct client_response {
   unsigned status = 0;
-  header_list headers;           ///< Names lower-cased.
+  header_list headers;  ///< Names lower-cased.
   std::string body;
   std::string_view header(std::string_view lower_name) const noexcept;
 };

@@ -14,18 +14,18 @@
 namespace metronome::net {
 
 struct server_config {
-  std::string host = "127.0.0.1";                    ///< Address to listen on.
-  std::uint16_t port = 8080;                         ///< 0 picks a free port (see http_server::port()).
-  unsigned threads = 0;                              ///< I/O threads; 0 = number of cores.
-  std::size_t body_limit = 64 * 1024;                ///< Request body bytes; larger gets 413. Default 64 KiB.
-  std::size_t header_limit = 8 * 1024;               ///< Request line + header bytes; larger gets 431. Default 8 KiB.
-  std::chrono::milliseconds read_timeout{10'000};    ///< From a request's first byte to its last. Default 10 s.
-  std::chrono::milliseconds idle_timeout{30'000};    ///< Keep-alive wait for the next request. Default 30 s.
-  std::chrono::milliseconds write_timeout{10'000};   ///< To write one response. Default 10 s.
-  std::chrono::milliseconds handler_timeout{15'000}; ///< A handler that has not replied by then gets 504. Default 15 s.
-  std::size_t max_connections = 10'000;              ///< Open connections; more are accepted and closed at once. Default 10,000.
-  std::size_t max_requests_per_connection = 100'000; ///< Then the connection is closed after its response. Default 100,000.
-  std::chrono::milliseconds shutdown_grace{5'000};   ///< stop(): in-flight requests get this long. Default 5 s.
+  std::string host = "127.0.0.1";                     ///< Address to listen on.
+  std::uint16_t port = 8080;                          ///< 0 picks a free port (see http_server::port()).
+  unsigned threads = 0;                               ///< I/O threads; 0 = number of cores.
+  std::size_t body_limit = 64 * 1024;                 ///< Request body bytes; larger gets 413. Default 64 KiB.
+  std::size_t header_limit = 8 * 1024;                ///< Request line + header bytes; larger gets 431. Default 8 KiB.
+  std::chrono::milliseconds read_timeout{10'000};     ///< From a request's first byte to its last. Default 10 s.
+  std::chrono::milliseconds idle_timeout{30'000};     ///< Keep-alive wait for the next request. Default 30 s.
+  std::chrono::milliseconds write_timeout{10'000};    ///< To write one response. Default 10 s.
+  std::chrono::milliseconds handler_timeout{15'000};  ///< A handler that has not replied by then gets 504. Default 15 s.
+  std::size_t max_connections = 10'000;               ///< Open connections; more are accepted and closed at once. Default 10,000.
+  std::size_t max_requests_per_connection = 100'000;  ///< Then the connection is closed after its response. Default 100,000.
+  std::chrono::milliseconds shutdown_grace{5'000};    ///< stop(): in-flight requests get this long. Default 5 s.
 };
 
 class http_server {

@@ -45,13 +45,13 @@ class loop {
 /// project's 4002). The application's own codes are listed with it
 /// (broadcast/close_codes.hpp) and, all together, in docs/protocol.md.
 namespace close_code {
-inline constexpr std::uint16_t normal = 1000;           ///< Orderly end.
-inline constexpr std::uint16_t going_away = 1001;       ///< The server is shutting down.
-inline constexpr std::uint16_t policy_violation = 1008; ///< Abuse.
-inline constexpr std::uint16_t too_big = 1009;          ///< An incoming message over ws_config::max_message_bytes.
-inline constexpr std::uint16_t internal_error = 1011;   ///< The application refused the connection.
-inline constexpr std::uint16_t try_again_later = 1013;  ///< A dependency is unavailable for now.
-inline constexpr std::uint16_t slow_consumer = 4002;    ///< The send queue passed ws_config::max_queue_bytes.
+inline constexpr std::uint16_t normal = 1000;            ///< Orderly end.
+inline constexpr std::uint16_t going_away = 1001;        ///< The server is shutting down.
+inline constexpr std::uint16_t policy_violation = 1008;  ///< Abuse.
+inline constexpr std::uint16_t too_big = 1009;           ///< An incoming message over ws_config::max_message_bytes.
+inline constexpr std::uint16_t internal_error = 1011;    ///< The application refused the connection.
+inline constexpr std::uint16_t try_again_later = 1013;   ///< A dependency is unavailable for now.
+inline constexpr std::uint16_t slow_consumer = 4002;     ///< The send queue passed ws_config::max_queue_bytes.
 }  // namespace close_code
 
 struct ws_frame {
@@ -97,13 +97,13 @@ class ws_session_handler {
 };
 
 struct ws_config {
-  std::string path = "/ws";                          ///< Upgrade requests to this path are WebSocket.
-  std::vector<std::string> subprotocols;             ///< Server preference order; the first the client offers wins.
-  std::size_t max_message_bytes = 4096;              ///< Larger incoming messages close with 1009. Default 4 KiB.
-  std::size_t max_queue_bytes = 256 * 1024;          ///< Hard limit of queued outgoing bytes; past it, close 4002. Default 256 KiB.
-  std::chrono::milliseconds write_timeout{10'000};   ///< A write blocked this long closes the connection. Default 10 s.
-  std::chrono::milliseconds handshake_timeout{5000}; ///< Opening and closing handshakes. Default 5 s.
-  std::chrono::milliseconds idle_timeout{30'000};    ///< No frame from the peer (protocol pings are sent at half). Default 30 s.
+  std::string path = "/ws";                           ///< Upgrade requests to this path are WebSocket.
+  std::vector<std::string> subprotocols;              ///< Server preference order; the first the client offers wins.
+  std::size_t max_message_bytes = 4096;               ///< Larger incoming messages close with 1009. Default 4 KiB.
+  std::size_t max_queue_bytes = 256 * 1024;           ///< Hard limit of queued outgoing bytes; past it, close 4002. Default 256 KiB.
+  std::chrono::milliseconds write_timeout{10'000};    ///< A write blocked this long closes the connection. Default 10 s.
+  std::chrono::milliseconds handshake_timeout{5000};  ///< Opening and closing handshakes. Default 5 s.
+  std::chrono::milliseconds idle_timeout{30'000};     ///< No frame from the peer (protocol pings are sent at half). Default 30 s.
 };
 
 /// Called on the connection's loop when a handshake succeeds; returns the

@@ -27,8 +27,7 @@ struct field {
   field(std::string_view n, bool v) : name(n), value(v) {}
   field(std::string_view n, double v) : name(n), value(v) {}
   template <class I>
-    requires std::is_integral_v<I>
-  field(std::string_view n, I v) : name(n), value(static_cast<std::int64_t>(v)) {}
+  requires std::is_integral_v<I> field(std::string_view n, I v) : name(n), value(static_cast<std::int64_t>(v)) {}
 };
 
 class logger {

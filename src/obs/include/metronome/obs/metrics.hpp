@@ -35,8 +35,7 @@ class gauge {
   void set(double v) noexcept { value_.store(v, std::memory_order_relaxed); }
   void add(double d) noexcept {
     double cur = value_.load(std::memory_order_relaxed);
-    while (!value_.compare_exchange_weak(cur, cur + d, std::memory_order_relaxed)) {
-    }
+    while (!value_.compare_exchange_weak(cur, cur + d, std::memory_order_relaxed)) {}
   }
   double value() const noexcept { return value_.load(std::memory_order_relaxed); }
 

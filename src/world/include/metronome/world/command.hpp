@@ -37,15 +37,15 @@ bool command_before(const command& l, const command& r) noexcept;
 
 /// Why a command was refused. Checked in this order; the first that applies is the reason.
 enum class reject_reason : std::uint8_t {
-  wrong_tick,       ///< command.tick is not the tick being stepped
-  unknown_player,   ///< the sender is not a player entity of this world
-  unknown_entity,   ///< no such entity
-  not_owner,        ///< the entity belongs to someone else
-  stale_sequence,   ///< sequence <= the last accepted one of this player (stale or repeated)
-  too_many,         ///< the player already had max_commands_per_tick accepted this tick
-  too_fast,         ///< asked speed above max_speed (or not positive, for move_to)
-  outside_world,    ///< move_to target outside [-half, half]^2
-  bad_emote,        ///< empty, longer than max_emote_bytes, or with control characters
+  wrong_tick,      ///< command.tick is not the tick being stepped
+  unknown_player,  ///< the sender is not a player entity of this world
+  unknown_entity,  ///< no such entity
+  not_owner,       ///< the entity belongs to someone else
+  stale_sequence,  ///< sequence <= the last accepted one of this player (stale or repeated)
+  too_many,        ///< the player already had max_commands_per_tick accepted this tick
+  too_fast,        ///< asked speed above max_speed (or not positive, for move_to)
+  outside_world,   ///< move_to target outside [-half, half]^2
+  bad_emote,       ///< empty, longer than max_emote_bytes, or with control characters
 };
 inline constexpr std::size_t reject_reason_count = 9;
 

@@ -21,9 +21,7 @@ constexpr std::uint32_t lcg_rng(std::uint64_t seed, std::int64_t step) noexcept 
   return lcg_multiplier * x + lcg_increment;  // unsigned: wraps mod 2^32
 }
 
-constexpr bool lcg_breaks(std::uint64_t seed, std::uint32_t q, std::int64_t step) noexcept {
-  return lcg_rng(seed, step) % q == 0;
-}
+constexpr bool lcg_breaks(std::uint64_t seed, std::uint32_t q, std::int64_t step) noexcept { return lcg_rng(seed, step) % q == 0; }
 
 /// sum_{i=0}^{n-1} floor((a*i + b) / m), by the Euclid-like reduction.
 /// Exact for n <= 2^31, m <= 2^32, a < 2^32, b < 2^33 (the engine's use).

@@ -12,8 +12,7 @@ namespace metronome::engine::detail {
 
 /// J_r: SplitMix64 output r scaled to [0, jitter].
 constexpr std::int64_t rounds_offset(std::uint64_t seed, const rounds_rule& rule, std::int64_t r) noexcept {
-  return static_cast<std::int64_t>(
-      scale_to(splitmix64_at(seed, static_cast<std::uint64_t>(r)), std::uint64_t{rule.jitter} + 1));
+  return static_cast<std::int64_t>(scale_to(splitmix64_at(seed, static_cast<std::uint64_t>(r)), std::uint64_t{rule.jitter} + 1));
 }
 
 /// b_r, the step of break r (r >= 0; b_0 = -1).

@@ -16,9 +16,7 @@ constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
 }
 
 /// Output number n (n >= 1) of SplitMix64 seeded with `key`.
-constexpr std::uint64_t splitmix64_at(std::uint64_t key, std::uint64_t n) noexcept {
-  return mix64(key + n * golden_gamma);
-}
+constexpr std::uint64_t splitmix64_at(std::uint64_t key, std::uint64_t n) noexcept { return mix64(key + n * golden_gamma); }
 
 /// The high 64 bits of the 128-bit product x * y, from 32-bit halves (portable,
 /// and the same steps the TypeScript port takes with BigInt).

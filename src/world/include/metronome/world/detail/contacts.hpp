@@ -26,8 +26,7 @@ class contact_index {
  public:
   /// Indexes entities `ids` at positions pos[id]; the first `own` of them are
   /// the ones pushes are wanted for. Positions lie in [-half, half]^2.
-  void build(std::span<const std::uint32_t> ids, std::size_t own, std::span<const vec2> pos, std::int32_t diameter,
-             std::int32_t half_size);
+  void build(std::span<const std::uint32_t> ids, std::size_t own, std::span<const vec2> pos, std::int32_t diameter, std::int32_t half_size);
 
   /// Sum of contact_push(self, pos[self], other, pos[other]) over indexed others,
   /// each axis clamped to [-diameter, diameter].
@@ -54,7 +53,7 @@ class contact_index {
   std::int32_t cell(std::int32_t v) const noexcept { return static_cast<std::int32_t>(offset(v) / side_); }
 
   std::int32_t diameter_ = 1, side_ = 2, half_ = 0;
-  std::uint32_t row_ = 1;  // buckets are cells in row-major order, wrapped by mask_
+  std::uint32_t row_ = 1;                // buckets are cells in row-major order, wrapped by mask_
   std::vector<std::uint64_t> occupied_;  // bit b: bucket b is not empty
   std::uint32_t mask_ = 0;
   std::vector<std::uint32_t> start_;  // bucket b holds items_[start_[b], start_[b + 1])

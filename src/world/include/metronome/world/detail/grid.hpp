@@ -40,9 +40,7 @@ class grid {
 
   std::uint32_t cell_of(std::uint32_t entity) const noexcept { return cell_of_[entity]; }
   std::span<const std::uint32_t> items(std::uint32_t cell) const noexcept { return cells_[cell]; }
-  std::span<const std::uint32_t> items(std::uint32_t col, std::uint32_t row) const noexcept {
-    return cells_[row * columns_ + col];
-  }
+  std::span<const std::uint32_t> items(std::uint32_t col, std::uint32_t row) const noexcept { return cells_[row * columns_ + col]; }
 
   /// Calls f(id) for every entity in the cells overlapping [lo, hi] (a superset
   /// of the entities inside the box; the caller filters by exact distance).

@@ -41,8 +41,8 @@ inline constexpr std::int64_t max_margin_plus_skin = 65534;
 
 struct interest {
   bool built = false;
-  std::int64_t base = 0;     // g at the last rebuild
-  std::uint32_t limit = 0;   // rebuild when g - base > limit (<= rules.limit, staggered per player)
+  std::int64_t base = 0;               // g at the last rebuild
+  std::uint32_t limit = 0;             // rebuild when g - base > limit (<= rules.limit, staggered per player)
   std::vector<std::uint32_t> entries;  // view_entry.hpp; due: re-check when (g - base) / quantum >= due
   std::uint32_t visible = 0;           // number of visible entries
 };
@@ -61,8 +61,7 @@ struct aoi_counters {
 
 /// Brings one player's interest up to date with positions `pos` at reach
 /// clock g, appending the ids that entered and left (unsorted).
-void update_interest(interest& in, std::uint32_t self, std::int64_t g, const aoi_rules& rules, const grid& cells,
-                     std::span<const vec2> pos, aoi_scratch& scratch, std::vector<std::uint32_t>& entered,
-                     std::vector<std::uint32_t>& left, aoi_counters& counters);
+void update_interest(interest& in, std::uint32_t self, std::int64_t g, const aoi_rules& rules, const grid& cells, std::span<const vec2> pos,
+                     aoi_scratch& scratch, std::vector<std::uint32_t>& entered, std::vector<std::uint32_t>& left, aoi_counters& counters);
 
 }  // namespace metronome::world::detail

@@ -57,8 +57,8 @@ struct world_state {
   grid cells;
   std::vector<std::uint32_t> column_shard;
   std::vector<std::vector<std::uint16_t>> cell_obstacles;  // obstacles within entity_radius of each cell
-  std::vector<std::uint32_t> players;  // ids of the players, ascending
-  std::vector<interest> views;  // per entity (empty for NPCs)
+  std::vector<std::uint32_t> players;                      // ids of the players, ascending
+  std::vector<interest> views;                             // per entity (empty for NPCs)
   std::vector<std::vector<std::uint32_t>> entered, left;
   std::vector<shard_state> shards;
 

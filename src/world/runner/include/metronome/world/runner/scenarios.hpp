@@ -16,9 +16,9 @@ namespace metronome::world::runner {
 struct scenario {
   std::string name;
   world_config config;
-  population pop;              ///< used when `spawns` is empty
-  std::vector<spawn> spawns;   ///< entities placed by hand
-  std::uint32_t threads = 1;   ///< threads stepping the shards (config.shards of them at most)
+  population pop;             ///< used when `spawns` is empty
+  std::vector<spawn> spawns;  ///< entities placed by hand
+  std::uint32_t threads = 1;  ///< threads stepping the shards (config.shards of them at most)
 };
 
 /// (a) 10,000 players, each with a view, all moving, ±1000, radius 100, one shard.
@@ -42,11 +42,11 @@ tick_stats summarize(std::vector<double> samples_ms);
 double process_cpu_ms();
 
 struct run_result {
-  tick_stats tick;  ///< wall time per tick
-  tick_stats cpu;   ///< CPU time per tick, all threads together
-  double moved_per_tick = 0;          ///< entity updates per tick
+  tick_stats tick;            ///< wall time per tick
+  tick_stats cpu;             ///< CPU time per tick, all threads together
+  double moved_per_tick = 0;  ///< entity updates per tick
   double updates_per_second_per_core = 0;
-  double visible_per_player = 0;      ///< mean view size at the end
+  double visible_per_player = 0;  ///< mean view size at the end
   double entered_per_tick = 0, left_per_tick = 0;
   double checks_per_tick = 0, rebuilds_per_tick = 0, candidates_per_tick = 0;
   double handovers_per_tick = 0;
