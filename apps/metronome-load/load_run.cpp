@@ -47,6 +47,7 @@ load_result run_load(const load_config& cfg, const endpoint_url& server, std::os
   std::vector<std::vector<int>> shares(static_cast<std::size_t>(nthreads));
   for (int i = 0; i < cfg.clients; ++i) shares[static_cast<std::size_t>(i % nthreads)].push_back(i);
   std::vector<std::unique_ptr<client_pool>> pools;
+  pools.reserve(shares.size());
   for (auto& share : shares) pools.push_back(std::make_unique<client_pool>(cfg, server, state, std::move(share)));
   std::vector<std::thread> threads;
   std::vector<std::unique_ptr<std::atomic<bool>>> done;

@@ -27,7 +27,7 @@ void raise_fd_limit() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   using namespace metronome::load;
   load_config cfg;
   std::string session_ids;
@@ -117,4 +117,15 @@ int main(int argc, char** argv) {
     std::cout << json;
   }
   return result.connected > 0 ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "metronome-load: error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "metronome-load: error: an unknown exception\n";
+  }
+  return 1;
 }

@@ -37,6 +37,7 @@ std::string offsets_json(const load_config& cfg, std::vector<std::int64_t> est) 
   std::sort(est.begin(), est.end());
   const std::int64_t truth = -cfg.clock_offset_ms * 1000;
   std::vector<std::int64_t> err;
+  err.reserve(est.size());
   for (auto e : est) err.push_back(e > truth ? e - truth : truth - e);
   std::sort(err.begin(), err.end());
   auto at = [](const std::vector<std::int64_t>& v, double q) {

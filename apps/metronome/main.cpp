@@ -11,17 +11,18 @@
 #include "up_command.hpp"
 #include "world_command.hpp"
 
-int main(int argc, char** argv) {
-  CLI::App app{"Metronome: deterministic multi-region game sessions"};
-  app.require_subcommand(1);
-  metronome::cli::add_state_command(app);
-  metronome::cli::add_replay_command(app);
-  metronome::cli::add_region_command(app);
-  metronome::cli::add_edge_command(app);
-  metronome::cli::add_up_command(app);
-  metronome::cli::add_world_command(app);
+namespace {
 
+int run(int argc, char** argv) {
+  CLI::App app{"Metronome: deterministic multi-region game sessions"};
   try {
+    app.require_subcommand(1);
+    metronome::cli::add_state_command(app);
+    metronome::cli::add_replay_command(app);
+    metronome::cli::add_region_command(app);
+    metronome::cli::add_edge_command(app);
+    metronome::cli::add_up_command(app);
+    metronome::cli::add_world_command(app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
@@ -33,6 +34,24 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "metronome: error: %s\n", e.what());
     return 1;
+  } catch (...) {
+    std::fprintf(stderr, "metronome: error: an unknown exception\n");
+    return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+// Nothing escapes: run() answers parse and usage errors itself; anything else
+// thrown (while registering commands or printing help) is reported here.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "metronome: error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "metronome: error: an unknown exception\n");
+  }
+  return 1;
 }

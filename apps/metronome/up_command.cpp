@@ -47,6 +47,7 @@ struct child {
 
 pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   // The child's own settings replace inherited ones of the same name: with
@@ -67,6 +68,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>
   }
   env_strings.insert(env_strings.end(), env.begin(), env.end());
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
   const pid_t parent = getpid();
@@ -125,7 +127,7 @@ int run_up(const up_flags& f) {
 
   net::block_termination_signals();
   std::vector<child> children;
-  auto start = [&](const std::string& name, std::uint16_t port, std::vector<std::string> env, std::vector<std::string> args) {
+  auto start = [&](const std::string& name, std::uint16_t port, std::vector<std::string> env, const std::vector<std::string>& args) {
     env.insert(env.end(), common.begin(), common.end());
     env.push_back("PORT=" + std::to_string(port));
     children.push_back(child{name, spawn(args, env), port});

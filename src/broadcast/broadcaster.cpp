@@ -41,7 +41,8 @@ hub& broadcaster::hub_for(net::loop& l) {
 
 net::ws_open_fn broadcaster::open_fn() {
   return [this](std::shared_ptr<net::ws_connection> conn, const net::request&) -> std::shared_ptr<net::ws_session_handler> {
-    return hub_for(conn->owner()).open(std::move(conn));
+    hub& h = hub_for(conn->owner());
+    return h.open(std::move(conn));
   };
 }
 

@@ -56,7 +56,7 @@ void hub::count(const char* type, std::size_t n) {
   counters_.back().second->inc(n);
 }
 
-void hub::join(const std::shared_ptr<link>& l, std::string session_id, std::string user_id) {
+void hub::join(const std::shared_ptr<link>& l, const std::string& session_id, std::string user_id) {
   auto it = channels_.find(session_id);
   if (it == channels_.end()) {
     auto c = std::make_unique<channel>();
@@ -249,7 +249,7 @@ void hub::on_housekeeping(const std::string& id) {
     c.polling = true;
     c.last_poll_ms = now;
     store_.get(id, [this, alive = alive_, id](result<store::session_record> r) mutable {
-      loop_.post([this, alive, id = std::move(id), r = std::move(r)] {
+      loop_.post([this, alive, id, r = std::move(r)] {
         if (!*alive) return;
         const auto found = channels_.find(id);
         if (found == channels_.end()) return;

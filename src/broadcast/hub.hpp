@@ -33,7 +33,7 @@ class hub {
   void shutdown();
 
   // Called by links.
-  void join(const std::shared_ptr<link>& l, std::string session_id, std::string user_id);
+  void join(const std::shared_ptr<link>& l, const std::string& session_id, std::string user_id);
   /// A pong control frame answering the ping `seq` arrived on `l`.
   void pong(link& l, std::uint32_t seq);
   /// `l`'s player is gone: by an explicit leave (`left_on_purpose`: no

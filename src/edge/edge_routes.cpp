@@ -157,7 +157,7 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
   };
   forward(first->region, "POST", "/game/start", *forwarded, req,
           [this, reply, route, first, forwarded, finish, req_copy = std::make_shared<net::request>(req)](result<net::client_response> r) {
-            if (r && r->status < 500) return finish(first->region, std::move(*r), "");
+            if (r && r->status < 500) return finish(first->region, *r, "");
             // Retry once on the next healthy region. Safe even if the first
             // region did create the session and only the answer was lost:
             // regions share the store and /game/start returns a user's
@@ -168,7 +168,7 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
                                                            {"error", r ? "HTTP " + std::to_string(r->status) : r.error().message},
                                                            {"next", next.empty() ? std::string("none") : next.front().name}});
             if (next.empty()) {
-              if (r) return finish(first->region, std::move(*r), "");
+              if (r) return finish(first->region, *r, "");
               return reply_error(
                   reply, make_error(errc::unavailable, "region " + first->region.name + " is unavailable and no other is healthy"), route);
             }
@@ -177,7 +177,7 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
                       if (!r2)
                         return reply_error(
                             reply, make_error(errc::unavailable, "regions " + failed + " and " + next.name + " are unavailable"), route);
-                      finish(next, std::move(*r2), failed);
+                      finish(next, *r2, failed);
                     });
           });
 }
@@ -223,15 +223,15 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
     };
     forward(targets.front(), "POST", "/game/exit", *payload, *req_copy,
             [this, reply, route, payload, req_copy, targets, finish](result<net::client_response> r) {
-              if (r && r->status < 500) return finish(targets.front().name, std::move(*r));
+              if (r && r->status < 500) return finish(targets.front().name, *r);
               if (targets.size() < 2) {
-                if (r) return finish(targets.front().name, std::move(*r));
+                if (r) return finish(targets.front().name, *r);
                 return reply_error(reply, make_error(errc::unavailable, "region " + targets.front().name + " is unavailable"), route);
               }
               forward(targets[1], "POST", "/game/exit", *payload, *req_copy,
                       [reply, route, finish, name = targets[1].name](result<net::client_response> r2) {
                         if (!r2) return reply_error(reply, make_error(errc::unavailable, "no region could end the session"), route);
-                        finish(name, std::move(*r2));
+                        finish(name, *r2);
                       });
             });
   };

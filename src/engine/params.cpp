@@ -19,7 +19,10 @@ std::string range_message(std::string_view what, long long lo, long long hi) {
 }  // namespace
 
 std::string_view rule_name(const rule& r) noexcept {
-  return std::visit([](const auto& alt) { return std::remove_cvref_t<decltype(alt)>::name; }, r);
+  // Not std::visit: it may throw bad_variant_access, and this is noexcept.
+  static_assert(std::variant_size_v<rule> == 2, "name every rule here");
+  if (std::holds_alternative<rounds_rule>(r)) return rounds_rule::name;
+  return lcg_counter_rule::name;
 }
 
 std::optional<rule> rule_named(std::string_view name) noexcept {

@@ -221,10 +221,10 @@ void region_api::replay(const std::string& id, const net::request& req, net::rep
 
 void region_api::players(const std::string& id, net::reply_fn reply) {
   constexpr const char* route = "/v1/sessions/{id}/players";
-  service_.get(id, [this, reply, id](result<store::session_record> r) {
+  service_.get(id, [this, reply, id](const result<store::session_record>& r) {
     if (!r) return reply_error(reply, r.error(), route);
     if (!hooks_.players) return net::reply_json_text(reply, 200, R"({"id":")" + id + R"(","players":[]})", route);
-    hooks_.players(id, [reply, id](std::string players) {
+    hooks_.players(id, [reply, id](const std::string& players) {
       net::reply_json_text(reply, 200, R"({"id":")" + id + R"(","players":)" + players + "}", route);
     });
   });

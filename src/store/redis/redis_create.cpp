@@ -41,7 +41,7 @@ using op_ptr = std::shared_ptr<create_op>;
 
 void claim(const op_ptr& op);
 
-void inspect_holder(const op_ptr& op, std::string holder) {
+void inspect_holder(const op_ptr& op, const std::string& holder) {
   op->store->fetch_session(holder, op->deadline, [op, holder](result<session_record> r) {
     if (!r && r.error().code != errc::not_found) return op->fail(r.error());
     if (r && !r->ended()) {

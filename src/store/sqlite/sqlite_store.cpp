@@ -159,8 +159,8 @@ result<void> ping_once(sqlite_connection& c) {
 }  // namespace
 
 sqlite_store::sqlite_store(sqlite_pool::settings settings, std::unique_ptr<sqlite_connection> first, std::chrono::milliseconds timeout,
-                           std::size_t lanes, std::size_t max_queued)
-    : pool_(std::move(settings), std::move(first)), timeout_(timeout), lanes_(lanes, max_queued) {}
+                           std::size_t lane_count, std::size_t max_queued)
+    : pool_(std::move(settings), std::move(first)), timeout_(timeout), lanes_(lane_count, max_queued) {}
 
 template <class T, class F>
 result<T> sqlite_store::run(steady_clock::time_point deadline, F& attempt) {
