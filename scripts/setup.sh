@@ -50,14 +50,7 @@ for dir in tests/compat tests/api web bench/peers; do
   if [[ -f $dir/package-lock.json ]]; then
     if [[ ! -d $dir/node_modules ]] || [[ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
       echo "setup: npm install in $dir (from its lockfile)"
-      if [[ $dir == bench/peers ]]; then
-        # npm 11 writes this lockfile with msgpackr-extract's optional
-        # per-platform packages in a form its own `npm ci` rejects; `npm
-        # install` still installs the locked versions. Benchmarks only.
-        (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
-      else
-        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-      fi
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
     fi
   fi
 done
