@@ -36,7 +36,7 @@ namespace {
 
 struct up_flags {
   std::string store, data_dir = "metronome-data", edge_port = "8080", first_region_port = "8081", web_root;
-  std::string countdown_ms = "3000", log_level = "info", access_log = "false";
+  std::string countdown_ms = "3000", log_level = "info", access_log = "false", start_timeout = "15";
 };
 
 struct child {
@@ -111,6 +111,7 @@ int run_up(const up_flags& f) {
   const auto edge_port = static_cast<std::uint16_t>(parse_int("--edge-port", f.edge_port, 1, 65535));
   const auto first_port = static_cast<std::uint16_t>(parse_int("--first-region-port", f.first_region_port, 1, 65533));
   (void)parse_int("--countdown-ms", f.countdown_ms, 0, 600'000);
+  const auto start_timeout = std::chrono::seconds(parse_int("--start-timeout", f.start_timeout, 1, 3600));
   (void)parse_bool("--access-log", f.access_log);
   std::error_code ec;
   std::filesystem::create_directories(f.data_dir, ec);
@@ -134,7 +135,7 @@ int run_up(const up_flags& f) {
   };
   start("edge", edge_port, {"DEFAULT_REGION=eu", "HEALTH_INTERVAL_MS=1000", "WEB_ROOT=" + web_root}, {"metronome", "edge"});
   // The registry first, so that the regions' first registration lands.
-  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10); !port_open(edge_port);) {
+  for (const auto until = std::chrono::steady_clock::now() + start_timeout; !port_open(edge_port);) {
     if (std::chrono::steady_clock::now() > until) break;  // reported below with the others
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -168,7 +169,7 @@ int run_up(const up_flags& f) {
     return code;
   };
 
-  const auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  const auto ready_by = std::chrono::steady_clock::now() + start_timeout;
   for (auto& c : children) {
     while (!port_open(c.port)) {
       const bool exited = waitpid(c.pid, nullptr, WNOHANG) == c.pid;
@@ -221,6 +222,8 @@ void add_up_command(CLI::App& app) {
   cmd->add_option("--first-region-port", f->first_region_port, "Port of eu; us and asia take the next two")->capture_default_str();
   cmd->add_option("--web-root", f->web_root, "The built web client (default: web/dist of this source tree)");
   cmd->add_option("--countdown-ms", f->countdown_ms, "Countdown of new sessions (ms)")->capture_default_str();
+  cmd->add_option("--start-timeout", f->start_timeout, "Seconds every process has to start listening before up gives up")
+      ->capture_default_str();
   cmd->add_option("--log-level", f->log_level, "debug, info, warn or error")->capture_default_str();
   cmd->add_option("--access-log", f->access_log, "Log every request (true/false)")->capture_default_str();
   cmd->callback([f] { std::exit(run_up(*f)); });

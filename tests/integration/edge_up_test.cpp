@@ -253,12 +253,14 @@ TEST(edge_up, a_child_that_cannot_start_stops_up_at_once) {
   const int blocker = bind_port(static_cast<std::uint16_t>(first + 1));
   ASSERT_GE(blocker, 0);
   const std::string dir = make_temp_dir("metronome-up-");
+  // A start deadline far beyond the wait below: up must act on the child's
+  // exit, not on the deadline, however slowly a busy machine starts them.
   child_process up = child_process::spawn({METRONOME_BIN, "up", "--edge-port", std::to_string(edge_port), "--first-region-port",
-                                           std::to_string(first), "--data-dir", dir + "/data"},
+                                           std::to_string(first), "--data-dir", dir + "/data", "--start-timeout", "600"},
                                           {}, dir + "/up.log");
-  // It reports the child and stops the others; it does not wait out a
-  // supervision deadline for the one that already exited.
-  const int code = up.wait(9s);
+  // It reports the child and stops the others; it does not wait out the
+  // start deadline for the one that already exited.
+  const int code = up.wait(60s);
   ::close(blocker);
   EXPECT_EQ(code, 1) << read_file(dir + "/up.log");
   const std::string log = read_file(dir + "/up.log");
