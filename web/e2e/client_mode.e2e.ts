@@ -113,7 +113,7 @@ describe('client mode', () => {
 
   it('a player whose browser is slow to answer pings is kicked, with a clear message', async () => {
     const a = await first.page();
-    // Its WebSocket goes through a proxy that delays each way by 125 ms: a 250 ms round trip, over the 150 ms limit.
+    // Its WebSocket goes through a proxy that delays each way by 125 ms: a 250 ms round trip, over the 220 ms limit the e2e regions run with.
     const undelay = await delayWebSockets(a.page, 125);
     await startGame(a.page, edgeUrl, { userId: `slow-client-${run}`, mode: 'client' });
     const ended = a.page.getByTestId('end-notice');

@@ -65,7 +65,7 @@ describe('server mode', () => {
     expect(framesA.receivedText + framesA.sentText).toBe(0);
 
     // The second player is 54 ms away each way (a delaying proxy): a 108 ms round trip, over
-    // the warning threshold (100 ms) and far enough under the kick (150 ms) for a busy machine.
+    // the warning threshold (100 ms) and far under the kick the e2e regions run with (220 ms).
     const b = await second.page();
     const delayB = 54;
     const undelay = await delayWebSockets(b.page, delayB);
@@ -164,7 +164,7 @@ describe('server mode', () => {
 
   it('a player whose browser is slow to answer pings is kicked, with a clear message', async () => {
     const a = await first.page();
-    // 125 ms each way through a delaying proxy: a 250 ms round trip, over the 150 ms limit.
+    // 125 ms each way through a delaying proxy: a 250 ms round trip, over the 220 ms limit the e2e regions run with.
     const undelay = await delayWebSockets(a.page, 125);
     await startGame(a.page, edgeUrl, { userId: `slow-server-${run}`, mode: 'server' });
     const ended = a.page.getByTestId('end-notice');

@@ -345,10 +345,12 @@ TEST(http_client, full_queue_fails_at_once_with_unavailable) {
   });
   http_client client(client_config{.max_connections_per_host = 1, .max_queued_per_host = 2});
   waiter first(client, get(server->port())), second(client, get(server->port())), third(client, get(server->port()));
-  const auto fourth = waiter(client, get(server->port())).get(2s);
+  // Held requests never finish on their own: an answer at all, "unavailable",
+  // is the proof; the bound only keeps a wrong queue from passing slowly.
+  const auto fourth = waiter(client, get(server->port())).get(10s);
   ASSERT_TRUE(fourth.r);
   EXPECT_EQ(summary(*fourth.r), "unavailable");
-  EXPECT_LT(fourth.took, 500ms);
+  EXPECT_LT(fourth.took, 5s);
   EXPECT_EQ(first.calls(), 0);
   ASSERT_TRUE(eventually([&] {
     std::lock_guard lock(mutex);
@@ -403,11 +405,13 @@ TEST(http_client, idle_connections_beyond_max_idle_close_and_the_rest_after_idle
 // --- Failures ------------------------------------------------------------------------
 
 TEST(http_client, refused_connect_is_unavailable_quickly) {
-  http_client client;
-  const auto out = waiter(client, get(test::free_port())).get(3s);
+  // Connect and request timeouts far beyond the bound: "unavailable" within
+  // it comes from the refusal, not from a timer, however busy the machine.
+  http_client client(client_config{.connect_timeout = 30s, .request_timeout = 30s});
+  const auto out = waiter(client, get(test::free_port())).get(20s);
   ASSERT_TRUE(out.r);
   EXPECT_EQ(summary(*out.r), "unavailable");
-  EXPECT_LT(out.took, 500ms);
+  EXPECT_LT(out.took, 10s);
   EXPECT_TRUE(eventually([&] { return client.open_connections() == 0; }));  // the slot retires after the callback
 }
 
@@ -421,7 +425,7 @@ TEST(http_client, server_that_never_answers_times_out_within_request_timeout) {
   ASSERT_TRUE(out.r);
   EXPECT_EQ(summary(*out.r), "timeout");
   EXPECT_GE(out.took, 290ms);
-  EXPECT_LT(out.took, 1000ms);
+  EXPECT_LT(out.took, 300ms + 2000ms);  // ends near the timeout: loose for a busy machine, far from never
 }
 
 TEST(http_client, request_queued_behind_a_silent_server_is_not_held_forever) {
@@ -438,7 +442,7 @@ TEST(http_client, request_queued_behind_a_silent_server_is_not_held_forever) {
   // if just inside the bound, sent and timed out in turn.
   const std::string second_outcome = summary(*b.r);
   EXPECT_TRUE(second_outcome == "unavailable" || second_outcome == "timeout") << second_outcome;
-  EXPECT_LT(b.took, 700ms);
+  EXPECT_LT(b.took, 2 * 200ms + 2000ms);  // not held forever (loose for a busy machine)
 }
 
 TEST(http_client, stale_pooled_connection_is_retried_once_on_a_fresh_one) {
