@@ -104,6 +104,29 @@ net::server_config http_flags::parse() const {
   return c;
 }
 
+void access_flags::add(CLI::App& cmd) {
+  add_env_option(cmd, "--auth-mode", mode_, "AUTH_MODE",
+                 "open: anyone with a session id may end it (the seeds' examples); owner: ending needs the session key or "
+                 "ADMIN_TOKEN, listing needs ADMIN_TOKEN (run owner in production)");
+  cmd.add_option("--admin-token", admin_token_, "Bearer token that may end any session and list any user's (owner mode)")
+      ->envname("ADMIN_TOKEN");  // no capture_default_str: a secret is never shown in --help
+  add_env_option(cmd, "--rate-limit-per-second", per_second_, "RATE_LIMIT_PER_SECOND",
+                 "Creates and ends per client address per second (token bucket); 0 turns the limit off");
+  add_env_option(cmd, "--rate-limit-burst", burst_, "RATE_LIMIT_BURST", "Creates and ends a client address may make at once");
+}
+
+access_flags::parsed access_flags::parse() const {
+  parsed p;
+  const auto mode = net::auth_mode_named(mode_);
+  if (!mode) throw usage_error("--auth-mode (AUTH_MODE): expected open or owner, got '" + mode_ + "'");
+  p.auth.mode = *mode;
+  p.auth.admin_token = admin_token_;
+  if (!admin_token_.empty() && admin_token_.size() < 16) throw usage_error("--admin-token (ADMIN_TOKEN): use at least 16 characters");
+  p.per_second = static_cast<double>(parse_int("--rate-limit-per-second (RATE_LIMIT_PER_SECOND)", per_second_, 0, 1'000'000));
+  p.burst = static_cast<double>(parse_int("--rate-limit-burst (RATE_LIMIT_BURST)", burst_, 1, 1'000'000));
+  return p;
+}
+
 bool http_flags::access_log() const { return parse_bool("--access-log (ACCESS_LOG)", access_log_); }
 
 }  // namespace metronome::cli

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "metronome/engine/params.hpp"
+#include "metronome/net/access.hpp"
 #include "metronome/net/server.hpp"
 
 namespace metronome::cli {
@@ -51,6 +52,22 @@ class http_flags {
   std::string host_ = "127.0.0.1", port_, threads_ = "0", body_limit_ = "65536", header_limit_ = "8192";
   std::string read_timeout_ms_ = "10000", idle_timeout_ms_ = "30000", max_connections_ = "10000";
   std::string access_log_ = "true", log_level_ = "info";
+};
+
+/// Who may do what, shared by `region` and `edge` (flag + env var):
+/// AUTH_MODE, ADMIN_TOKEN, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST.
+class access_flags {
+ public:
+  void add(CLI::App& cmd);
+  struct parsed {
+    net::access_config auth;
+    double per_second = 0;
+    double burst = 20;
+  };
+  parsed parse() const;
+
+ private:
+  std::string mode_ = "open", admin_token_, per_second_ = "0", burst_ = "20";
 };
 
 /// Adds an option with an environment variable and its default shown in --help.

@@ -18,9 +18,11 @@ namespace {
 struct edge_flags {
   http_flags http{"8080"};
   std::string store = "sqlite:metronome.db", regions, default_region = "eu", registry_token, register_interval = "30";
-  std::string cache_ttl_ms = "30000", cache_max = "100000", country_regions, geoip_db = "/usr/share/GeoIP/GeoIP.dat";
+  std::string cache_ttl_ms = "30000", cache_active_ms = "1000", cache_max = "100000", country_regions,
+              geoip_db = "/usr/share/GeoIP/GeoIP.dat";
   std::string geoip6_db = "/usr/share/GeoIP/GeoIPv6.dat", trusted_proxies, proxy_timeout_ms = "5000", connect_timeout_ms = "1000";
   std::string health_interval_ms = "1000", breaker_failures = "3", breaker_cooldown_ms = "10000", web_root, store_timeout_ms = "2000";
+  access_flags access;
 };
 
 /// "eu=http://127.0.0.1:8081,us=http://..." into the directory.
@@ -54,13 +56,18 @@ int run_edge(const edge_flags& f) {
   if (!trusted) throw usage_error("--trusted-proxies (TRUSTED_PROXIES): " + trusted.error().message);
   auto countries = edge::country_map::with_overrides(f.country_regions);
   if (!countries) throw usage_error("--country-regions (COUNTRY_REGIONS): " + countries.error().message);
+  const access_flags::parsed access = f.access.parse();
   const edge::edge_settings settings{
       .default_region = f.default_region,
       .registry_token = f.registry_token,
       .register_interval_ms = interval_s * 1000,
       .cache_ttl_ms = parse_int("--session-cache-ttl-ms (SESSION_CACHE_TTL_MS)", f.cache_ttl_ms, 0, 86'400'000),
+      .cache_active_ms = parse_int("--session-cache-active-ms (SESSION_CACHE_ACTIVE_MS)", f.cache_active_ms, 0, 86'400'000),
       .cache_capacity = static_cast<std::size_t>(parse_int("--session-cache-max (SESSION_CACHE_MAX)", f.cache_max, 1, 10'000'000)),
-      .web_root = f.web_root};
+      .web_root = f.web_root,
+      .auth = access.auth,
+      .rate_per_second = access.per_second,
+      .rate_burst = access.burst};
   const auto health_interval =
       std::chrono::milliseconds(parse_int("--health-interval-ms (HEALTH_INTERVAL_MS)", f.health_interval_ms, 50, 60'000));
   net::client_config client_cfg;
@@ -86,7 +93,7 @@ int run_edge(const edge_flags& f) {
   if (settings.registry_token.empty()) log.warn("REGISTRY_TOKEN is not set: every region registration will be refused");
   net::block_termination_signals();
   system_clock clock;
-  edge::session_cache cache(settings.cache_capacity, settings.cache_ttl_ms);
+  edge::session_cache cache(settings.cache_capacity, settings.cache_ttl_ms, settings.cache_active_ms);
   const edge::geoip_lookup geoip(f.geoip_db, f.geoip6_db);
   if (!geoip.available()) log.warn("GeoIP database not found: geographic routing uses cf-ipcountry only", {{"path", f.geoip_db}});
   edge::edge_metrics metrics;
@@ -100,7 +107,10 @@ int run_edge(const edge_flags& f) {
     log.error("cannot start", {{"error", started.error().message}});
     return 1;
   }
-  log.info("listening", {{"host", http.host}, {"port", server.port()}, {"default_region", settings.default_region}});
+  log.info("listening", {{"host", http.host},
+                         {"port", server.port()},
+                         {"default_region", settings.default_region},
+                         {"auth_mode", std::string(net::auth_mode_name(settings.auth.mode))}});
   {
     periodic_task background(health_interval, [&] {
       api.refresh_registry();
@@ -123,12 +133,15 @@ void add_edge_command(CLI::App& app) {
     add_env_option(*cmd, flag, target, env, help);
   };
   f->http.add(*cmd);
+  f->access.add(*cmd);
   opt("--store", f->store, "STORE", "Shared store: sqlite:PATH, redis://HOST:PORT or redis-cluster://HOST:PORT,...");
   opt("--regions", f->regions, "REGIONS", "Static regions: NAME=http://HOST:PORT,... (registered ones join by themselves)");
   opt("--default-region", f->default_region, "DEFAULT_REGION", "Region when no other rule decides");
   opt("--registry-token", f->registry_token, "REGISTRY_TOKEN", "Shared secret regions present to register");
   opt("--register-interval-seconds", f->register_interval, "REGISTER_INTERVAL_SECONDS", "Expected heartbeat period; 3 missed = down");
   opt("--session-cache-ttl-ms", f->cache_ttl_ms, "SESSION_CACHE_TTL_MS", "How long a cached session is served (ms)");
+  opt("--session-cache-active-ms", f->cache_active_ms, "SESSION_CACHE_ACTIVE_MS",
+      "How long a cached session that was active is answered from the cache (ms): the bound on a stale end");
   opt("--session-cache-max", f->cache_max, "SESSION_CACHE_MAX", "Cached sessions at most");
   opt("--country-regions", f->country_regions, "COUNTRY_REGIONS", "Overrides of the country map: CC=region,...");
   opt("--geoip-db", f->geoip_db, "GEOIP_DB", "GeoIP country database (IPv4)");

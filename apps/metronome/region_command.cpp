@@ -35,6 +35,8 @@ struct region_flags {
   std::string max_latency_ms = "150", max_jitter_ms = "50", warning_latency_ms = "100", warning_jitter_ms = "30";
   std::string latency_samples = "5", ping_interval_ms = "1000", unresponsive_ms = "5000", reconnect_grace_ms = "10000";
   std::string rejoin_cooldown_ms = "30000";
+  access_flags access;
+  std::string trusted_proxies;
 };
 
 broadcast::settings broadcast_settings(const region_flags& f) {
@@ -146,7 +148,15 @@ void heartbeat(net::http_client& client, const region::region_config& cfg, const
                  });
 }
 
-int run_region(const region::region_config& cfg, const store::store_options& store_opts, const broadcast::settings& ticks) {
+region::api_access api_access_of(const region_flags& f) {
+  const auto a = f.access.parse();
+  auto trusted = net::address_set::parse(f.trusted_proxies);
+  if (!trusted) throw usage_error("--trusted-proxies (TRUSTED_PROXIES): " + trusted.error().message);
+  return region::api_access{.auth = a.auth, .rate_per_second = a.per_second, .rate_burst = a.burst, .trusted_proxies = *trusted};
+}
+
+int run_region(const region::region_config& cfg, const store::store_options& store_opts, const broadcast::settings& ticks,
+               region::api_access access) {
   obs::logger log("region");
   auto store = store::make_session_store(cfg.store_url, store_opts);
   if (!store) throw usage_error("--store (STORE): " + store.error().message);
@@ -157,7 +167,8 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
   region::session_service service(
       **store, clock,
       region::service_config{.region = cfg.region, .countdown_ms = cfg.countdown_ms, .default_tick_ms = cfg.default_tick_ms}, metrics);
-  region::region_api api(service, metrics, health);
+  const net::auth_mode mode = access.auth.mode;
+  region::region_api api(service, metrics, health, std::move(access));
   broadcast::broadcaster ticker(**store, clock, ticks, cfg.region, &region::session_service::params_of, metrics.registry);
   api.set_hooks(region::api_hooks{
       .session_ended = [&ticker](const store::session_record& r) { ticker.session_ended(r); },
@@ -170,7 +181,11 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
     log.error("cannot start", {{"error", started.error().message}});
     return 1;
   }
-  log.info("listening", {{"region", cfg.region}, {"host", cfg.http.host}, {"port", server.port()}, {"store", (*store)->kind()}});
+  log.info("listening", {{"region", cfg.region},
+                         {"host", cfg.http.host},
+                         {"port", server.port()},
+                         {"store", (*store)->kind()},
+                         {"auth_mode", std::string(net::auth_mode_name(mode))}});
   {
     bool store_ok = true;
     periodic_task monitor(std::chrono::seconds(1), [&] { check_health(service, health, metrics, server, store_ok); });
@@ -202,6 +217,9 @@ void add_region_command(CLI::App& app) {
     add_env_option(*cmd, flag, target, env, help);
   };
   f->http.add(*cmd);
+  f->access.add(*cmd);
+  opt("--trusted-proxies", f->trusted_proxies, "TRUSTED_PROXIES",
+      "Addresses/CIDRs (the edge) whose X-Forwarded-For names the client, for the rate limits");
   opt("--region", f->region, "REGION", "This node's region name");
   opt("--is-main", f->is_main, "IS_MAIN", "Seed 002's main-server flag (true/false)");
   opt("--main-server-url", f->main_server_url, "MAIN_SERVER_URL", "Registry to register with (http://HOST:PORT)");
@@ -227,8 +245,9 @@ void add_region_command(CLI::App& app) {
     store::store_options store_opts;
     const region::region_config cfg = build_config(*f, store_opts);
     const broadcast::settings ticks = broadcast_settings(*f);
+    region::api_access access = api_access_of(*f);
     net::block_termination_signals();
-    const int code = run_region(cfg, store_opts, ticks);
+    const int code = run_region(cfg, store_opts, ticks, std::move(access));
     if (code != 0) std::exit(code);
   });
 }

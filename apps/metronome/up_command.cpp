@@ -36,7 +36,7 @@ namespace {
 
 struct up_flags {
   std::string store, data_dir = "metronome-data", edge_port = "8080", first_region_port = "8081", web_root;
-  std::string countdown_ms = "3000", log_level = "info", access_log = "false", start_timeout = "15";
+  std::string countdown_ms = "3000", log_level = "info", access_log = "false", start_timeout = "15", auth_mode = "open";
 };
 
 struct child {
@@ -122,9 +122,16 @@ int run_up(const up_flags& f) {
   // register with this registry (seed 002); a random one otherwise.
   const char* given_token = std::getenv("REGISTRY_TOKEN");
   const std::string token = given_token != nullptr && *given_token != '\0' ? std::string(given_token) : random_hex(16);
-  const std::vector<std::string> common = {"STORE=" + store,           "REGISTRY_TOKEN=" + token,
-                                           "LOG_LEVEL=" + f.log_level, "ACCESS_LOG=" + f.access_log,
-                                           "HOST=127.0.0.1",           "REGISTER_INTERVAL_SECONDS=5"};
+  if (!net::auth_mode_named(f.auth_mode)) throw usage_error("--auth-mode (AUTH_MODE): expected open or owner, got '" + f.auth_mode + "'");
+  // Owner mode needs an admin token to list or end others' sessions: the
+  // environment's ADMIN_TOKEN, else a fresh one, printed below.
+  const char* given_admin = std::getenv("ADMIN_TOKEN");
+  const bool owner = f.auth_mode == "owner";
+  const std::string admin = given_admin != nullptr && *given_admin != '\0' ? std::string(given_admin) : owner ? random_hex(16) : "";
+  const std::vector<std::string> common = {
+      "STORE=" + store,           "REGISTRY_TOKEN=" + token,     "LOG_LEVEL=" + f.log_level, "ACCESS_LOG=" + f.access_log,
+      "HOST=127.0.0.1",           "REGISTER_INTERVAL_SECONDS=5", "AUTH_MODE=" + f.auth_mode, "ADMIN_TOKEN=" + admin,
+      "TRUSTED_PROXIES=127.0.0.1"};
 
   net::block_termination_signals();
   std::vector<child> children;
@@ -186,7 +193,14 @@ int run_up(const up_flags& f) {
   for (std::size_t i = 0; i < regions.size(); ++i) {
     std::printf("  region %-5s     http://localhost:%u/\n", regions[i], static_cast<unsigned>(first_port + i));
   }
-  std::printf("  store            %s\nPress Ctrl-C to stop.\n", store.c_str());
+  std::printf("  store            %s\n", store.c_str());
+  if (owner) {
+    std::printf("  auth mode        owner: ending a session needs its session key or the admin token\n  admin token      %s\n",
+                given_admin != nullptr && *given_admin != '\0' ? "ADMIN_TOKEN from the environment" : admin.c_str());
+  } else {
+    std::printf("  auth mode        open: anyone with a session id may end it (--auth-mode owner for production)\n");
+  }
+  std::printf("Press Ctrl-C to stop.\n");
   std::fflush(stdout);
 
   // Wait for Ctrl-C / SIGTERM; report children that die meanwhile.
@@ -226,6 +240,9 @@ void add_up_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--log-level", f->log_level, "debug, info, warn or error")->capture_default_str();
   cmd->add_option("--access-log", f->access_log, "Log every request (true/false)")->capture_default_str();
+  cmd->add_option("--auth-mode", f->auth_mode, "open (the seeds' examples work as written) or owner (session keys; run this in production)")
+      ->envname("AUTH_MODE")
+      ->capture_default_str();
   cmd->callback([f] { std::exit(run_up(*f)); });
 }
 

@@ -2,8 +2,6 @@
 // client's static files.
 #include "metronome/edge/edge_api.hpp"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "metronome/core/time_format.hpp"
+#include "metronome/net/access.hpp"
 #include "metronome/net/http_errors.hpp"
 #include "metronome/net/json_body.hpp"
 #include "metronome/net/reply.hpp"
@@ -22,17 +21,6 @@ using net::reply_error;
 using net::reply_json;
 
 namespace {
-
-/// Constant-time comparison: the time taken does not depend on where the
-/// strings differ (only on the supplied token's length).
-bool token_matches(std::string_view given, std::string_view expected) {
-  if (expected.empty()) return false;
-  std::string padded(expected.size(), '\0');
-  const std::size_t n = std::min(given.size(), expected.size());
-  std::copy_n(given.begin(), n, padded.begin());
-  const bool same = CRYPTO_memcmp(padded.data(), expected.data(), expected.size()) == 0;
-  return same && given.size() == expected.size();
-}
 
 std::string_view content_type_for(const std::filesystem::path& p) {
   const std::string ext = p.extension().string();
@@ -86,7 +74,8 @@ edge_api::edge_api(edge_settings settings, region_directory& directory, session_
       countries_(countries),
       geoip_(geoip),
       trusted_(trusted_proxies),
-      metrics_(metrics) {
+      metrics_(metrics),
+      limiter_(settings_.rate_per_second, settings_.rate_burst) {
   build_routes();
 }
 
@@ -113,7 +102,7 @@ void edge_api::build_routes() {
   router_
       .add(
           "POST", "/api/regions/register", [this](request&& q, const path_params&, reply_fn r) { register_region(q, std::move(r)); },
-          body_kind::json_optional)
+          body_kind::json)
       .add("GET", "/api/regions", [this](request&&, const path_params&, reply_fn r) { list_regions(std::move(r)); })
       .add("GET", "/edge/sessions/{id}", [this](request&&, const path_params& p, reply_fn r) { session(p[0], std::move(r)); })
       .add("GET", "/edge/sessions/{id}/replay", [this](request&& q, const path_params& p, reply_fn r) { replay(p[0], q, std::move(r)); })
@@ -146,14 +135,8 @@ void edge_api::metrics(net::reply_fn reply) {
 void edge_api::register_region(const net::request& req, net::reply_fn reply) {
   constexpr const char* route = "/api/regions/register";
   std::string_view token = req.header("x-registry-token");
-  // The scheme name is case-insensitive (RFC 9110 11.1): "bearer x" is "Bearer x".
-  if (const std::string_view auth = req.header("authorization");
-      token.empty() && auth.size() > 7 && auth[6] == ' ' && std::equal(auth.begin(), auth.begin() + 6, "bearer", [](char a, char b) {
-        return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
-      })) {
-    token = auth.substr(7);
-  }
-  if (!token_matches(token, settings_.registry_token)) {
+  if (token.empty()) token = net::bearer_token(req);
+  if (!net::secret_equals(token, settings_.registry_token)) {
     net::response r = net::error_response(
         make_error(errc::unauthorized, "a valid registry token is required (Authorization: Bearer ... or X-Registry-Token)"));
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"metronome-registry\"");
@@ -259,7 +242,7 @@ bool edge_api::serve_file(const net::request& req, const net::reply_fn& reply) {
   ss << in.rdbuf();
   net::response r;
   r.content_type = std::string(content_type_for(file));
-  r.body = req.method == "HEAD" ? std::string() : ss.str();
+  r.body = ss.str();  // a HEAD answer keeps the length and drops the body (net)
   r.headers.emplace_back("Cache-Control", rel.starts_with("assets/") ? "public, max-age=31536000, immutable" : "no-cache");
   r.route = "static";
   reply(std::move(r));

@@ -49,7 +49,8 @@ json::object edge_view_from_record(const store::session_record& s) {
   boost::system::error_code ec;
   o["rule"] = json::parse(s.rule_json, ec);
   o["mode"] = store::mode_name(s.mode);
-  if (!s.commitment.empty()) o["commitment"] = s.commitment;
+  if (!s.commitment.empty())
+    o["commitment"] = json::object{{"algorithm", "sha256"}, {"value", s.commitment}};  // docs/openapi.yaml Commitment
   o["user_id"] = s.user_id;
   o["backendRegion"] = s.region;
   return o;
@@ -93,7 +94,12 @@ void edge_api::forward(const region_view& region, std::string method, const std:
   if (!body.empty()) cr.headers.emplace_back("Content-Type", "application/json");
   cr.body = std::move(body);
   cr.headers.emplace_back("X-Request-Id", req.request_id);
-  std::string xff(req.header("x-forwarded-for"));
+  // The region decides who may end a session: the admin token goes through.
+  if (const std::string_view auth = req.header("authorization"); !auth.empty()) cr.headers.emplace_back("Authorization", std::string(auth));
+  // The chain goes on only from a trusted proxy: a client's own
+  // X-Forwarded-For would otherwise pick its address at the region (rate
+  // limits, TRUSTED_PROXIES there).
+  std::string xff(trusted_.contains(req.remote_address) ? req.header("x-forwarded-for") : std::string_view{});
   cr.headers.emplace_back("X-Forwarded-For", xff.empty() ? req.remote_address : xff + ", " + req.remote_address);
   directory_.begin_request(region.name, clock_.now_ms());
   const std::int64_t started = clock_.monotonic_us();
@@ -112,7 +118,17 @@ void edge_api::forward(const region_view& region, std::string method, const std:
   });
 }
 
+bool edge_api::admit(const net::request& req, const net::reply_fn& reply, std::string_view route) {
+  if (!limiter_.enabled()) return true;
+  const std::string client = client_address(req.remote_address, req.header("x-forwarded-for"), trusted_);
+  const std::int64_t wait_ms = limiter_.admit(client, clock_.monotonic_us() / 1000);
+  if (wait_ms == 0) return true;
+  net::reply_rate_limited(reply, wait_ms, route);
+  return false;
+}
+
 void edge_api::start(const net::request& req, net::reply_fn reply, const char* route, bool seed002) {
+  if (!admit(req, reply, route)) return;
   auto body = net::parse_object_body(req.body, false);
   if (!body) return reply_error(reply, body.error(), route);
   auto user = string_field(*body, "userId", "user_id");
@@ -150,7 +166,9 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
       if (!served_by.ws_url.empty()) o["wsEndpoint"] = served_by.ws_url;
       if (const json::value* id = o.if_contains("gameId"); id != nullptr && id->is_string()) {
         const std::string gid(id->as_string());
-        cache_.put(gid, cached_session{owner, json::serialize(edge_view_from_game(o, owner))}, clock_.now_ms());
+        const json::value* status = o.if_contains("status");
+        const bool active = status != nullptr && status->is_string() && status->as_string() == "active";
+        cache_.put(gid, cached_session{owner, json::serialize(edge_view_from_game(o, owner)), active}, clock_.now_ms());
       }
     }
     reply_json(reply, res.status, o, route);
@@ -183,6 +201,7 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
 }
 
 void edge_api::exit(const net::request& req, net::reply_fn reply, const char* route, bool seed002) {
+  if (!admit(req, reply, route)) return;
   auto body = net::parse_object_body(req.body, false);
   if (!body) return reply_error(reply, body.error(), route);
   auto id = string_field(*body, seed002 ? "session_id" : "gameId", seed002 ? "gameId" : "session_id");
@@ -192,9 +211,20 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
   if (!user) return reply_error(reply, user.error(), route);
   auto named = string_field(*body, "backendRegion");
   if (!named) return reply_error(reply, named.error(), route);
+  auto key = string_field(*body, "session_key");
+  if (!key) return reply_error(reply, key.error(), route);
+  if (key->empty()) *key = std::string(req.header("x-session-key"));
+  // Owner mode: the region checks the key; one that was never given can be
+  // refused here without a round trip.
+  if (settings_.auth.mode == net::auth_mode::owner && key->empty() && !net::is_admin(req, settings_.auth)) {
+    return reply_error(
+        reply, make_error(errc::forbidden, "ending this session needs its session key (X-Session-Key or session_key) or the admin token"),
+        route);
+  }
 
   json::object forwarded{{"gameId", *id}};
   if (!user->empty()) forwarded["userId"] = *user;
+  if (!key->empty()) forwarded["session_key"] = *key;
   auto payload = std::make_shared<std::string>(json::serialize(forwarded));
   auto req_copy = std::make_shared<net::request>(req);
   const std::string game_id = *id;
@@ -214,7 +244,10 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
         return reply_error(reply, make_error(errc::internal, "region " + served_by + " sent an unreadable answer"), route);
       json::object& o = v.as_object();
       if (res.status < 300) {
-        o["backendRegion"] = owner;
+        // The session's own region, from the answer: a backendRegion named
+        // in the request only picks where to send the exit.
+        const json::value* owned = o.if_contains("region");
+        o["backendRegion"] = owned != nullptr && owned->is_string() ? json::value(owned->as_string()) : json::value(owner);
         o["servedBy"] = served_by;
         o["regionFrom"] = found_by;
         cache_.erase(game_id);
@@ -267,7 +300,7 @@ void edge_api::session(const std::string& id, net::reply_fn reply) {
   sessions_.get(id, [this, reply, id](result<store::session_record> r) {
     if (!r) return reply_error(reply, r.error(), route);
     json::object o = edge_view_from_record(*r);
-    cache_.put(id, cached_session{r->region, json::serialize(o)}, clock_.now_ms());
+    cache_.put(id, cached_session{r->region, json::serialize(o), !r->ended()}, clock_.now_ms());
     o["cached"] = false;
     net::response res;
     res.body = json::serialize(o);

@@ -20,7 +20,7 @@ std::optional<cached_session> session_cache::get(const std::string& id, std::int
   std::lock_guard lock(mutex_);
   const auto it = index_.find(id);
   if (it == index_.end()) return std::nullopt;
-  if (now_ms - it->second->stored_at_ms >= ttl_ms_) {
+  if (now_ms - it->second->stored_at_ms >= (it->second->value.active ? active_ms_ : ttl_ms_)) {
     lru_.erase(it->second);
     index_.erase(it);
     return std::nullopt;

@@ -284,7 +284,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
   /// Writes `res` in one gathered write; false if the connection is gone.
   asio::awaitable<bool> write(response res, bool keep_alive, steady::time_point started) {
     write_response_head(head_, res, log_.request_id, keep_alive);
-    const bool bodiless = (res.status >= 100 && res.status < 200) || res.status == 204 || res.status == 304;
+    // A HEAD answer carries the head a GET would get, Content-Length
+    // included, and never a body (RFC 9110 9.3.2), whatever the handler or
+    // an error path put in res.body.
+    const bool bodiless = (res.status >= 100 && res.status < 200) || res.status == 204 || res.status == 304 || log_.method == "HEAD";
     const std::array<asio::const_buffer, 2> out{asio::buffer(head_), bodiless ? asio::const_buffer() : asio::buffer(res.body)};
     arm(phase::writing, worker_.shared_->config.write_timeout);
     error_code ec;

@@ -82,14 +82,9 @@ bool router::dispatch(request& req, reply_fn& reply) const {
   }
   if (path_match == nullptr) return false;
 
-  // A HEAD answer never carries a body, whatever the handler or error says.
+  // HEAD: the GET handler answers; the connection sends its head (with the
+  // GET's Content-Length) and drops the body (http_session.cpp).
   reply_fn out = std::move(reply);
-  if (head) {
-    out = [inner = std::move(out)](response r) {
-      r.body.clear();
-      inner(std::move(r));
-    };
-  }
   if (found == nullptr) {
     reply_method_not_allowed(out, allow_for(path_match->pattern), path_match->pattern);
     return true;

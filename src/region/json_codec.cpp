@@ -153,9 +153,11 @@ json::object game_view(const store::session_record& s) {
   boost::system::error_code ec;
   o["rule"] = json::parse(s.rule_json, ec);
   o["mode"] = store::mode_name(s.mode);
-  if (s.mode == store::session_mode::server) o["commitment"] = s.commitment;
+  if (s.mode == store::session_mode::server) o["commitment"] = commitment_view(s.commitment);
   return o;
 }
+
+json::object commitment_view(std::string_view hex) { return json::object{{"algorithm", "sha256"}, {"value", hex}}; }
 
 json::object state_view(const engine::state& st) {
   json::object o;

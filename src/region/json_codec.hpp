@@ -44,6 +44,9 @@ json::object session_view(const store::session_record& s);
 /// Seed 000 + seed 002 fields for /game/start and /game/exit.
 json::object game_view(const store::session_record& s);
 
+/// The commitment's one public shape: {"algorithm":"sha256","value":hex}.
+json::object commitment_view(std::string_view hex);
+
 json::object state_view(const engine::state& st);
 
 using net::parse_object_body;  // net/json_body.hpp

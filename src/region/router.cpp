@@ -21,8 +21,12 @@ std::string store_health::last_error() const {
   return error_;
 }
 
-region_api::region_api(session_service& service, region_metrics& metrics, const store_health& health)
-    : service_(service), metrics_(metrics), health_(health) {
+region_api::region_api(session_service& service, region_metrics& metrics, const store_health& health, api_access access)
+    : service_(service),
+      metrics_(metrics),
+      health_(health),
+      access_(std::move(access)),
+      limiter_(access_.rate_per_second, access_.rate_burst) {
   build_routes();
 }
 
@@ -36,11 +40,9 @@ void region_api::build_routes() {
       .add("GET", "/health", [this](request&&, const path_params&, reply_fn r) { health("/health", std::move(r)); })
       .add("GET", "/metrics", [this](request&&, const path_params&, reply_fn r) { metrics(std::move(r)); })
       .add(
-          "POST", "/game/start", [this](request&& q, const path_params&, reply_fn r) { game_start(q, std::move(r)); },
-          body_kind::json_optional)
+          "POST", "/game/start", [this](request&& q, const path_params&, reply_fn r) { game_start(q, std::move(r)); }, body_kind::json)
       .add(
-          "POST", "/game/exit", [this](request&& q, const path_params&, reply_fn r) { game_exit(q, std::move(r)); },
-          body_kind::json_optional)
+          "POST", "/game/exit", [this](request&& q, const path_params&, reply_fn r) { game_exit(q, std::move(r)); }, body_kind::json)
       .add(
           "POST", "/v1/sessions", [this](request&& q, const path_params&, reply_fn r) { create_session(q, std::move(r)); },
           body_kind::json_optional)

@@ -60,6 +60,7 @@ result<create_request> read_create_fields_for_game(const json::object& body) {
 
 void region_api::create_session(const net::request& req, net::reply_fn reply) {
   constexpr const char* route = "/v1/sessions";
+  if (!admit(req, reply, route)) return;
   auto body = parse_object_body(req.body, true);
   if (!body) return reply_error(reply, body.error(), route);
   auto fields = read_create_fields(*body, engine::rounds_rule{});
@@ -70,17 +71,23 @@ void region_api::create_session(const net::request& req, net::reply_fn reply) {
     if (auto ok = check_user_id(**user); !ok) return reply_error(reply, ok.error(), route);
     fields->user_id = **user;
   }
-  service_.create(std::move(*fields), [reply, this, rid = req.request_id](result<store::create_outcome> r) {
+  issued_key key = issue_key();
+  fields->key_digest = std::move(key.digest);
+  service_.create(std::move(*fields), [reply, this, rid = req.request_id, key = std::move(key.key)](result<store::create_outcome> r) {
     if (!r) {
       log_.warn("create failed", {{"request_id", rid}, {"error", r.error().message}});
       return reply_error(reply, r.error(), route);
     }
-    net::reply_json_text(reply, 201, session_view_json(r->record), route);
+    net::reply_json_text(reply, 201, session_view_json(r->record, ",\"session_key\":\"" + key + "\""), route);
   });
 }
 
 void region_api::list_sessions(const net::request& req, net::reply_fn reply) {
   constexpr const char* route = "/v1/sessions";
+  if (access_.auth.mode == net::auth_mode::owner && !net::is_admin(req, access_.auth)) {
+    return reply_error(reply, make_error(errc::forbidden, "listing a user's sessions needs the admin token (Authorization: Bearer ...)"),
+                       route);
+  }
   store::page_request page;
   auto user = req.query_param("user_id");
   if (!user || user->empty())
@@ -138,16 +145,21 @@ void region_api::session_state(const std::string& id, net::reply_fn reply) {
 
 void region_api::stop_session(const std::string& id, const net::request& req, net::reply_fn reply) {
   constexpr const char* route = "/v1/sessions/{id}/stop";
+  if (!admit(req, reply, route)) return;
   auto body = parse_object_body(req.body, true);
   if (!body) return reply_error(reply, body.error(), route);
   auto user = optional_string(*body, "user_id");
   if (!user) return reply_error(reply, user.error(), route);
-  store::end_request end{.id = id, .to = store::session_status::stopped, .owner = *user, .at_ms = service_.time().now_ms()};
-  service_.end(std::move(end), [this, reply](result<store::end_outcome> r) {
-    if (!r) return reply_error(reply, r.error(), route);
-    if (r->changed && hooks_.session_ended) hooks_.session_ended(r->record);
-    net::reply_json_text(reply, 200, session_view_json(r->record, r->changed ? ",\"already_ended\":false" : ",\"already_ended\":true"),
-                         route);
+  auto key = optional_string(*body, "session_key");
+  if (!key) return reply_error(reply, key.error(), route);
+  authorize_end(id, req, key->value_or(""), reply, route, [this, reply, id, owner = *user] {
+    store::end_request end{.id = id, .to = store::session_status::stopped, .owner = owner, .at_ms = service_.time().now_ms()};
+    service_.end(std::move(end), [this, reply](result<store::end_outcome> r) {
+      if (!r) return reply_error(reply, r.error(), route);
+      if (r->changed && hooks_.session_ended) hooks_.session_ended(r->record);
+      net::reply_json_text(reply, 200, session_view_json(r->record, r->changed ? ",\"already_ended\":false" : ",\"already_ended\":true"),
+                           route);
+    });
   });
 }
 

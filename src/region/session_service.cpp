@@ -47,6 +47,7 @@ void session_service::create(create_request req, store::callback<store::create_o
   rec.tick_ms = req.tick_ms.value_or(config_.default_tick_ms);
   rec.rule_json = rule_to_json(req.rule);
   rec.metadata_json = std::move(req.metadata_json);
+  rec.key_digest = std::move(req.key_digest);
   rec.status = store::session_status::running;
   const store::session_mode mode = rec.mode;
   store_.create(std::move(rec), store::create_options{.one_active_per_user = req.one_active_per_user},
@@ -79,11 +80,20 @@ result<engine::session_params> session_service::params_of(const store::session_r
   return engine::session_params{.seed = s.seed, .start_at_ms = s.start_at_ms, .tick_ms = s.tick_ms, .rule = *rule};
 }
 
-std::string session_service::commitment_for(std::uint64_t seed, const std::string& salt_hex) {
-  const std::string preimage = "metronome-commit-v1:" + salt_hex + ":" + std::to_string(seed);
+namespace {
+
+std::string sha256_hex(std::string_view text) {
   std::array<std::uint8_t, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(preimage.data()), preimage.size(), digest.data());
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
   return to_hex(digest);
+}
+
+}  // namespace
+
+std::string session_service::key_digest(std::string_view key) { return sha256_hex(key); }
+
+std::string session_service::commitment_for(std::uint64_t seed, const std::string& salt_hex) {
+  return sha256_hex("metronome-commit-v1:" + salt_hex + ":" + std::to_string(seed));
 }
 
 }  // namespace metronome::region

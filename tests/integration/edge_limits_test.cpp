@@ -4,6 +4,7 @@
 // (body, header, read timeout) hold.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <thread>
 
 #include "edge_fixture.hpp"
@@ -101,6 +102,46 @@ TEST(edge_limits, the_region_gets_the_callers_request_id) {
   // The region logged the same request id for the proxied request.
   EXPECT_TRUE(eventually([&] { return read_file(c.region("eu").log_path()).find(R"("request_id":"trace-edge-42")") != std::string::npos; }))
       << read_file(c.region("eu").log_path());
+}
+
+// Issue 15: per-client token buckets on starts and exits, at the edge and at
+// the region. The region believes X-Forwarded-For from TRUSTED_PROXIES (the
+// edge), so behind an edge each player has a bucket of its own there too.
+// One token a second, three at once: however slow the machine, at most
+// 3 + (seconds taken) requests in a row are admitted before a 429.
+TEST(edge_limits, starts_and_exits_over_the_rate_limit_get_429_with_retry_after) {
+  const std::vector<std::string> limits = {"RATE_LIMIT_PER_SECOND=1", "RATE_LIMIT_BURST=3"};
+  std::vector<std::string> region_env = limits;
+  region_env.emplace_back("TRUSTED_PROXIES=127.0.0.1");
+  edge_cluster c({"eu"}, limits, region_env);
+
+  auto admitted_before_429 = [](const std::function<http_result()>& send, http_result& refused) {
+    const auto began = std::chrono::steady_clock::now();
+    int admitted = 0;
+    for (int i = 0; i < 50; ++i) {
+      refused = send();
+      if (refused.status == 429) break;
+      EXPECT_EQ(refused.status / 100, 2) << refused.body;
+      ++admitted;
+    }
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - began).count();
+    EXPECT_EQ(refused.status, 429);
+    EXPECT_GE(admitted, 3);
+    EXPECT_LE(admitted, 3 + seconds + 1);
+    EXPECT_TRUE(is_error_body(refused, "too_many_requests")) << refused.body;
+    EXPECT_EQ(refused.header("retry-after"), "1");  // one token a second
+  };
+
+  int n = 0;
+  http_result refused;
+  admitted_before_429([&] { return c.edge().start(start_body("limited-" + std::to_string(n++))); }, refused);
+  EXPECT_EQ(c.edge().call("GET", "/edge/time").status, 200);  // reads are not limited
+
+  // At the region, players named by the trusted X-Forwarded-For have their
+  // own buckets.
+  admitted_before_429([&] { return c.region("eu").call("POST", "/v1/sessions", "{}", {{"X-Forwarded-For", "198.51.100.1"}}); }, refused);
+  const auto other_player = c.region("eu").call("POST", "/v1/sessions", "{}", {{"X-Forwarded-For", "198.51.100.2"}});
+  EXPECT_EQ(other_player.status, 201) << other_player.body;
 }
 
 }  // namespace

@@ -11,7 +11,8 @@ namespace {
 
 constexpr std::string_view format_version = "1";
 
-// Fields in stored order; ended_at_ms is present only once a session ended.
+// Fields in stored order; ended_at_ms is present only once a session ended,
+// key_digest only when the session has a key (older hashes have none).
 enum field : std::size_t {
   f_v,
   f_id,
@@ -28,11 +29,12 @@ enum field : std::size_t {
   f_created_at_ms,
   f_metadata_json,
   f_ended_at_ms,
+  f_key_digest,
   field_count
 };
-constexpr std::array<std::string_view, field_count> field_names{"v",         "id",         "user_id",       "region",        "seed",
-                                                                "mode",      "commitment", "salt",          "start_at_ms",   "tick_ms",
-                                                                "rule_json", "status",     "created_at_ms", "metadata_json", "ended_at_ms"};
+constexpr std::array<std::string_view, field_count> field_names{
+    "v",           "id",      "user_id",   "region", "seed",          "mode",          "commitment",  "salt",
+    "start_at_ms", "tick_ms", "rule_json", "status", "created_at_ms", "metadata_json", "ended_at_ms", "key_digest"};
 
 template <class Int>
 std::optional<Int> parse_int(std::string_view s) {
@@ -87,6 +89,7 @@ std::vector<std::string> encode_session(const session_record& r) {
   put(f_created_at_ms, decimal(r.created_at_ms));
   put(f_metadata_json, r.metadata_json);
   if (r.ended_at_ms) put(f_ended_at_ms, decimal(*r.ended_at_ms));
+  if (!r.key_digest.empty()) put(f_key_digest, r.key_digest);
   return out;
 }
 
@@ -119,6 +122,7 @@ result<session_record> decode_session(reply_view hash, std::string_view expected
   r.salt = std::string(*v[f_salt]);
   r.rule_json = std::string(*v[f_rule_json]);
   r.metadata_json = std::string(*v[f_metadata_json]);
+  if (v[f_key_digest]) r.key_digest = std::string(*v[f_key_digest]);
   const auto seed = parse_int<std::uint64_t>(*v[f_seed]);
   const auto start = parse_int<std::int64_t>(*v[f_start_at_ms]);
   const auto tick = parse_int<std::int64_t>(*v[f_tick_ms]);

@@ -71,8 +71,8 @@ result<void> sqlite_connection::prepare_statements() {
       {&p->commit, "COMMIT"},
       {&p->rollback, "ROLLBACK"},
       {&p->get, select_records("WHERE id = ?1")},
-      {&p->insert,
-       "INSERT INTO sessions (" + std::string(record_columns) + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"},
+      {&p->insert, "INSERT INTO sessions (" + std::string(record_columns) +
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
       {&p->find_running, select_records("WHERE user_id = ?1 AND status = 'running' ORDER BY created_at_ms DESC, id DESC LIMIT 1")},
       {&p->update_end, "UPDATE sessions SET status = ?2, ended_at_ms = ?3 WHERE id = ?1 AND status = 'running'"},
       {&p->list_first, select_records("WHERE user_id = ?1 ORDER BY created_at_ms DESC, id DESC LIMIT ?2")},

@@ -24,6 +24,7 @@ void bind_record(statement& s, const session_record& r) noexcept {
     s.bind_null(13);
   }
   s.bind(14, r.metadata_json);
+  s.bind(15, r.key_digest);
 }
 
 result<session_record> read_record(const statement& s) {
@@ -48,6 +49,7 @@ result<session_record> read_record(const statement& s) {
   r.created_at_ms = s.column_int64(11);
   if (!s.column_is_null(12)) r.ended_at_ms = s.column_int64(12);
   r.metadata_json = s.column_text(13);
+  r.key_digest = s.column_text(14);
   return r;
 }
 

@@ -11,11 +11,11 @@
 
 namespace metronome::store::detail {
 
-/// Column order of a record in SELECTs and of parameters ?1..?14 in the INSERT.
+/// Column order of a record in SELECTs and of parameters ?1..?15 in the INSERT.
 inline constexpr std::string_view record_columns =
     "id, user_id, region, seed, mode, commitment, salt, start_at_ms, tick_ms, rule_json, status, created_at_ms, "
-    "ended_at_ms, metadata_json";
-inline constexpr int record_column_count = 14;
+    "ended_at_ms, metadata_json, key_digest";
+inline constexpr int record_column_count = 15;
 
 /// Binds every field of r to parameters 1..14 of s. The seed is stored as the
 /// int64 with the same bits (SQLite integers are signed 64-bit); read_record

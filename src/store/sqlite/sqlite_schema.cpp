@@ -37,6 +37,11 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_by_user ON sessions (user_id, created_at_ms DESC, id DESC);
 CREATE INDEX sessions_running_by_user ON sessions (user_id, created_at_ms DESC, id DESC) WHERE status = 'running';
 )sql",
+    // 1 -> 2: the session key's digest (AUTH_MODE=owner). Sessions stored
+    // before it get '' (no key: only an admin may end them in owner mode).
+    R"sql(
+ALTER TABLE sessions ADD COLUMN key_digest TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(migrations) == schema_version, "one migration per schema version");
 

@@ -102,14 +102,14 @@ class edge_api_test : public ::testing::Test {
     return s;
   }
 
-  edge_api_test()
+  explicit edge_api_test(edge_settings s = settings())
       : directory_(breaker_settings{.failures_to_open = 3, .cooldown_ms = 10'000}, 30'000),
-        cache_(100, 30'000),
+        cache_(100, 30'000, 30'000),
         clock_(t0),
         countries_(*country_map::with_overrides("")),
         geoip_("/nonexistent/GeoIP.dat"),
         trusted_(*address_set::parse("")),
-        api_(settings(), directory_, cache_, sessions_, registry_, upstream_, clock_, countries_, geoip_, trusted_, metrics_) {
+        api_(std::move(s), directory_, cache_, sessions_, registry_, upstream_, clock_, countries_, geoip_, trusted_, metrics_) {
     EXPECT_TRUE(directory_.add_static("eu", "http://127.0.0.1:" + std::to_string(eu_port)));
     EXPECT_TRUE(directory_.add_static("us", "http://127.0.0.1:" + std::to_string(us_port)));
     EXPECT_TRUE(directory_.add_static("asia", "http://127.0.0.1:" + std::to_string(asia_port)));
@@ -234,7 +234,9 @@ TEST_F(edge_api_test, start_forwards_without_routing_hints_and_reports_the_route
     return std::string();
   };
   EXPECT_EQ(header("X-Request-Id"), "req-1");
-  EXPECT_EQ(header("X-Forwarded-For"), "198.51.100.1, 203.0.113.7");
+  // The client is not a trusted proxy: its own X-Forwarded-For is not
+  // passed on (it would choose its address at the region), only its address.
+  EXPECT_EQ(header("X-Forwarded-For"), "203.0.113.7");
   const auto o = body_of(r);
   EXPECT_EQ(str(o, "backendRegion"), "us");
   EXPECT_EQ(str(o, "routedBy"), "preferredRegion");
@@ -407,7 +409,7 @@ TEST_F(edge_api_test, wrong_methods_get_405_with_allow_and_head_gets_no_body) {
   EXPECT_EQ(r.headers[0], (std::pair<std::string, std::string>{"Allow", "GET, HEAD"}));
   const auto head = call("HEAD", "/edge/time", "", {});
   EXPECT_EQ(head.status, 200u);
-  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.body.empty(), false);  // dropped by the connection, after its length is written
   const auto get_start = call("GET", "/edge/game/start", "", {});
   EXPECT_EQ(get_start.status, 405u);
   EXPECT_EQ(get_start.headers.at(0).second, "POST");
@@ -432,6 +434,72 @@ TEST_F(edge_api_test, registration_takes_the_bearer_scheme_in_any_case) {
   EXPECT_EQ(call("POST", "/api/regions/register", body, {{"content-type", "application/json"}, {"authorization", "Basic t0ken"}}).status,
             401u);
   EXPECT_EQ(call("POST", "/api/regions/register", body, {{"content-type", "application/json"}, {"authorization", "Bearer"}}).status, 401u);
+}
+
+// --- AUTH_MODE=owner and the rate limits ------------------------------------
+
+class owner_edge_test : public edge_api_test {
+ protected:
+  static edge_settings owner_settings() {
+    edge_settings s = settings();
+    s.auth = net::access_config{.mode = net::auth_mode::owner, .admin_token = "admin-token-0123456789"};
+    return s;
+  }
+  owner_edge_test() : edge_api_test(owner_settings()) {}
+};
+
+TEST_F(owner_edge_test, an_exit_without_key_or_token_is_refused_without_a_proxy) {
+  const auto r = call("POST", "/edge/game/exit", R"({"gameId":")" + session_id + R"(","backendRegion":"eu"})");
+  EXPECT_EQ(r.status, 403u);
+  EXPECT_EQ(str(body_of(r).at("error").as_object(), "code"), "forbidden");
+  EXPECT_TRUE(upstream_.sent.empty());
+}
+
+TEST_F(owner_edge_test, the_key_and_the_admin_token_go_to_the_region_which_decides) {
+  upstream_.answer(eu_port, 200, game_answer("eu"));
+  const std::string key(64, 'a');
+  ASSERT_EQ(
+      call("POST", "/edge/game/exit", R"({"gameId":")" + session_id + R"(","backendRegion":"eu","session_key":")" + key + R"("})").status,
+      200u);
+  ASSERT_EQ(upstream_.sent.size(), 1u);
+  EXPECT_EQ(str(json::parse(upstream_.sent[0].body).as_object(), "session_key"), key);
+  upstream_.answer(eu_port, 200, game_answer("eu"));
+  ASSERT_EQ(call("POST", "/edge/game/exit", R"({"gameId":")" + session_id + R"(","backendRegion":"eu"})",
+                 {{"content-type", "application/json"}, {"x-session-key", key}, {"authorization", "Bearer x"}})
+                .status,
+            200u);
+  ASSERT_EQ(upstream_.sent.size(), 2u);
+  EXPECT_EQ(str(json::parse(upstream_.sent[1].body).as_object(), "session_key"), key);
+  bool authorization_forwarded = false;
+  for (const auto& [name, value] : upstream_.sent[1].headers) authorization_forwarded |= name == "Authorization" && value == "Bearer x";
+  EXPECT_TRUE(authorization_forwarded);
+}
+
+class limited_edge_test : public edge_api_test {
+ protected:
+  static edge_settings limited_settings() {
+    edge_settings s = settings();
+    s.rate_per_second = 1;
+    s.rate_burst = 2;
+    return s;
+  }
+  limited_edge_test() : edge_api_test(limited_settings()) {}
+};
+
+TEST_F(limited_edge_test, starts_and_exits_over_the_bucket_get_429_before_any_proxy) {
+  upstream_.answer(eu_port, 201, game_answer("eu"));
+  EXPECT_EQ(call("POST", "/edge/game/start", R"({"userId":"alice"})").status, 201u);
+  upstream_.answer(eu_port, 200, game_answer("eu"));
+  EXPECT_EQ(call("POST", "/edge/game/exit", R"({"gameId":")" + session_id + R"(","backendRegion":"eu"})").status, 200u);
+  const auto limited = call("POST", "/edge/game/start", R"({"userId":"alice"})");
+  EXPECT_EQ(limited.status, 429u);
+  ASSERT_EQ(limited.headers.size(), 1u);
+  EXPECT_EQ(limited.headers[0].first, "Retry-After");
+  EXPECT_EQ(upstream_.sent.size(), 2u);
+  EXPECT_EQ(call("GET", "/edge/time").status, 200u);  // reads are not limited
+  clock_.advance_ms(1000);
+  upstream_.answer(eu_port, 201, game_answer("eu"));
+  EXPECT_EQ(call("POST", "/edge/game/start", R"({"userId":"alice"})").status, 201u);
 }
 
 }  // namespace

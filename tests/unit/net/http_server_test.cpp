@@ -4,6 +4,13 @@
 // come and go (the ThreadSanitizer run exercises that last one).
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -203,6 +210,46 @@ TEST(http_server, expect_100_continue_gets_the_interim_answer_first) {
   auto r = c.read_response();
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "got:hello");
+}
+
+TEST(http_server, head_gets_the_gets_content_length_and_no_body) {
+  // The handler answers HEAD with the GET's body (net::router runs the GET
+  // handler); the connection writes the head only. A GET pipelined behind
+  // the HEAD must start right after the HEAD's blank line.
+  running_server s([](request&& req, reply_fn reply) {
+    reply(text(req.path == "/missing" ? "no such thing" : "twelve bytes", req.path == "/missing" ? 404 : 200));
+  });
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(s.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string out =
+      "HEAD /x HTTP/1.1\r\nHost: x\r\n\r\nHEAD /missing HTTP/1.1\r\nHost: x\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::send(fd, out.data(), out.size(), 0), static_cast<ssize_t>(out.size()));
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string in;
+  std::array<char, 4096> buf{};
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n <= 0) break;
+    in.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const auto first_end = in.find("\r\n\r\n");
+  ASSERT_NE(first_end, std::string::npos) << in;
+  const std::string head = in.substr(0, first_end);
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
+  EXPECT_NE(head.find("Content-Length: 12"), std::string::npos) << head;
+  const std::string rest = in.substr(first_end + 4);
+  ASSERT_TRUE(rest.starts_with("HTTP/1.1 404")) << rest;
+  EXPECT_NE(rest.find("Content-Length: 13"), std::string::npos) << rest;
+  const std::string last = rest.substr(rest.find("\r\n\r\n") + 4);
+  ASSERT_TRUE(last.starts_with("HTTP/1.1 200")) << last;
+  EXPECT_TRUE(last.ends_with("\r\n\r\ntwelve bytes")) << last;
 }
 
 TEST(http_server, connection_close_is_honoured) {

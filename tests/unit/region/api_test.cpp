@@ -21,16 +21,18 @@ constexpr std::int64_t t0 = 1'733'850'000'000;
 
 class api_test : public ::testing::Test {
  protected:
-  api_test()
+  explicit api_test(api_access access = {})
       : dir_(test::make_temp_dir("metronome-api-")),
         store_(std::move(*store::make_session_store("sqlite:" + dir_ + "/sessions.db"))),
         clock_(t0),
         service_(*store_, clock_, service_config{.region = "eu", .countdown_ms = 3000, .default_tick_ms = 100}, metrics_),
-        api_(service_, metrics_, health_) {}
+        api_(service_, metrics_, health_, std::move(access)) {}
 
   net::response call(const std::string& method, const std::string& target, const std::string& body = "",
-                     const std::string& content_type = "application/json") {
+                     const std::string& content_type = "application/json", net::header_list headers = {}) {
     net::request req;
+    req.headers = std::move(headers);
+    req.remote_address = "203.0.113.7";
     req.method = method;
     req.target = target;
     const auto q = target.find('?');
@@ -71,10 +73,14 @@ TEST_F(api_test, create_returns_seed_004s_fields_and_the_session_can_be_read_bac
   EXPECT_EQ(s.at("metadata").as_object().at("game_type").as_string(), "counter");
   EXPECT_EQ(s.at("rule").as_object().at("name").as_string(), "rounds");
   const std::string id(s.at("id").as_string());
+  // The session key is answered once, to its creator; no read shows it.
+  auto without_key = s;
+  ASSERT_EQ(without_key.at("session_key").as_string().size(), 64u);
+  without_key.erase("session_key");
 
   const auto got = call("GET", "/v1/sessions/" + id);
   ASSERT_EQ(got.status, 200u);
-  EXPECT_EQ(body_of(got), s);
+  EXPECT_EQ(body_of(got), without_key);
 }
 
 TEST_F(api_test, state_is_the_engines_state_at_server_time) {
@@ -219,15 +225,16 @@ TEST_F(api_test, head_is_answered_as_get_without_a_body) {
   EXPECT_EQ(get.status, 200u);
   EXPECT_EQ(head.status, 200u);
   EXPECT_FALSE(get.body.empty());
-  EXPECT_TRUE(head.body.empty());
+  // The handler's answer keeps the GET's body, so that the connection sends
+  // the GET's Content-Length; the connection drops the body itself
+  // (tests/api/contract.test.mjs checks the wire).
+  EXPECT_EQ(head.body, get.body);
   EXPECT_EQ(head.route, "/v1/sessions/{id}");
-  // Errors to a HEAD carry no body either (HTTP forbids one).
   const auto missing = call("HEAD", "/v1/sessions/00000000-0000-4000-8000-000000000000");
   EXPECT_EQ(missing.status, 404u);
-  EXPECT_TRUE(missing.body.empty());
   const auto wrong = call("HEAD", "/game/start");
   EXPECT_EQ(wrong.status, 405u);
-  EXPECT_TRUE(wrong.body.empty());
+  EXPECT_EQ(wrong.headers.at(0).second, "POST");
 }
 
 TEST_F(api_test, list_pages_a_users_sessions_newest_first) {
@@ -271,7 +278,10 @@ TEST_F(api_test, game_start_accepts_both_documents_bodies_and_answers_with_both_
   EXPECT_EQ(body_of(r002).at("user_id").as_string(), "user456");
   EXPECT_EQ(call("POST", "/game/start", R"({"user_id":"user789","region":"us"})").status, 400u);
   EXPECT_EQ(call("POST", "/game/start", R"({})").status, 400u);
-  EXPECT_EQ(call("POST", "/game/start", "").status, 400u);
+  // No body and no Content-Type: the route requires a JSON body (415);
+  // an empty one declared as JSON is the handler's to refuse (400).
+  EXPECT_EQ(call("POST", "/game/start", "").status, 415u);
+  EXPECT_EQ(call("POST", "/game/start", " ", "application/json").status, 400u);
 }
 
 TEST_F(api_test, a_user_with_a_running_session_gets_it_back_instead_of_a_second_one) {
@@ -344,6 +354,111 @@ TEST_F(api_test, metrics_count_sessions_and_store_operations) {
   EXPECT_NE(text.find("metronome_sessions_created_total{mode=\"client\"} 1"), std::string::npos) << text;
   EXPECT_NE(text.find("metronome_sessions_created_total{mode=\"server\"} 1"), std::string::npos);
   EXPECT_NE(text.find("metronome_store_operation_duration_seconds_count{op=\"create\"} 2"), std::string::npos);
+}
+
+// --- AUTH_MODE=owner and the rate limits -------------------------------------
+
+constexpr const char* admin_token = "admin-token-0123456789";
+
+class owner_api_test : public api_test {
+ protected:
+  static api_access owner_access() {
+    api_access a;
+    a.auth = net::access_config{.mode = net::auth_mode::owner, .admin_token = admin_token};
+    return a;
+  }
+  owner_api_test() : api_test(owner_access()) {}
+  static net::header_list key_header(const json::object& created) {
+    return {{"x-session-key", std::string(created.at("session_key").as_string())}};
+  }
+};
+
+TEST_F(owner_api_test, a_stop_without_the_key_is_403_and_changes_nothing) {
+  const auto created = body_of(call("POST", "/v1/sessions", R"({"mode":"server","user_id":"alice"})"));
+  const std::string id(created.at("id").as_string());
+  const auto wrong_key = json::object{{"session_key", std::string(64, '0')}};
+  for (const auto& [body, headers] :
+       std::vector<std::pair<std::string, net::header_list>>{{"", {}},
+                                                             {json::serialize(wrong_key), {}},
+                                                             {R"({"user_id":"alice"})", {}},
+                                                             {"", {{"x-session-key", "short"}}},
+                                                             {"", {{"authorization", "Bearer not-the-admin-token"}}}}) {
+    const auto r = call("POST", "/v1/sessions/" + id + "/stop", body, "application/json", headers);
+    EXPECT_EQ(r.status, 403u) << body;
+    EXPECT_EQ(error_code(r), "forbidden");
+    EXPECT_EQ(r.body.find("\"seed\""), std::string::npos) << "a refused stop reveals nothing";
+  }
+  const auto still = body_of(call("GET", "/v1/sessions/" + id));
+  EXPECT_EQ(still.at("status").as_string(), "running");
+  EXPECT_TRUE(still.at("seed").is_null());
+
+  const auto stopped = call("POST", "/v1/sessions/" + id + "/stop", "", "application/json", key_header(created));
+  ASSERT_EQ(stopped.status, 200u) << stopped.body;
+  EXPECT_FALSE(body_of(stopped).at("seed").is_null());
+  EXPECT_FALSE(body_of(stopped).contains("session_key"));
+}
+
+TEST_F(owner_api_test, the_key_in_the_body_or_the_admin_token_also_ends_a_session) {
+  const auto a = body_of(call("POST", "/game/start", R"({"userId":"bob"})"));
+  const json::object exit_a{{"gameId", a.at("gameId")}, {"session_key", a.at("session_key")}};
+  EXPECT_EQ(call("POST", "/game/exit", json::serialize(exit_a)).status, 200u);
+  const auto b = body_of(call("POST", "/v1/sessions", "{}"));
+  const std::string id(b.at("id").as_string());
+  EXPECT_EQ(call("POST", "/game/exit", R"({"session_id":")" + id + R"("})").status, 403u);
+  EXPECT_EQ(call("POST", "/game/exit", R"({"session_id":")" + id + R"("})", "application/json",
+                 {{"authorization", "bearer " + std::string(admin_token)}})
+                .status,
+            200u);
+  // A resumed start does not hand out the key of the running session.
+  const auto c = body_of(call("POST", "/game/start", R"({"userId":"carol"})"));
+  ASSERT_TRUE(c.contains("session_key"));
+  const auto resumed = body_of(call("POST", "/game/start", R"({"userId":"carol"})"));
+  EXPECT_TRUE(resumed.at("resumed").as_bool());
+  EXPECT_FALSE(resumed.contains("session_key"));
+}
+
+TEST_F(owner_api_test, listing_by_user_needs_the_admin_token) {
+  call("POST", "/v1/sessions", R"({"user_id":"dave"})");
+  const auto denied = call("GET", "/v1/sessions?user_id=dave");
+  EXPECT_EQ(denied.status, 403u);
+  EXPECT_EQ(error_code(denied), "forbidden");
+  const auto listed =
+      call("GET", "/v1/sessions?user_id=dave", "", "application/json", {{"authorization", "Bearer " + std::string(admin_token)}});
+  ASSERT_EQ(listed.status, 200u);
+  EXPECT_EQ(body_of(listed).at("sessions").as_array().size(), 1u);
+}
+
+TEST_F(api_test, open_mode_lets_anyone_with_the_id_end_a_session_as_the_seeds_do) {
+  const auto created = body_of(call("POST", "/v1/sessions", "{}"));
+  EXPECT_EQ(call("POST", "/v1/sessions/" + std::string(created.at("id").as_string()) + "/stop").status, 200u);
+  EXPECT_EQ(call("GET", "/v1/sessions?user_id=anyone").status, 200u);
+}
+
+class limited_api_test : public api_test {
+ protected:
+  static api_access limited_access() {
+    api_access a;
+    a.rate_per_second = 1;
+    a.rate_burst = 2;
+    return a;
+  }
+  limited_api_test() : api_test(limited_access()) {}
+};
+
+TEST_F(limited_api_test, creates_and_ends_over_the_bucket_get_429_with_retry_after) {
+  const auto a = body_of(call("POST", "/v1/sessions", "{}"));
+  ASSERT_TRUE(a.contains("id"));
+  EXPECT_EQ(call("POST", "/game/start", R"({"userId":"erin"})").status, 201u);
+  const auto limited = call("POST", "/v1/sessions/" + std::string(a.at("id").as_string()) + "/stop");
+  ASSERT_EQ(limited.status, 429u);
+  EXPECT_EQ(error_code(limited), "too_many_requests");
+  ASSERT_EQ(limited.headers.size(), 1u);
+  EXPECT_EQ(limited.headers[0], (std::pair<std::string, std::string>{"Retry-After", "1"}));
+  EXPECT_EQ(body_of(call("GET", "/v1/sessions/" + std::string(a.at("id").as_string()))).at("status").as_string(), "running");
+  // Reads are never limited; a second later one more token is there.
+  EXPECT_EQ(call("GET", "/healthz").status, 200u);
+  clock_.advance_ms(1000);
+  EXPECT_EQ(call("POST", "/v1/sessions/" + std::string(a.at("id").as_string()) + "/stop").status, 200u);
 }
 
 }  // namespace

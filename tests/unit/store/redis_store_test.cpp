@@ -96,6 +96,7 @@ TEST_P(redis_store_suite, creates_and_reads_back_every_field) {
   r.commitment = std::string(64, 'a');
   r.salt = "00ff";
   r.metadata_json = R"({"k":"v with spaces and \"quotes\" and {braces}"})";
+  r.key_digest = std::string(64, 'd');
   auto created = s.create(r);
   ASSERT_TRUE(created) << created.error().message;
   EXPECT_TRUE(created->created);

@@ -450,7 +450,7 @@ TEST_F(sqlite_store_test, full_sync_stores_the_same_way) {
 TEST_F(sqlite_store_test, the_file_is_wal_and_versioned_with_the_indexes_lists_use) {
   auto& s = open();
   ASSERT_TRUE(create(s, make_record("s1", "alice", 1)).has_value());
-  EXPECT_EQ(raw_query(path_, "PRAGMA user_version"), "1");
+  EXPECT_EQ(raw_query(path_, "PRAGMA user_version"), "2");
   EXPECT_EQ(raw_query(path_, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw_query(path_, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name LIKE 'sessions_%'"), "2");
   // The paging query (same shape as the store's) walks the index: no sort.
@@ -484,6 +484,34 @@ TEST_F(sqlite_store_test, opening_something_that_is_not_a_usable_file_fails_clea
     ASSERT_FALSE(shared_nothing.has_value());
     EXPECT_EQ(shared_nothing.error().code, errc::invalid_argument);
   }
+}
+
+TEST_F(sqlite_store_test, a_version_1_file_gains_the_key_digest_and_keeps_its_sessions) {
+  // A file as version 1 wrote it: no key_digest column.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    const char* v1 =
+        "CREATE TABLE sessions (id TEXT NOT NULL PRIMARY KEY, user_id TEXT NOT NULL, region TEXT NOT NULL, seed INTEGER NOT NULL,"
+        " mode TEXT NOT NULL, commitment TEXT NOT NULL, salt TEXT NOT NULL, start_at_ms INTEGER NOT NULL, tick_ms INTEGER NOT NULL,"
+        " rule_json TEXT NOT NULL, status TEXT NOT NULL, created_at_ms INTEGER NOT NULL, ended_at_ms INTEGER, metadata_json TEXT NOT NULL);"
+        "CREATE INDEX sessions_by_user ON sessions (user_id, created_at_ms DESC, id DESC);"
+        "INSERT INTO sessions VALUES ('old', 'alice', 'eu', 7, 'client', '', '', 10, 100, '{\"name\":\"rounds\"}', 'running', 5, NULL, "
+        "'{}');"
+        "PRAGMA user_version = 1;";
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto& s = open();
+  const auto old = get(s, "old");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->user_id, "alice");
+  EXPECT_EQ(old->key_digest, "");
+  EXPECT_EQ(raw_query(path_, "PRAGMA user_version"), "2");
+  session_record keyed = make_record("new", "bob", 6);
+  keyed.key_digest = std::string(64, 'c');
+  ASSERT_TRUE(create(s, keyed).has_value());
+  EXPECT_EQ(get(s, "new")->key_digest, std::string(64, 'c'));
 }
 
 TEST_F(sqlite_store_test, a_newer_or_foreign_schema_is_refused) {

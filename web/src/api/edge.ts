@@ -81,6 +81,12 @@ export interface TimeSample {
 export class EdgeClient {
   private readonly fetch_: FetchLike;
   private readonly base_: string;
+  /**
+   * Session keys from the starts this client made (gameId -> key): the
+   * server's AUTH_MODE=owner needs the key to end the session. Kept in
+   * memory only, and sent only with that session's exit.
+   */
+  private readonly keys_ = new Map<string, string>();
 
   /** `base` is '' for same-origin calls (the page served by the edge). */
   constructor(fetchFn: FetchLike, base = '') {
@@ -107,6 +113,7 @@ export class EdgeClient {
     const body = await this.request('POST', '/edge/game/start', payload);
     const session = parseSession(body);
     if (!isObject(body) || session === null) throw new EdgeError('bad_answer', 'The server sent an unreadable session.');
+    if (typeof body.session_key === 'string') this.keys_.set(session.id, body.session_key);
     return {
       session,
       routedBy: typeof body.routedBy === 'string' ? body.routedBy : 'unknown',
@@ -117,7 +124,10 @@ export class EdgeClient {
 
   /** Ends the session (only its owner may). */
   async exit(gameId: string, userId: string, backendRegion: string): Promise<void> {
-    await this.request('POST', '/edge/game/exit', { gameId, userId, backendRegion });
+    const payload: Record<string, string> = { gameId, userId, backendRegion };
+    const key = this.keys_.get(gameId);
+    if (key !== undefined) payload.session_key = key;
+    await this.request('POST', '/edge/game/exit', payload);
   }
 
   async session(id: string): Promise<SessionInfo> {

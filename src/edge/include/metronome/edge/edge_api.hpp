@@ -18,6 +18,7 @@
 #include "metronome/edge/region_directory.hpp"
 #include "metronome/edge/session_cache.hpp"
 #include "metronome/edge/upstream.hpp"
+#include "metronome/net/access.hpp"
 #include "metronome/net/http.hpp"
 #include "metronome/net/http_client.hpp"
 #include "metronome/net/http_metrics.hpp"
@@ -33,8 +34,12 @@ struct edge_settings {
   std::string registry_token;                  ///< REGISTRY_TOKEN: shared secret for /api/regions/register; empty refuses all.
   std::int64_t register_interval_ms = 30'000;  ///< REGISTER_INTERVAL_SECONDS: a region missing 3 heartbeats is down.
   std::int64_t cache_ttl_ms = 30'000;          ///< SESSION_CACHE_TTL_MS. Default 30 s.
+  std::int64_t cache_active_ms = 1'000;        ///< SESSION_CACHE_ACTIVE_MS: an "active" answer is at most this old. Default 1 s.
   std::size_t cache_capacity = 100'000;        ///< SESSION_CACHE_MAX entries. Default 100,000.
   std::string web_root;                        ///< WEB_ROOT: directory served at / (the built web client). Default none.
+  net::access_config auth;                     ///< AUTH_MODE, ADMIN_TOKEN (the regions decide; the edge refuses keyless exits early).
+  double rate_per_second = 0;                  ///< RATE_LIMIT_PER_SECOND: starts and exits per client address; 0: off.
+  double rate_burst = 20;                      ///< RATE_LIMIT_BURST.
 };
 
 struct edge_metrics {
@@ -112,6 +117,10 @@ class edge_api {
   const geoip_lookup& geoip_;
   const address_set& trusted_;
   edge_metrics& metrics_;
+  /// Takes a token from the client's bucket; false (after answering 429) when empty.
+  bool admit(const net::request& req, const net::reply_fn& reply, std::string_view route);
+
+  net::rate_limiter limiter_;
   net::router router_;  ///< Built once in the constructor; read-only after.
   obs::logger log_{"edge"};
 };

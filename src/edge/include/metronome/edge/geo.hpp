@@ -12,28 +12,13 @@
 #include <vector>
 
 #include "metronome/core/result.hpp"
+#include "metronome/net/client_address.hpp"
 
 namespace metronome::edge {
 
-/// A set of addresses: IPv4 CIDRs ("10.0.0.0/8"), exact IPv4 or IPv6 addresses.
-class address_set {
- public:
-  /// Comma-separated list; errc::invalid_argument for a malformed entry.
-  static result<address_set> parse(std::string_view list);
-  bool contains(std::string_view address) const;
-  bool empty() const noexcept { return v4_.empty() && exact_.empty(); }
-
- private:
-  struct v4_net {
-    std::uint32_t base, mask;
-  };
-  std::vector<v4_net> v4_;
-  std::vector<std::string> exact_;
-};
-
-/// The client's address: the peer, or, when the peer is a trusted proxy, the
-/// right-most address in X-Forwarded-For that is not itself trusted.
-std::string client_address(std::string_view peer, std::string_view forwarded_for, const address_set& trusted);
+// The trusted-proxy rules moved to net (the region limits by client address too).
+using net::address_set;
+using net::client_address;
 
 /// Country code -> region. Starts from a built-in map (Europe -> eu, the
 /// Americas -> us, Asia and Oceania -> asia), overridden by "CC=region,...".

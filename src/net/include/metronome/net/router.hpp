@@ -26,7 +26,7 @@ namespace metronome::net {
 enum class body_kind {
   any,            ///< No check (GET routes, or routes that read other types).
   json_optional,  ///< May be empty; when not blank, must be declared application/json.
-  json,           ///< Must be declared application/json (an empty body is left to the handler).
+  json,           ///< Must be declared application/json, even when empty (the handler refuses an empty one).
 };
 
 /// The {name} captures of a matched pattern, in order.

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include "metronome/net/access.hpp"
+#include "metronome/net/client_address.hpp"
 #include "metronome/net/http.hpp"
 #include "metronome/net/router.hpp"
 #include "metronome/obs/log.hpp"
@@ -36,9 +38,17 @@ struct api_hooks {
   std::function<void(const std::string& id, std::function<void(std::string)> done)> players;
 };
 
+/// Who may do what (docs/openapi.yaml, "Authorization" and "Rate limits").
+struct api_access {
+  net::access_config auth;           ///< AUTH_MODE, ADMIN_TOKEN.
+  double rate_per_second = 0;        ///< RATE_LIMIT_PER_SECOND: creates and ends per client address; 0: off.
+  double rate_burst = 20;            ///< RATE_LIMIT_BURST.
+  net::address_set trusted_proxies;  ///< TRUSTED_PROXIES: whose X-Forwarded-For names the client (the edge).
+};
+
 class region_api {
  public:
-  region_api(session_service& service, region_metrics& metrics, const store_health& health);
+  region_api(session_service& service, region_metrics& metrics, const store_health& health, api_access access = {});
 
   void set_hooks(api_hooks hooks) { hooks_ = std::move(hooks); }
 
@@ -65,9 +75,25 @@ class region_api {
   void metrics(net::reply_fn reply);
   void build_routes();
 
+  // access.cpp
+  /// Takes a token from the client's bucket; false (after answering 429) when empty.
+  bool admit(const net::request& req, const net::reply_fn& reply, std::string_view route);
+  /// Calls `then` when the request may end session `id` (open mode; owner
+  /// mode with its key or the admin token); else answers 403 (or the
+  /// lookup's error) and changes nothing. `body_key` is the body's session_key.
+  void authorize_end(const std::string& id, const net::request& req, std::string body_key, const net::reply_fn& reply,
+                     std::string_view route, std::function<void()> then);
+  /// A new session key for a create: the key to answer once, and its digest to store.
+  struct issued_key {
+    std::string key, digest;
+  };
+  static issued_key issue_key();
+
   session_service& service_;
   region_metrics& metrics_;
   const store_health& health_;
+  api_access access_;
+  net::rate_limiter limiter_;
   api_hooks hooks_;
   net::router router_;  ///< Built once in the constructor; read-only after.
   obs::logger log_{"region"};

@@ -26,6 +26,7 @@ struct create_request {
   engine::rule rule = engine::rounds_rule{};
   std::string metadata_json = "{}";  ///< A JSON object, already size-checked.
   std::string user_id;               ///< May be empty (/v1).
+  std::string key_digest;            ///< Of the session key handed to the creator (region_api::issue_key).
   store::session_mode mode = store::session_mode::client;
   bool one_active_per_user = false;  ///< Seed 002's policy (/game/start).
 };
@@ -45,6 +46,9 @@ class session_service {
 
   /// hex(SHA-256("metronome-commit-v1:" + salt_hex + ":" + decimal seed)).
   static std::string commitment_for(std::uint64_t seed, const std::string& salt_hex);
+
+  /// hex(SHA-256(key)): how a session key is stored and compared.
+  static std::string key_digest(std::string_view key);
 
   const service_config& config() const noexcept { return config_; }
   const clock& time() const noexcept { return clock_; }

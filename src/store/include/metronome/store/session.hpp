@@ -52,6 +52,10 @@ struct session_record {
   std::int64_t created_at_ms = 0;           ///< Seed 002's started_at: when the session was created.
   std::optional<std::int64_t> ended_at_ms;  ///< When it was stopped or exited (seed 002's exited_at).
   std::string metadata_json = "{}";         ///< Client-supplied JSON object, at most 4 KiB.
+  /// hex SHA-256 of the session key handed to its creator (AUTH_MODE=owner
+  /// needs the key to end the session); the key itself is never stored.
+  /// Empty for sessions stored before keys existed: only an admin ends those.
+  std::string key_digest;
 
   bool ended() const noexcept { return status != session_status::running; }
 
