@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "metronome/engine/detail/splitmix.hpp"
+#include "metronome/world/detail/snapshot_codec.hpp"
 #include "metronome/world/detail/world_state.hpp"
 
 namespace metronome::world {
@@ -252,6 +253,7 @@ world::world(world_config config, std::span<const spawn> entities) {
   }
   w.list_players();
 }
+world::world(std::unique_ptr<impl> state) noexcept : impl_(std::move(state)) {}
 world::~world() = default;
 world::world(world&&) noexcept = default;
 world& world::operator=(world&&) noexcept = default;
@@ -336,6 +338,17 @@ void world::nearest_moved_visible(std::uint32_t player, std::size_t cap, std::ve
 std::span<const std::uint32_t> world::entered(std::uint32_t player) const { return impl_->entered.at(player); }
 std::span<const std::uint32_t> world::left(std::uint32_t player) const { return impl_->left.at(player); }
 const rejection_counts& world::rejections() const noexcept { return impl_->rejected; }
+
+std::string world::save() const { return detail::encode_state(*impl_); }
+
+world world::restore(std::string_view bytes) {
+  std::unique_ptr<impl> state;
+  detail::decode_state(bytes, [&state](world_config c, std::uint32_t entities) -> detail::world_state& {
+    state = std::make_unique<impl>(std::move(c), population{entities, 0});
+    return *state;
+  });
+  return world(std::move(state));
+}
 
 std::uint64_t world::hash() const {
   const detail::world_state& w = *impl_;

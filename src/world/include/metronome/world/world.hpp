@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "metronome/world/command.hpp"
@@ -104,9 +106,16 @@ class world {
   /// entity's state in id order.
   std::uint64_t hash() const;
 
+  /// Everything that decides the world's future, as bytes (snapshot.hpp).
+  std::string save() const;
+  /// The world save() encoded. Throws std::invalid_argument naming the defect
+  /// for anything else (never undefined behaviour, for any input).
+  static world restore(std::string_view bytes);
+
  private:
-  std::span<const std::uint32_t> tracked(std::uint32_t player) const;
   struct impl;
+  explicit world(std::unique_ptr<impl> state) noexcept;
+  std::span<const std::uint32_t> tracked(std::uint32_t player) const;
   std::unique_ptr<impl> impl_;
 };
 
