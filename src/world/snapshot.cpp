@@ -13,8 +13,8 @@ namespace detail {
 namespace {
 
 constexpr std::string_view magic{"MTWORLD\0", 8};
-// kind, owner, pos, vel, target, speed, mode, moved, last sequence.
-constexpr std::size_t entity_bytes = 1 + 4 + 8 + 8 + 8 + 4 + 1 + 1 + 8;
+// alive, kind, owner, pos, vel, target, speed, mode, moved, last sequence, key length.
+constexpr std::size_t entity_bytes = 1 + 1 + 4 + 8 + 8 + 8 + 4 + 1 + 1 + 8 + 4;
 
 static_assert(std::endian::native == std::endian::little, "the codec copies little-endian integers");
 
@@ -145,7 +145,8 @@ void get_view(reader& in, world_state& w, std::uint32_t player, std::vector<std:
   for (std::uint32_t& entry : v.entries) {
     entry = in.get<std::uint32_t>("view entry");
     const std::uint32_t id = entry_id(entry);
-    if (id >= w.count || id == player || seen[id] != 0) fail("view of player " + std::to_string(player) + " holds a bad or repeated id");
+    if (id >= w.count || id == player || !w.alive[id] || seen[id] != 0)
+      fail("view of player " + std::to_string(player) + " holds a bad or repeated id");
     seen[id] = 1;
     visible += entry_is_visible(entry) ? 1u : 0u;
   }
@@ -171,6 +172,7 @@ std::string encode_state(const world_state& w) {
   o.put(w.reach);
   for (const std::uint64_t r : w.rejected) o.put(r);
   for (std::uint32_t e = 0; e < w.count; ++e) {
+    o.put(w.alive[e]);
     o.put(static_cast<std::uint8_t>(w.kind[e]));
     o.put(w.owner[e]);
     o.put(w.pos[e]);
@@ -180,6 +182,8 @@ std::string encode_state(const world_state& w) {
     o.put(static_cast<std::uint8_t>(w.mode[e]));
     o.put(w.moved[e]);
     o.put(w.last_sequence[e]);
+    o.put(static_cast<std::uint32_t>(w.keys[e].size()));
+    out.append(w.keys[e]);
   }
   for (const std::uint32_t p : w.players) {
     const interest& v = w.views[p];
@@ -212,6 +216,8 @@ void decode_state(std::string_view bytes, const std::function<world_state&(world
   for (std::uint64_t& r : w.rejected) r = in.get<std::uint64_t>("rejection counters");
   const std::int64_t lim = std::int64_t{c.half_size} - c.entity_radius;
   for (std::uint32_t e = 0; e < count; ++e) {
+    w.alive[e] = in.get<std::uint8_t>("entity");
+    if (w.alive[e] > 1) fail("entity " + std::to_string(e) + ": alive flag " + std::to_string(w.alive[e]));
     const auto kind = in.get<std::uint8_t>("entity");
     if (kind > 1) fail("entity " + std::to_string(e) + ": kind " + std::to_string(kind));
     w.kind[e] = static_cast<entity_kind>(kind);
@@ -229,14 +235,31 @@ void decode_state(std::string_view bytes, const std::function<world_state&(world
     if (!within(w.vel[e], c.max_speed) || w.speed[e] < 0 || w.speed[e] > c.max_speed) {
       fail("entity " + std::to_string(e) + ": speed above max_speed");
     }
+    const auto key_bytes = in.get<std::uint32_t>("entity");
+    if (key_bytes > max_key_bytes) fail("entity " + std::to_string(e) + ": key longer than " + std::to_string(max_key_bytes) + " bytes");
+    w.keys[e] = in.take(key_bytes, "a key");
+    if (!w.alive[e] && (!w.keys[e].empty() || w.owner[e] != no_owner)) fail("free id " + std::to_string(e) + " has a key or an owner");
+    if (!w.keys[e].empty() && !w.key_index.emplace(w.keys[e], e).second) fail("key of entity " + std::to_string(e) + " repeated");
   }
+  // The grid, the players, the free ids and the live count follow from the
+  // entities (at a tick boundary nobody is departing or just joined).
+  w.players.clear();
+  w.free_ids.clear();
+  w.live = 0;
   for (std::uint32_t e = 0; e < count; ++e) {
     const std::uint32_t o = w.owner[e];
-    if (o != no_owner && (o >= count || w.kind[o] != entity_kind::player)) fail("entity " + std::to_string(e) + ": owner is no player");
+    if (o != no_owner && (o >= count || !w.alive[o] || w.kind[o] != entity_kind::player)) {
+      fail("entity " + std::to_string(e) + ": owner is no live player");
+    }
     w.cells.remove(e);
+    if (!w.alive[e]) {
+      w.free_ids.insert(e);
+      continue;
+    }
+    ++w.live;
     w.cells.insert(e, w.cells.cell_at(w.pos[e]));
+    if (w.kind[e] == entity_kind::player) w.players.push_back(e);
   }
-  w.list_players();
   std::vector<std::uint8_t> seen(count, 0);
   for (const std::uint32_t p : w.players) get_view(in, w, p, seen);
   if (in.left() != 0) fail(std::to_string(in.left()) + " bytes after the end");

@@ -55,7 +55,7 @@ result<std::vector<command>> decode_commands(std::string_view bytes) {
     const bool whole = get(bytes, at, c.tick) && get(bytes, at, c.player) && get(bytes, at, c.sequence) && get(bytes, at, c.entity) &&
                        get(bytes, at, kind) && get(bytes, at, c.a) && get(bytes, at, c.b) && get(bytes, at, c.c) && get(bytes, at, text);
     if (!whole) return bad("ends inside command " + std::to_string(i));
-    if (kind > static_cast<std::uint8_t>(command_kind::emote))
+    if (kind > static_cast<std::uint8_t>(command_kind::leave))
       return bad("command " + std::to_string(i) + " has kind " + std::to_string(kind));
     c.kind = static_cast<command_kind>(kind);
     if (text > bytes.size() - at) return bad("text of command " + std::to_string(i) + " exceeds the record");

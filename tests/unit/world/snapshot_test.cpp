@@ -61,15 +61,39 @@ std::vector<command> commands_for(std::mt19937_64& rng, std::uint64_t tick, std:
     }
     out.push_back(std::move(c));
   }
+  // Churn: a join or two and a leave of some id (rejected unless a live player).
+  for (std::uint64_t j = rng() % 3; j > 0; --j) {
+    out.push_back({.tick = tick,
+                   .player = system_sender,
+                   .sequence = j,
+                   .kind = command_kind::join,
+                   .a = static_cast<std::int32_t>(rng() % (80 * u)) - 40 * u,
+                   .b = static_cast<std::int32_t>(rng() % (80 * u)) - 40 * u,
+                   .text = "k" + std::to_string(tick) + "." + std::to_string(j)});
+  }
+  if (rng() % 2 == 0) {
+    out.push_back({.tick = tick,
+                   .player = system_sender,
+                   .sequence = 9,
+                   .entity = static_cast<std::uint32_t>(rng() % (entities + 40)),
+                   .kind = command_kind::leave});
+  }
   return out;
 }
 
 void expect_same(const world& a, const world& b, const std::string& where) {
   ASSERT_EQ(a.tick(), b.tick()) << where;
+  ASSERT_EQ(a.entity_count(), b.entity_count()) << where;
+  ASSERT_EQ(a.live_count(), b.live_count()) << where;
   ASSERT_EQ(a.hash(), b.hash()) << where;
   ASSERT_EQ(a.rejections(), b.rejections()) << where;
   for (std::uint32_t p = 0; p < a.entity_count(); ++p) {
     ASSERT_EQ(a.moved(p), b.moved(p)) << where << " entity " << p;
+    ASSERT_EQ(a.alive(p), b.alive(p)) << where << " entity " << p;
+    ASSERT_EQ(a.key(p), b.key(p)) << where << " entity " << p;
+    if (!a.key(p).empty()) {
+      ASSERT_EQ(b.find(a.key(p)), p) << where;
+    }
     if (a.kind(p) != entity_kind::player) continue;
     ASSERT_EQ(a.visible(p), b.visible(p)) << where << " player " << p;
     ASSERT_EQ(a.visible_count(p), b.visible_count(p)) << where << " player " << p;
@@ -95,17 +119,23 @@ TEST(snapshot, restored_world_has_the_same_future_for_1_2_3_shards) {
       ASSERT_EQ(restored.save(), bytes) << "save(restore(s)) == s";
       const std::string where = std::to_string(shards) + " shards, snapshot at " + std::to_string(k);
       expect_same(original, restored, where);
-      std::uint64_t rejected = 0;
+      std::uint64_t rejected = 0, joined = 0, departed = 0;
       for (std::uint64_t t = k + 1; t <= ticks; ++t) {
         const auto& ra = original.step(script[t - 1]);
         const auto& rb = restored.step(script[t - 1]);
         rejected += ra.rejections.size();
         ASSERT_EQ(ra.rejections.size(), rb.rejections.size()) << where << " tick " << t;
         ASSERT_EQ(ra.emotes.size(), rb.emotes.size()) << where << " tick " << t;
+        ASSERT_EQ(ra.departed, rb.departed) << where << " tick " << t;
+        ASSERT_EQ(ra.joined.size(), rb.joined.size()) << where << " tick " << t;
+        joined += ra.joined.size();
+        departed += ra.departed.size();
         expect_same(original, restored, where + " tick " + std::to_string(t));
       }
       if (k < 80) {
         EXPECT_GT(rejected, 0u) << "the script exercises rejections";
+        EXPECT_GT(joined, 0u) << "and joins";
+        EXPECT_GT(departed, 0u) << "and leaves";
       }
     }
   }

@@ -5,14 +5,15 @@
 //
 // Format, little-endian, version 1 (snapshot_version):
 //   "MTWORLD\0", u32 version, the config (config_bytes), u32 entity count,
-//   u64 tick, i64 reach clock, the rejection counters, then per entity its
-//   kind, owner, position, velocity, target, speed, motion mode, moved flag
-//   and last accepted sequence, then per player (ascending id) its view
+//   u64 tick, i64 reach clock, the rejection counters, then per id its alive
+//   flag, kind, owner, position, velocity, target, speed, motion mode, moved
+//   flag, last accepted sequence and join key, then per live player
+//   (ascending id) its view
 //   (built flag, base, limit, visible count, tracked entries) and its entered
 //   and left lists of the last step. Nothing may follow.
 // Decoding checks every field against the config and the entity count (ids,
 // enums, speeds, positions inside the world, sorted event lists, counts that
-// agree) and refuses anything else with std::invalid_argument naming what is
+// agree, keys unique, free ids without owner or key) and refuses anything else with std::invalid_argument naming what is
 // wrong; it reads no byte past the input and allocates in proportion to it
 // (fuzzed by tests/fuzz/fuzz_world_snapshot.cpp).
 #pragma once
