@@ -231,6 +231,7 @@ void add_world_command(CLI::App& app) {
   add_durable_run_options(*run, f->durable);
   run->callback([f] { run_world(*f); });
   add_world_replay_command(*world_cmd);
+  add_world_durability_bench_command(*world_cmd);
 
   auto* bench = world_cmd->add_subcommand("bench", "Time the world benchmarks (issue 9 (a), (b), (d), (e)) as JSON lines");
   auto only = std::make_shared<std::string>("a,b,d,e");

@@ -1,12 +1,16 @@
 #include "world_command_durable.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "cli_args.hpp"
 #include "metronome/journal/record.hpp"
+#include "metronome/journal/snapshot.hpp"
 #include "metronome/world/runner/thread_executor.hpp"
 
 namespace metronome::cli {
@@ -62,6 +66,99 @@ void add_world_replay_command(CLI::App& world_cmd) {
                                          w->tick(), w->hash());
     std::fwrite(line.data(), 1, line.size(), stdout);
   });
+}
+
+namespace {
+
+std::uintmax_t bytes_under(const std::filesystem::path& dir) {  // the files directly in dir
+  std::uintmax_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.file_size();
+  return n;
+}
+
+struct durability_bench_flags {
+  std::string data_dir, entities = "10000", ticks = "1000", every = "10";
+  bool no_fsync = false;
+};
+
+void durability_bench(const durability_bench_flags& f) {
+  namespace dur = world::durable;
+  world::population pop;
+  pop.entities = static_cast<std::uint32_t>(parse_int("--entities", f.entities, 1, 1'000'000));
+  pop.players = pop.entities / 10;
+  const auto ticks = static_cast<std::uint64_t>(parse_int("--ticks", f.ticks, 1, 100'000));
+  const auto every = static_cast<std::uint64_t>(parse_int("--command-every", f.every, 1, 1000));
+  if (std::filesystem::exists(f.data_dir) && !std::filesystem::is_empty(f.data_dir)) {
+    throw usage_error(fmt::format("--data-dir: '{}' must be empty or absent", f.data_dir));
+  }
+  world::world_config c;
+  c.seed = 1;
+  c.half_size = 400 * world::units_per_world_unit;
+  c.aoi_radius = 60 * world::units_per_world_unit;
+  c.shards = 2;
+  dur::durable_options o{.dir = f.data_dir, .snapshot_every = ticks + 1, .fsync = !f.no_fsync};
+  world::runner::thread_executor threads(2);
+  std::vector<double> step_ms;
+  std::uint64_t commands = 0;
+  double snapshot_ms = 0;
+  {
+    auto d = dur::durable_world::open(o, c, pop, threads);
+    if (!d) throw std::runtime_error(d.error().message);
+    std::vector<world::command> cmds;
+    for (std::uint64_t t = 1; t <= ticks; ++t) {
+      // Each player sends a velocity every `every` ticks, spread over the ticks.
+      cmds.clear();
+      for (std::uint32_t p = static_cast<std::uint32_t>(t % every); p < pop.players; p += static_cast<std::uint32_t>(every)) {
+        cmds.push_back({.tick = t,
+                        .player = p,
+                        .sequence = t,
+                        .entity = p,
+                        .kind = world::command_kind::set_velocity,
+                        .a = static_cast<std::int32_t>((t + p) % 41) - 20,
+                        .b = 10});
+      }
+      commands += cmds.size();
+      const auto t0 = std::chrono::steady_clock::now();
+      step_durable(**d, cmds, threads);
+      step_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    if (auto r = (*d)->snapshot(); !r) throw std::runtime_error(r.error().message);
+    snapshot_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+  const auto log_bytes = bytes_under(std::filesystem::path(f.data_dir) / "log");
+  const auto snap_files = journal::list_snapshots(std::filesystem::path(f.data_dir) / "snapshots");
+  if (!snap_files || snap_files->size() != 2) throw std::runtime_error("expected the tick-0 and the final snapshot");
+  // Recovery from the tick-0 snapshot plus the whole log: drop the final snapshot first.
+  const auto newest = std::filesystem::path(f.data_dir) / "snapshots" / fmt::format("{:020}.snap", snap_files->back());
+  const auto snap_bytes = std::filesystem::file_size(newest);
+  std::filesystem::remove(newest);
+  auto d = dur::durable_world::open(o, c, pop, threads);
+  if (!d) throw std::runtime_error(d.error().message);
+  std::sort(step_ms.begin(), step_ms.end());
+  const auto pct = [&](double q) { return step_ms[static_cast<std::size_t>(q * static_cast<double>(step_ms.size() - 1))]; };
+  const std::string line =
+      fmt::format(R"({{"bench":"world durability","entities":{},"players":{},"ticks":{},"fsync":{},"commands_per_tick":{:.1f},)"
+                  R"("log_bytes_per_tick":{:.1f},"step_ms_p50":{:.3f},"step_ms_p99":{:.3f},"snapshot_bytes":{},"snapshot_ms":{:.2f},)"
+                  R"("recovery_seconds":{:.4f},"recovered_ticks":{},"recovered_hash":"{:016x}"}})"
+                  "\n",
+                  pop.entities, pop.players, ticks, o.fsync, static_cast<double>(commands) / static_cast<double>(ticks),
+                  static_cast<double>(log_bytes) / static_cast<double>(ticks), pct(0.5), pct(0.99), snap_bytes, snapshot_ms,
+                  (*d)->recovered().seconds, (*d)->recovered().replayed_ticks, (*d)->state().hash());
+  std::fwrite(line.data(), 1, line.size(), stdout);
+}
+
+}  // namespace
+
+void add_world_durability_bench_command(CLI::App& world_cmd) {
+  auto* b = world_cmd.add_subcommand("durability-bench", "Measure the durable world: log bytes per tick, tick time, recovery time");
+  auto f = std::make_shared<durability_bench_flags>();
+  b->add_option("--data-dir", f->data_dir, "An empty or absent directory to write into")->required();
+  b->add_option("--entities", f->entities, "Entities (a tenth of them players)")->capture_default_str();
+  b->add_option("--ticks", f->ticks, "Ticks logged, then replayed from the tick-0 snapshot")->capture_default_str();
+  b->add_option("--command-every", f->every, "Each player sends one command every this many ticks")->capture_default_str();
+  b->add_flag("--no-fsync", f->no_fsync, "Do not fdatasync the log");
+  b->callback([f] { durability_bench(*f); });
 }
 
 }  // namespace metronome::cli

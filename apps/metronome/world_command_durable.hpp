@@ -33,4 +33,8 @@ const world::step_report& step_durable(world::durable::durable_world& d, std::sp
 /// `metronome world replay`.
 void add_world_replay_command(CLI::App& world_cmd);
 
+/// `metronome world durability-bench`: log bytes per tick, tick time with the
+/// log, recovery time from a snapshot plus the log (docs/performance.md).
+void add_world_durability_bench_command(CLI::App& world_cmd);
+
 }  // namespace metronome::cli
