@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include "cli_args.hpp"
 #include "metronome/journal/record.hpp"
 #include "metronome/journal/snapshot.hpp"
+#include "metronome/world/players/sqlite_player_store.hpp"
 #include "metronome/world/runner/thread_executor.hpp"
 
 namespace metronome::cli {
@@ -135,16 +137,33 @@ void durability_bench(const durability_bench_flags& f) {
   std::filesystem::remove(newest);
   auto d = dur::durable_world::open(o, c, pop, threads);
   if (!d) throw std::runtime_error(d.error().message);
+  // Player records through the writer thread into SQLite (one record per player, 20 rounds).
+  auto store = world::players::sqlite_player_store::open((std::filesystem::path(f.data_dir) / "players.db").string());
+  if (!store) throw std::runtime_error(store.error().message);
+  const auto records = std::size_t{pop.players} * 20;
+  const auto w0 = std::chrono::steady_clock::now();
+  {
+    world::players::player_writer writer(std::shared_ptr<world::players::player_store>(std::move(*store)), {});
+    for (std::size_t i = 0; i < records; ++i) {
+      world::players::player_record r{.id = fmt::format("player-{}", i % pop.players),
+                                      .display_name = "bench",
+                                      .last_seen_ms = 1,
+                                      .play_time_ms = static_cast<std::int64_t>(i)};
+      while (!writer.submit(r)) std::this_thread::yield();  // bounded queue: wait for room
+    }
+    if (!writer.wait_written(std::chrono::minutes(5))) throw std::runtime_error("player records not written within 5 minutes");
+  }
+  const double player_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   std::sort(step_ms.begin(), step_ms.end());
   const auto pct = [&](double q) { return step_ms[static_cast<std::size_t>(q * static_cast<double>(step_ms.size() - 1))]; };
-  const std::string line =
-      fmt::format(R"({{"bench":"world durability","entities":{},"players":{},"ticks":{},"fsync":{},"commands_per_tick":{:.1f},)"
-                  R"("log_bytes_per_tick":{:.1f},"step_ms_p50":{:.3f},"step_ms_p99":{:.3f},"snapshot_bytes":{},"snapshot_ms":{:.2f},)"
-                  R"("recovery_seconds":{:.4f},"recovered_ticks":{},"recovered_hash":"{:016x}"}})"
-                  "\n",
-                  pop.entities, pop.players, ticks, o.fsync, static_cast<double>(commands) / static_cast<double>(ticks),
-                  static_cast<double>(log_bytes) / static_cast<double>(ticks), pct(0.5), pct(0.99), snap_bytes, snapshot_ms,
-                  (*d)->recovered().seconds, (*d)->recovered().replayed_ticks, (*d)->state().hash());
+  const std::string line = fmt::format(
+      R"({{"bench":"world durability","entities":{},"players":{},"ticks":{},"fsync":{},"commands_per_tick":{:.1f},)"
+      R"("log_bytes_per_tick":{:.1f},"step_ms_p50":{:.3f},"step_ms_p99":{:.3f},"snapshot_bytes":{},"snapshot_ms":{:.2f},)"
+      R"("recovery_seconds":{:.4f},"recovered_ticks":{},"recovered_hash":"{:016x}","player_writes_per_second_sqlite":{:.0f}}})"
+      "\n",
+      pop.entities, pop.players, ticks, o.fsync, static_cast<double>(commands) / static_cast<double>(ticks),
+      static_cast<double>(log_bytes) / static_cast<double>(ticks), pct(0.5), pct(0.99), snap_bytes, snapshot_ms, (*d)->recovered().seconds,
+      (*d)->recovered().replayed_ticks, (*d)->state().hash(), static_cast<double>(records) / player_seconds);
   std::fwrite(line.data(), 1, line.size(), stdout);
 }
 
