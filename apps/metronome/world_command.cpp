@@ -5,15 +5,18 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "cli_args.hpp"
+#include "metronome/core/json_text.hpp"
 #include "metronome/engine/seed.hpp"
 #include "metronome/world/runner/scenarios.hpp"
 #include "metronome/world/runner/thread_executor.hpp"
 #include "metronome/world/world.hpp"
+#include "world_command_durable.hpp"
 #include "world_command_file.hpp"
 
 namespace metronome::cli {
@@ -26,6 +29,7 @@ constexpr std::int64_t max_cli_ticks = 1'000'000;
 struct run_flags {
   std::string seed, entities, players, size, radius, margin, ticks, shards = "1", commands_file;
   bool positions = false, aoi = false;
+  durable_flags durable;
 };
 
 void flush_if_big(fmt::memory_buffer& out) {
@@ -84,11 +88,16 @@ void run_world(const run_flags& f) {
   std::map<std::uint64_t, std::vector<world::command>> by_tick;
   for (auto& cmd : commands) by_tick[cmd.tick].push_back(std::move(cmd));
 
-  world::world w(c, pop);
   // One thread per shard, but never more threads than cores: the shards of a
   // thread run one after another, with identical results.
   const std::uint32_t cores = std::max(1u, std::thread::hardware_concurrency());
   world::runner::thread_executor threads(std::min(c.shards, cores));
+  // With --data-dir the world lives in the data dir and resumes where it stopped.
+  std::string recovered;
+  auto durable = f.durable.data_dir.empty() ? nullptr : open_durable_run(f.durable, c, pop, threads, recovered);
+  std::optional<world::world> plain;
+  if (!durable) plain.emplace(c, pop);
+  const world::world& w = durable ? durable->state() : *plain;
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out),
                  R"({{"world":{{"seed":{},"unitsPerWorldUnit":{},"half":{},"radius":{},"leaveMargin":{},"entities":{},)"
@@ -96,10 +105,12 @@ void run_world(const run_flags& f) {
                  "\n",
                  c.seed, u, c.half_size, c.aoi_radius, c.aoi_margin, pop.entities, pop.players, c.shards, ticks, world::ticks_per_second,
                  c.max_speed, c.entity_radius, c.cell_size);
+  out.append(recovered);
   const std::vector<world::command> none;
-  for (std::int64_t t = 1; t <= ticks; ++t) {
+  for (auto t = static_cast<std::int64_t>(w.tick()) + 1; t <= ticks; ++t) {
     const auto it = by_tick.find(static_cast<std::uint64_t>(t));
-    const auto& report = w.step(it == by_tick.end() ? none : it->second, threads);
+    const auto& cmds = it == by_tick.end() ? none : it->second;
+    const auto& report = durable ? step_durable(*durable, cmds, threads) : plain->step(cmds, threads);
     fmt::format_to(std::back_inserter(out),
                    R"({{"tick":{},"hash":"{:016x}"}})"
                    "\n",
@@ -113,8 +124,25 @@ void run_world(const run_flags& f) {
       }
       fmt::format_to(std::back_inserter(out), "]}}\n");
     }
+    if (!report.joined.empty()) {
+      fmt::format_to(std::back_inserter(out), R"({{"tick":{},"joined":[)", t);
+      for (std::size_t i = 0; i < report.joined.size(); ++i) {
+        std::string key;
+        append_json_escaped(key, report.joined[i].key);
+        fmt::format_to(std::back_inserter(out), R"({}{{"seq":{},"key":"{}","entity":{}}})", i ? "," : "", report.joined[i].sequence, key,
+                       report.joined[i].entity);
+      }
+      fmt::format_to(std::back_inserter(out), "]}}\n");
+    }
+    if (!report.departed.empty()) {
+      fmt::format_to(std::back_inserter(out),
+                     R"({{"tick":{},"departed":[{}]}})"
+                     "\n",
+                     t, fmt::join(report.departed, ","));
+    }
     if (f.positions) {
       for (std::uint32_t e = 0; e < w.entity_count(); ++e) {
+        if (!w.alive(e)) continue;
         const world::vec2 p = w.position(e);
         fmt::format_to(std::back_inserter(out),
                        R"({{"tick":{},"id":{},"x":{},"y":{}}})"
@@ -124,7 +152,8 @@ void run_world(const run_flags& f) {
       }
     }
     if (f.aoi) {
-      for (std::uint32_t p = 0; p < pop.players; ++p) {
+      for (std::uint32_t p = 0; p < w.entity_count(); ++p) {
+        if (!w.alive(p) || w.kind(p) != world::entity_kind::player) continue;
         fmt::format_to(std::back_inserter(out),
                        R"({{"tick":{},"player":{},"visible":[{}]}})"
                        "\n",
@@ -199,7 +228,10 @@ void add_world_command(CLI::App& app) {
   run->add_option("--commands", f->commands_file, "JSON-lines command file (docs/world.md)");
   run->add_flag("--positions", f->positions, "Print every entity's position every tick");
   run->add_flag("--aoi", f->aoi, "Print every player's visible set every tick");
+  add_durable_run_options(*run, f->durable);
   run->callback([f] { run_world(*f); });
+  add_world_replay_command(*world_cmd);
+  add_world_durability_bench_command(*world_cmd);
 
   auto* bench = world_cmd->add_subcommand("bench", "Time the world benchmarks (issue 9 (a), (b), (d), (e)) as JSON lines");
   auto only = std::make_shared<std::string>("a,b,d,e");

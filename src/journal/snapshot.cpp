@@ -56,11 +56,20 @@ result<void> write_snapshot(const std::filesystem::path& dir, std::uint64_t sequ
   return {};
 }
 
-result<snapshot_load> load_newest_snapshot(const std::filesystem::path& dir) {
+result<std::vector<std::uint64_t>> list_snapshots(const std::filesystem::path& dir) {
+  auto files = detail::list_numbered(dir, snapshot_suffix);
+  if (!files) return files.error();
+  std::vector<std::uint64_t> out;
+  for (const auto& f : *files) out.push_back(f.number);
+  return out;
+}
+
+result<snapshot_load> load_newest_snapshot(const std::filesystem::path& dir, std::uint64_t at_most) {
   auto files = detail::list_numbered(dir, snapshot_suffix);
   if (!files) return files.error();
   snapshot_load out;
   for (auto it = files->rbegin(); it != files->rend(); ++it) {
+    if (it->number > at_most) continue;
     auto bytes = detail::read_file(it->path);
     if (!bytes) return bytes.error();
     if (auto s = parse(*bytes, it->number)) {

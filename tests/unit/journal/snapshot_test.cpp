@@ -30,6 +30,26 @@ TEST(journal_snapshot, the_newest_is_loaded_and_older_ones_beyond_keep_removed) 
   EXPECT_EQ(s->skipped, 0u);
 }
 
+TEST(journal_snapshot, at_most_picks_the_newest_at_or_before_a_sequence) {
+  temp_dir d;
+  ASSERT_TRUE(write_snapshot(d.path(), 10, "state at 10", 3));
+  ASSERT_TRUE(write_snapshot(d.path(), 20, "state at 20", 3));
+  ASSERT_TRUE(write_snapshot(d.path(), 30, "state at 30", 3));
+  auto s = load_newest_snapshot(d.path(), 29);
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->newest.has_value());
+  EXPECT_EQ(s->newest->payload, "state at 20");
+  s = load_newest_snapshot(d.path(), 20);
+  ASSERT_TRUE(s && s->newest);
+  EXPECT_EQ(s->newest->sequence, 20u);
+  auto all = list_snapshots(d.path());
+  ASSERT_TRUE(all);
+  EXPECT_EQ(*all, (std::vector<std::uint64_t>{10, 20, 30}));
+  s = load_newest_snapshot(d.path(), 9);
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->newest.has_value());
+}
+
 TEST(journal_snapshot, a_torn_or_corrupt_newest_falls_back_to_the_one_before) {
   temp_dir d;
   ASSERT_TRUE(write_snapshot(d.path(), 10, "good"));

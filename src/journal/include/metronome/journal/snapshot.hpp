@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "metronome/core/result.hpp"
 
@@ -28,7 +29,11 @@ struct snapshot_load {
   std::size_t skipped = 0;         ///< Newer files that were invalid (torn, corrupt, misnamed).
 };
 
-/// A missing directory holds no snapshot.
-result<snapshot_load> load_newest_snapshot(const std::filesystem::path& dir);
+/// The sequences of the snapshot files in `dir`, ascending (validity unchecked).
+result<std::vector<std::uint64_t>> list_snapshots(const std::filesystem::path& dir);
+
+/// The newest valid snapshot whose sequence is at most `at_most` (replay of
+/// an earlier point). A missing directory holds no snapshot.
+result<snapshot_load> load_newest_snapshot(const std::filesystem::path& dir, std::uint64_t at_most = UINT64_MAX);
 
 }  // namespace metronome::journal
