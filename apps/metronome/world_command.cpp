@@ -18,6 +18,7 @@
 #include "metronome/world/world.hpp"
 #include "world_command_durable.hpp"
 #include "world_command_file.hpp"
+#include "world_serve_command.hpp"
 
 namespace metronome::cli {
 namespace {
@@ -212,7 +213,7 @@ void bench_world(const std::string& which, const std::string& ticks_text, const 
 }  // namespace
 
 void add_world_command(CLI::App& app) {
-  auto* world_cmd = app.add_subcommand("world", "The world simulation core: run a world or benchmark it");
+  auto* world_cmd = app.add_subcommand("world", "The world: run or benchmark the core, serve it online, make tokens");
   world_cmd->require_subcommand(1);
 
   auto* run = world_cmd->add_subcommand("run", "Step a seeded world and print JSON lines (docs/world.md)");
@@ -242,6 +243,8 @@ void add_world_command(CLI::App& app) {
   bench->add_option("--ticks", *ticks, "Timed ticks per scenario")->capture_default_str();
   bench->add_option("--seed", *seed, "World seed (decimal)")->capture_default_str();
   bench->callback([only, ticks, seed] { bench_world(*only, *ticks, *seed); });
+
+  add_world_online_commands(*world_cmd);
 }
 
 }  // namespace metronome::cli

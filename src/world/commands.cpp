@@ -8,7 +8,7 @@ namespace metronome::world::detail {
 namespace {
 
 /// Emote texts and join keys: 1..max_bytes bytes, no control characters.
-bool printable(const std::string& text, std::size_t max_bytes) noexcept {
+bool printable(std::string_view text, std::size_t max_bytes) noexcept {
   if (text.empty() || text.size() > max_bytes) return false;
   return std::none_of(text.begin(), text.end(), [](char ch) {
     const auto b = static_cast<unsigned char>(ch);
@@ -24,7 +24,7 @@ std::optional<reject_reason> check_system(const world_state& w, const command& c
     if (!live_player) return reject_reason::unknown_entity;
     return std::nullopt;
   }
-  if (!printable(c.text, max_key_bytes)) return reject_reason::bad_key;
+  if (!valid_key(c.text)) return reject_reason::bad_key;
   if (w.key_index.contains(c.text)) return reject_reason::duplicate_key;
   const std::int32_t lim = w.config.half_size - w.config.entity_radius;
   if (abs32(c.a) > lim || abs32(c.b) > lim) return reject_reason::outside_world;
@@ -167,3 +167,7 @@ void apply_commands(world_state& w, std::span<const command> commands) {
 }
 
 }  // namespace metronome::world::detail
+
+namespace metronome::world {
+bool valid_key(std::string_view text) noexcept { return detail::printable(text, max_key_bytes); }
+}  // namespace metronome::world

@@ -29,6 +29,9 @@ inline constexpr std::uint32_t system_sender = 0xFFFFFFFFu;
 /// Longest join key (bytes of UTF-8).
 inline constexpr std::size_t max_key_bytes = 64;
 
+/// Whether `text` may be a join key: 1 to max_key_bytes bytes, no control characters.
+bool valid_key(std::string_view text) noexcept;
+
 struct command {
   std::uint64_t tick = 0;      ///< The tick at whose start it applies.
   std::uint32_t player = 0;    ///< The sender (a player entity id).

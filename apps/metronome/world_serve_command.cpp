@@ -1,0 +1,104 @@
+#include "world_serve_command.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "cli_args.hpp"
+#include "metronome/gateway/server.hpp"
+#include "metronome/gateway/token.hpp"
+#include "metronome/world/command.hpp"
+
+namespace metronome::cli {
+namespace {
+
+struct token_flags {
+  std::string sub, ttl, data_dir = default_data_dir;
+};
+
+std::int64_t unix_now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void print_token(const token_flags& f) {
+  if (!world::valid_key(f.sub)) throw usage_error("--sub: 1 to 64 bytes without control characters");
+  const std::int64_t ttl = parse_int("--ttl", f.ttl, 1, 366LL * 24 * 3600);
+  std::string secret;
+  try {
+    secret = gateway::load_or_create_secret(f.data_dir);
+  } catch (const std::runtime_error& e) {
+    throw usage_error(std::string("--data-dir: ") + e.what());
+  }
+  const gateway::token_config config{.secret = secret};
+  const std::string token = gateway::sign_token(f.sub, ttl, config, unix_now_s());
+  std::fputs((token + "\n").c_str(), stdout);
+}
+
+struct serve_flags {
+  std::string port = "8090", data_dir = default_data_dir, seed = "1", npcs = "200", size = "1000", radius = "100", budget = "8000",
+              grace_ms = "10000", max_connections = "20000", shards = "1";
+};
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+void serve(const serve_flags& f) {
+  gateway::gateway_config c;
+  c.port = static_cast<std::uint16_t>(parse_int("--port", f.port, 0, 65535));
+  c.world.seed = static_cast<std::uint64_t>(parse_int("--seed", f.seed, 0, std::numeric_limits<std::int64_t>::max()));
+  c.world.half_size = static_cast<std::int32_t>(parse_int("--size", f.size, 16, 100'000) * world::units_per_world_unit);
+  c.world.aoi_radius = static_cast<std::int32_t>(parse_int("--radius", f.radius, 1, 1000) * world::units_per_world_unit);
+  c.world.shards = static_cast<std::uint32_t>(parse_int("--shards", f.shards, 1, 16));
+  c.population = {static_cast<std::uint32_t>(parse_int("--npcs", f.npcs, 0, 1'000'000)), 0};
+  c.stream.budget_bytes_per_second = static_cast<std::uint32_t>(parse_int("--budget-bytes-per-second", f.budget, 200, 10'000'000));
+  c.grace = std::chrono::milliseconds(parse_int("--grace-ms", f.grace_ms, 0, 3'600'000));
+  c.max_connections = static_cast<std::size_t>(parse_int("--max-connections", f.max_connections, 1, 100'000));
+  if (auto e = world::validate(c.world, c.population)) throw usage_error("world: " + *e);
+  try {
+    c.token.secret = gateway::load_or_create_secret(f.data_dir);
+  } catch (const std::runtime_error& e) {
+    throw usage_error(std::string("--data-dir: ") + e.what());
+  }
+  gateway::world_gateway gw(c);
+  if (auto started = gw.start(); !started) {
+    std::fprintf(stderr, "metronome: world serve: %s\n", started.error().message.c_str());
+    std::exit(1);
+  }
+  std::printf("{\"world\":\"ws://127.0.0.1:%u/world\",\"metrics\":\"http://127.0.0.1:%u/metrics\"}\n", gw.port(), gw.port());
+  std::fflush(stdout);
+  std::signal(SIGINT, [](int) { stop_requested = 1; });
+  std::signal(SIGTERM, [](int) { stop_requested = 1; });
+  while (stop_requested == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  gw.stop();
+}
+
+}  // namespace
+
+void add_world_online_commands(CLI::App& world_cmd) {
+  auto* token = world_cmd.add_subcommand("token", "Print a JWT (HS256) for a player, signed with the data directory's world secret");
+  auto tf = std::make_shared<token_flags>();
+  token->add_option("--sub", tf->sub, "The player id (the token's sub)")->required();
+  token->add_option("--ttl", tf->ttl, "Seconds the token is valid, 1 to 31622400")->required();
+  token->add_option("--data-dir", tf->data_dir, "Where the world secret lives (created on first use, mode 0600)")->capture_default_str();
+  token->callback([tf] { print_token(*tf); });
+
+  auto* srv = world_cmd.add_subcommand("serve", "Serve the world on /world (docs/protocol.md, World) until SIGINT/SIGTERM");
+  auto sf = std::make_shared<serve_flags>();
+  srv->add_option("--port", sf->port, "Port on 127.0.0.1 (0: any free port)")->capture_default_str();
+  srv->add_option("--data-dir", sf->data_dir, "Where the world secret lives")->capture_default_str();
+  srv->add_option("--seed", sf->seed, "World seed (decimal)")->capture_default_str();
+  srv->add_option("--npcs", sf->npcs, "NPCs the world starts with")->capture_default_str();
+  srv->add_option("--size", sf->size, "HALF: the world is [-HALF, HALF]^2 world units")->capture_default_str();
+  srv->add_option("--radius", sf->radius, "Area-of-interest radius, world units")->capture_default_str();
+  srv->add_option("--shards", sf->shards, "World shards (threads)")->capture_default_str();
+  srv->add_option("--budget-bytes-per-second", sf->budget, "Per-client bandwidth budget (B/s)")->capture_default_str();
+  srv->add_option("--grace-ms", sf->grace_ms, "A dropped player's entity stays this long (ms)")->capture_default_str();
+  srv->add_option("--max-connections", sf->max_connections, "Open /world connections; more get 503")->capture_default_str();
+  srv->callback([sf] { serve(*sf); });
+}
+
+}  // namespace metronome::cli

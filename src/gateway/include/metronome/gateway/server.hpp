@@ -1,0 +1,65 @@
+// The world gateway: `/world` WebSocket (docs/protocol.md, "World"), the
+// world stepped at 20 Hz on its own thread, /metrics and /health.
+//
+// Threads: the net layer's I/O threads own the connections (token check,
+// rate limits, decoding); one tick thread owns the world, the players and
+// their streams. They meet in one bounded inbox (connections -> tick) and in
+// loop::post (tick -> connections). Nothing is sent while a lock is held.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "metronome/core/result.hpp"
+#include "metronome/gateway/client_stream.hpp"
+#include "metronome/gateway/token.hpp"
+#include "metronome/world/config.hpp"
+
+namespace metronome::gateway {
+
+struct gateway_config {
+  std::string host = "127.0.0.1";                  ///< Listen address.
+  std::uint16_t port = 8090;                       ///< 0 picks a free port.
+  unsigned io_threads = 1;                         ///< Connection threads.
+  world::world_config world{};                     ///< The world (shards step on their own threads).
+  world::population population{};                  ///< Initial entities (players among them are never connected).
+  token_config token{};                            ///< JWT checks.
+  stream_config stream{};                          ///< Per-client budget.
+  std::chrono::milliseconds tick{50};              ///< World tick period. Default 50 ms (20 Hz).
+  std::size_t max_connections = 20'000;            ///< Open /world connections; more get 503. Default 20,000.
+  double ip_connects_per_second = 20;              ///< New connections per IP (token bucket rate). Default 20/s.
+  double ip_connect_burst = 40;                    ///< ... and burst. Default 40.
+  double messages_per_second = 60;                 ///< Per connection. Default 60/s.
+  double message_burst = 120;                      ///< Default 120.
+  double bytes_per_second = 8192;                  ///< Per connection, incoming. Default 8 KiB/s.
+  double byte_burst = 16384;                       ///< Default 16 KiB.
+  std::chrono::milliseconds grace{10'000};         ///< A dropped player's entity stays this long. Default 10 s.
+  std::size_t soft_queue_bytes = 16 * 1024;        ///< Skip a client's frame while more than this is queued. Default 16 KiB.
+  std::size_t max_inbox = 200'000;                 ///< Messages waiting for the tick thread; beyond, dropped and counted.
+  std::chrono::milliseconds idle_timeout{30'000};  ///< No frame from a client: close (pings at half). Default 30 s.
+};
+
+class world_gateway {
+ public:
+  explicit world_gateway(gateway_config config);
+  ~world_gateway();  ///< Calls stop().
+  world_gateway(const world_gateway&) = delete;
+  world_gateway& operator=(const world_gateway&) = delete;
+
+  /// Binds and starts the I/O threads and the tick thread.
+  result<void> start();
+  /// Stops ticking, closes every connection with 1001, joins the threads.
+  void stop();
+  std::uint16_t port() const noexcept;
+  /// The /metrics text.
+  std::string metrics() const;
+
+  class impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace metronome::gateway

@@ -1,0 +1,516 @@
+// The gateway's two sides (server.hpp): connection handlers on the I/O
+// threads, the tick loop on its own thread, and the inbox between them.
+#include "metronome/gateway/server.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "metronome/gateway/close_codes.hpp"
+#include "metronome/gateway/wire.hpp"
+#include "metronome/net/http_errors.hpp"
+#include "metronome/net/server.hpp"
+#include "metronome/net/websocket.hpp"
+#include "metronome/obs/metrics.hpp"
+#include "metronome/world/runner/thread_executor.hpp"
+#include "metronome/world/world.hpp"
+
+namespace metronome::gateway {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+std::int64_t unix_now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// A token bucket: `rate` per second, at most `burst` saved.
+struct bucket {
+  double rate = 0, burst = 0, tokens = 0;
+  steady::time_point at{};
+  bool take(double n, steady::time_point now) {
+    if (at == steady::time_point{}) {
+      tokens = burst;
+    } else {
+      tokens = std::min(burst, tokens + rate * std::chrono::duration<double>(now - at).count());
+    }
+    at = now;
+    if (tokens < n) return false;
+    tokens -= n;
+    return true;
+  }
+};
+
+net::response refusal(unsigned status, std::string_view code, std::string_view message) {
+  net::response r;
+  r.status = status;
+  r.body = "{\"error\":{\"code\":\"";
+  net::append_json_escaped(r.body, code);
+  r.body += "\",\"message\":\"";
+  net::append_json_escaped(r.body, message);
+  r.body += "\"}}";
+  if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+/// The token of an upgrade request: Authorization: Bearer, else ?token=.
+std::string token_of(const net::request& req) {
+  const std::string_view auth = req.header("authorization");
+  constexpr std::string_view bearer = "Bearer ";
+  if (auth.size() > bearer.size() && auth.substr(0, bearer.size()) == bearer) return std::string(auth.substr(bearer.size()));
+  return req.query_param("token").value_or("");
+}
+
+bool offers_subprotocol(const net::request& req) {
+  const std::string_view offered = req.header("sec-websocket-protocol");
+  std::size_t pos = 0;
+  while (pos <= offered.size()) {
+    const std::size_t comma = std::min(offered.find(',', pos), offered.size());
+    std::string_view item = offered.substr(pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == wire::subprotocol) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+class connection;
+
+/// What connections tell the tick thread.
+struct inbound {
+  enum class kind : std::uint8_t { open, closed, command, ack } what;
+  std::shared_ptr<connection> conn;
+  wire::command_msg cmd{};
+  std::uint64_t tick = 0;
+  steady::time_point at{};
+};
+
+class world_gateway::impl {
+ public:
+  explicit impl(gateway_config c);
+  result<void> start();
+  void stop();
+  std::uint16_t port() const noexcept { return server_ ? server_->port() : 0; }
+  std::string metrics() const { return registry_.render(); }
+
+  void push(inbound in);
+  std::optional<net::response> accept(const net::request& req);
+  std::shared_ptr<net::ws_session_handler> open(std::shared_ptr<net::ws_connection> conn, const net::request& req);
+  void handle_http(net::request&& req, net::reply_fn reply);
+
+  const gateway_config config_;
+  std::atomic<std::size_t> open_connections_{0};
+  // Metrics (obs registry: lock-free updates).
+  obs::registry registry_;
+  obs::handle<obs::histogram> tick_seconds_, input_latency_;
+  obs::handle<obs::counter> frames_sent_, bytes_sent_, updates_deferred_, inbox_dropped_;
+  obs::handle<obs::gauge> connections_, aoi_pairs_, players_gauge_;
+  obs::family<obs::gauge>* entities_per_shard_ = nullptr;
+  obs::family<obs::counter>* rejected_ = nullptr;
+  obs::family<obs::counter>* refused_ = nullptr;
+
+ private:
+  struct player {
+    std::string sub;
+    std::optional<std::uint32_t> entity;  // nullopt while the join is pending
+    std::shared_ptr<connection> conn;
+    std::optional<client_stream> stream;
+    std::uint64_t seq_offset = 0, last_seq = 0;
+    steady::time_point dropped_at{};
+    bool resumed = false;
+  };
+  void tick_loop();
+  void one_tick(std::vector<inbound>& batch);
+  void attach(player& p, const std::shared_ptr<connection>& conn);
+  void send(const std::shared_ptr<connection>& conn, std::string bytes);
+  void close(const std::shared_ptr<connection>& conn, std::uint16_t code, std::string_view err, std::string_view message);
+
+  std::unique_ptr<net::http_server> server_;
+  world::world world_;
+  std::unique_ptr<world::runner::thread_executor> threads_;
+  std::mutex ip_mu_;
+  std::unordered_map<std::string, bucket> ip_buckets_;
+  std::mutex inbox_mu_;
+  std::vector<inbound> inbox_;
+  std::thread ticker_;
+  std::atomic<bool> running_{false};
+  std::mutex wake_mu_;
+  std::condition_variable wake_;
+  // Tick thread only.
+  std::map<std::string, player> players_;                     // by sub
+  std::unordered_map<std::uint32_t, std::string> by_entity_;  // entity -> sub
+  std::uint64_t system_seq_ = 0;
+  std::vector<std::pair<std::string, std::uint32_t>> commands_at_;  // scratch
+};
+
+/// One /world connection, on its loop's thread (except `queued`, read by the tick thread).
+class connection : public net::ws_session_handler, public std::enable_shared_from_this<connection> {
+ public:
+  connection(world_gateway::impl& gw, std::shared_ptr<net::ws_connection> ws, std::string sub)
+      : gw_(gw), ws_(std::move(ws)), sub_(std::move(sub)) {
+    messages_ = {gw.config_.messages_per_second, gw.config_.message_burst};
+    bytes_ = {gw.config_.bytes_per_second, gw.config_.byte_burst};
+  }
+  const std::string& sub() const noexcept { return sub_; }
+  net::ws_connection& ws() noexcept { return *ws_; }
+  std::atomic<std::size_t> queued{0};
+
+  void on_message(std::string_view data, bool binary) override {
+    if (closing_) return;
+    if (!binary) return refuse(close_code::unsupported_data, "bad_message", "text frames are not part of metronome.world.v1");
+    const auto now = steady::now();
+    if (!messages_.take(1, now) || !bytes_.take(static_cast<double>(data.size()), now)) {
+      gw_.refused_->with({{"reason", "rate_limited"}}).inc();
+      return refuse(close_code::rate_limited, "rate_limited", "too many messages or bytes per second");
+    }
+    auto d = wire::decode_client(data);
+    if (!d.msg) {
+      gw_.refused_->with({{"reason", "bad_message"}}).inc();
+      return refuse(close_code::bad_message, "bad_message", d.error);
+    }
+    if (const auto* c = std::get_if<wire::command_msg>(&*d.msg)) {
+      gw_.push({inbound::kind::command, shared_from_this(), *c, 0, now});
+    } else {
+      gw_.push({inbound::kind::ack, shared_from_this(), {}, std::get<wire::ack_msg>(*d.msg).tick, now});
+    }
+  }
+  void on_pong(std::string_view) override {}
+  void on_close() override {
+    gw_.open_connections_.fetch_sub(1);
+    gw_.connections_->add(-1);
+    gw_.push({inbound::kind::closed, shared_from_this(), {}, 0, steady::now()});
+  }
+  void refuse(std::uint16_t code, std::string_view err, std::string_view message) {
+    closing_ = true;
+    std::string bytes;
+    wire::encode(wire::error_msg{std::string(err), std::string(message)}, bytes);
+    ws_->send({std::make_shared<const std::string>(std::move(bytes)), true});
+    ws_->close(code, err);
+  }
+
+ private:
+  world_gateway::impl& gw_;
+  std::shared_ptr<net::ws_connection> ws_;
+  std::string sub_;
+  bucket messages_, bytes_;
+  bool closing_ = false;
+};
+
+world_gateway::impl::impl(gateway_config c)
+    : config_(std::move(c)),
+      tick_seconds_(
+          registry_.add_histogram("metronome_world_tick_seconds", "World step duration", obs::registry::latency_buckets()).bind({})),
+      input_latency_(registry_
+                         .add_histogram("metronome_world_input_latency_seconds",
+                                        "From a command's arrival to the start of the tick that applies it",
+                                        obs::registry::latency_buckets())
+                         .bind({})),
+      frames_sent_(registry_.add_counter("metronome_world_frames_sent_total", "Tick frames sent").bind({})),
+      bytes_sent_(registry_.add_counter("metronome_world_bytes_sent_total", "Bytes of tick frames sent").bind({})),
+      updates_deferred_(registry_.add_counter("metronome_world_updates_deferred_total", "Position updates the budget deferred").bind({})),
+      inbox_dropped_(registry_.add_counter("metronome_world_inbox_dropped_total", "Client messages dropped: the inbox was full").bind({})),
+      connections_(registry_.add_gauge("metronome_world_connections", "Open /world connections").bind({})),
+      aoi_pairs_(registry_.add_gauge("metronome_world_aoi_pairs", "Visible (player, entity) pairs").bind({})),
+      players_gauge_(registry_.add_gauge("metronome_world_players", "Players with an entity (connected or in grace)").bind({})),
+      world_(config_.world, config_.population) {
+  entities_per_shard_ = &registry_.add_gauge("metronome_world_entities", "Entities held per shard");
+  rejected_ = &registry_.add_counter("metronome_world_rejected_commands_total", "Commands the world refused, by reason");
+  refused_ = &registry_.add_counter("metronome_world_refused_total", "Upgrades and connections refused, by reason");
+  threads_ = std::make_unique<world::runner::thread_executor>(config_.world.shards);
+}
+
+void world_gateway::impl::push(inbound in) {
+  std::lock_guard lock(inbox_mu_);
+  if (inbox_.size() >= config_.max_inbox && in.what != inbound::kind::closed && in.what != inbound::kind::open) {
+    inbox_dropped_->inc();
+    return;
+  }
+  inbox_.push_back(std::move(in));
+}
+
+std::optional<net::response> world_gateway::impl::accept(const net::request& req) {
+  const token_check t = verify_token(token_of(req), config_.token, unix_now_s());
+  if (!t.sub) {
+    refused_->with({{"reason", t.code}}).inc();
+    return refusal(401, t.code, t.message);
+  }
+  if (!offers_subprotocol(req)) {
+    refused_->with({{"reason", "bad_subprotocol"}}).inc();
+    return refusal(400, "bad_subprotocol", "offer the subprotocol metronome.world.v1");
+  }
+  {
+    std::lock_guard lock(ip_mu_);
+    bucket& b = ip_buckets_[req.remote_address];
+    if (b.rate == 0) b = {config_.ip_connects_per_second, config_.ip_connect_burst};
+    if (!b.take(1, steady::now())) {
+      refused_->with({{"reason", "too_many_connections"}}).inc();
+      return refusal(429, "too_many_connections", "too many new connections from this address");
+    }
+  }
+  if (open_connections_.load() >= config_.max_connections) {
+    refused_->with({{"reason", "server_full"}}).inc();
+    return refusal(503, "server_full", "the gateway has its maximum number of connections");
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<net::ws_session_handler> world_gateway::impl::open(std::shared_ptr<net::ws_connection> ws, const net::request& req) {
+  const token_check t = verify_token(token_of(req), config_.token, unix_now_s());
+  if (!t.sub) return nullptr;  // accept() let it through a moment ago; expired since: 1011
+  open_connections_.fetch_add(1);
+  connections_->add(1);
+  auto c = std::make_shared<connection>(*this, std::move(ws), *t.sub);
+  push({inbound::kind::open, c, {}, 0, steady::now()});
+  return c;
+}
+
+void world_gateway::impl::handle_http(net::request&& req, net::reply_fn reply) {
+  if (req.path == "/metrics") {
+    net::response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = registry_.render();
+    r.route = "/metrics";
+    return reply(std::move(r));
+  }
+  if (req.path == "/health") {
+    net::response r;
+    r.body = R"({"status":"ok"})";
+    r.route = "/health";
+    return reply(std::move(r));
+  }
+  reply(refusal(404, "not_found", "no such route"));
+}
+
+result<void> world_gateway::impl::start() {
+  net::server_config sc;
+  sc.host = config_.host;
+  sc.port = config_.port;
+  sc.threads = config_.io_threads;
+  sc.max_connections = config_.max_connections + 64;
+  server_ = std::make_unique<net::http_server>(
+      sc, [this](net::request&& req, net::reply_fn reply) { handle_http(std::move(req), std::move(reply)); });
+  net::ws_config wc;
+  wc.path = "/world";
+  wc.subprotocols = {std::string(wire::subprotocol)};
+  wc.max_message_bytes = 1024;
+  wc.idle_timeout = config_.idle_timeout;
+  wc.accept = [this](const net::request& req) { return accept(req); };
+  server_->set_websocket(wc, [this](std::shared_ptr<net::ws_connection> c, const net::request& req) { return open(std::move(c), req); });
+  if (auto started = server_->start(); !started) return started;
+  running_ = true;
+  ticker_ = std::thread([this] { tick_loop(); });
+  return {};
+}
+
+void world_gateway::impl::stop() {
+  if (running_.exchange(false)) {
+    wake_.notify_all();
+    ticker_.join();
+    for (auto& [sub, p] : players_) {
+      if (p.conn) close(p.conn, close_code::going_away, "", "");
+    }
+  }
+  if (server_) server_->stop();
+}
+
+void world_gateway::impl::tick_loop() {
+  auto next = steady::now();
+  std::vector<inbound> batch;
+  while (running_) {
+    next += config_.tick;
+    {
+      std::unique_lock lock(wake_mu_);
+      wake_.wait_until(lock, next, [this] { return !running_; });
+    }
+    if (!running_) break;
+    {
+      std::lock_guard lock(inbox_mu_);
+      batch.swap(inbox_);
+    }
+    one_tick(batch);
+    batch.clear();
+  }
+}
+
+void world_gateway::impl::send(const std::shared_ptr<connection>& conn, std::string bytes) {
+  auto frame = std::make_shared<const std::string>(std::move(bytes));
+  conn->ws().owner().post([conn, frame] {
+    conn->ws().send({frame, true});
+    conn->queued = conn->ws().queued_bytes();
+  });
+}
+
+void world_gateway::impl::close(const std::shared_ptr<connection>& conn, std::uint16_t code, std::string_view err,
+                                std::string_view message) {
+  conn->ws().owner().post([conn, code, e = std::string(err), m = std::string(message)] {
+    if (e.empty()) {
+      conn->ws().close(code, "");
+    } else {
+      conn->refuse(code, e, m);
+    }
+  });
+}
+
+void world_gateway::impl::attach(player& p, const std::shared_ptr<connection>& conn) {
+  if (p.conn && p.conn != conn) close(p.conn, close_code::replaced, "replaced", "a newer connection for this player took over");
+  p.conn = conn;
+  p.resumed = p.entity.has_value();
+  p.seq_offset = p.last_seq;
+  if (!p.entity) return;  // welcome once the join is applied
+  if (!p.stream) p.stream.emplace(config_.stream, *p.entity);
+  p.stream->reset();
+  p.stream->set_sequence_offset(p.seq_offset);
+  const auto q = [](std::int32_t f) { return static_cast<std::uint32_t>(f / wire::fixed_per_q); };
+  const auto& c = world_.config();
+  std::string bytes;
+  wire::encode(wire::welcome_msg{.entity = *p.entity,
+                                 .resumed = p.resumed,
+                                 .tick_hz = static_cast<std::uint32_t>(1000 / config_.tick.count()),
+                                 .q_per_unit = wire::q_per_world_unit,
+                                 .half = q(c.half_size),
+                                 .radius = q(c.aoi_radius),
+                                 .margin = q(c.aoi_margin),
+                                 .max_speed = static_cast<std::uint32_t>(c.max_speed),
+                                 .key = p.sub},
+               bytes);
+  send(conn, std::move(bytes));
+}
+
+void world_gateway::impl::one_tick(std::vector<inbound>& batch) {
+  const auto start = steady::now();
+  const std::uint64_t tick = world_.tick() + 1;
+  std::vector<world::command> cmds;
+  std::vector<steady::time_point> arrivals;
+  for (inbound& in : batch) {
+    auto it = players_.find(in.conn->sub());
+    switch (in.what) {
+      case inbound::kind::open: {
+        if (it == players_.end()) {
+          it = players_.emplace(in.conn->sub(), player{}).first;
+          it->second.sub = in.conn->sub();
+          cmds.push_back({.tick = tick,
+                          .player = world::system_sender,
+                          .sequence = ++system_seq_,
+                          .kind = world::command_kind::join,
+                          .a = 0,
+                          .b = 0,
+                          .text = in.conn->sub()});
+        }
+        attach(it->second, in.conn);
+        break;
+      }
+      case inbound::kind::closed:
+        if (it != players_.end() && it->second.conn == in.conn) {
+          it->second.conn.reset();
+          it->second.dropped_at = in.at;
+        }
+        break;
+      case inbound::kind::command: {
+        if (it == players_.end() || it->second.conn != in.conn || !it->second.entity) break;
+        player& p = it->second;
+        world::command c{.tick = tick, .player = *p.entity, .sequence = p.seq_offset + in.cmd.seq, .entity = *p.entity};
+        c.a = in.cmd.a;
+        c.b = in.cmd.b;
+        c.c = in.cmd.speed;
+        c.text = in.cmd.text;
+        switch (in.cmd.kind) {
+          case wire::command_kind::velocity: c.kind = world::command_kind::set_velocity; break;
+          case wire::command_kind::move_to: c.kind = world::command_kind::move_to; break;
+          case wire::command_kind::stop: c.kind = world::command_kind::stop; break;
+          case wire::command_kind::emote: c.kind = world::command_kind::emote; break;
+        }
+        p.last_seq = std::max(p.last_seq, c.sequence);
+        cmds.push_back(std::move(c));
+        arrivals.push_back(in.at);
+        break;
+      }
+      case inbound::kind::ack:
+        if (it == players_.end() || it->second.conn != in.conn || !it->second.stream) break;
+        if (!it->second.stream->ack(in.tick)) close(in.conn, close_code::bad_message, "bad_message", "ack for a tick never sent");
+        break;
+    }
+  }
+  // Players gone longer than the grace period leave the world.
+  for (auto& [sub, p] : players_) {
+    if (!p.conn && p.entity && start - p.dropped_at > config_.grace) {
+      cmds.push_back({.tick = tick,
+                      .player = world::system_sender,
+                      .sequence = ++system_seq_,
+                      .entity = *p.entity,
+                      .kind = world::command_kind::leave});
+    }
+  }
+  for (const auto& at : arrivals) input_latency_->observe(std::chrono::duration<double>(start - at).count());
+  const world::step_report& r = world_.step(cmds, *threads_);
+  tick_seconds_->observe(std::chrono::duration<double>(steady::now() - start).count());
+  for (const world::rejection& x : r.rejections) rejected_->with({{"reason", std::string(world::reason_name(x.reason))}}).inc();
+  for (const std::uint32_t d : r.departed) {
+    const auto s = by_entity_.find(d);
+    if (s == by_entity_.end()) continue;
+    const auto p = players_.find(s->second);
+    if (p != players_.end() && !p->second.conn) players_.erase(p);
+    by_entity_.erase(s);
+  }
+  for (const world::join_event& j : r.joined) {
+    const auto p = players_.find(j.key);
+    if (p == players_.end()) continue;
+    p->second.entity = j.entity;
+    by_entity_[j.entity] = j.key;
+    if (p->second.conn) attach(p->second, p->second.conn);
+  }
+  for (const world::rejection& x : r.rejections) {
+    if (x.player != world::system_sender || x.reason != world::reject_reason::world_full) continue;
+    for (auto it = players_.begin(); it != players_.end();) {
+      if (!it->second.entity && it->second.conn) {
+        close(it->second.conn, close_code::world_full, "world_full", "the world has no room for another player");
+        it = players_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::uint64_t frames = 0, bytes = 0, deferred_before = 0, deferred_after = 0, pairs = 0;
+  for (auto& [sub, p] : players_) {
+    if (!p.entity || !p.stream || !world_.alive(*p.entity)) continue;
+    pairs += world_.visible_count(*p.entity);
+    if (!p.conn) continue;
+    p.stream->observe(world_, r);
+    if (p.conn->queued.load(std::memory_order_relaxed) > config_.soft_queue_bytes) continue;  // latest-wins: skip
+    deferred_before += p.stream->stats().deferred;
+    std::string out;
+    p.stream->build(world_, out);
+    deferred_after += p.stream->stats().deferred;
+    ++frames;
+    bytes += out.size();
+    send(p.conn, std::move(out));
+  }
+  frames_sent_->inc(frames);
+  bytes_sent_->inc(bytes);
+  updates_deferred_->inc(deferred_after - deferred_before);
+  aoi_pairs_->set(static_cast<double>(pairs));
+  players_gauge_->set(static_cast<double>(players_.size()));
+  std::vector<std::uint32_t> held(world_.config().shards, 0);
+  for (std::uint32_t e = 0; e < world_.entity_count(); ++e) {
+    if (world_.alive(e)) ++held[world_.shard_of(e)];
+  }
+  for (std::uint32_t s = 0; s < held.size(); ++s) entities_per_shard_->with({{"shard", std::to_string(s)}}).set(held[s]);
+}
+
+world_gateway::world_gateway(gateway_config config) : impl_(std::make_unique<impl>(std::move(config))) {}
+world_gateway::~world_gateway() { stop(); }
+result<void> world_gateway::start() { return impl_->start(); }
+void world_gateway::stop() { impl_->stop(); }
+std::uint16_t world_gateway::port() const noexcept { return impl_->port(); }
+std::string world_gateway::metrics() const { return impl_->metrics(); }
+
+}  // namespace metronome::gateway
