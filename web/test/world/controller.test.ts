@@ -14,10 +14,12 @@ class FakeWorldSocket implements WorldSocket {
   onmessage: ((ev: MessageEvent) => void) | null = null;
   onclose: ((ev: CloseEvent) => void) | null = null;
   onerror: ((ev: Event) => void) | null = null;
-  constructor(
-    readonly url: string,
-    readonly protocols: string[],
-  ) {}
+  readonly url: string;
+  readonly protocols: string[];
+  constructor(url: string, protocols: string[]) {
+    this.url = url;
+    this.protocols = protocols;
+  }
   send(data: Uint8Array<ArrayBuffer>): void {
     if (this.readyState !== 1) throw new Error('send on a socket that is not open');
     this.sent.push(readClient(data));
