@@ -7,6 +7,7 @@ import { ErrorNotice } from '../ui/ErrorNotice.tsx';
 import { WorldController, type WorldLink, type WorldSnapshot } from './controller.ts';
 import { directionOf, movementKey, velocityFor } from './input.ts';
 import { MapCanvas } from './MapCanvas.tsx';
+import { diagnoseRefusal } from './diagnose.ts';
 import { checkToken, worldUrl } from './token.ts';
 import './world.css';
 
@@ -49,6 +50,7 @@ export default function WorldScreen({ onBack }: Props) {
       createSocket: (u, protocols) => new WebSocket(u, protocols),
       now: () => Date.now(),
       timers: { setTimeout: (fn, ms) => window.setTimeout(fn, ms), clearTimeout: (h) => window.clearTimeout(h as number) },
+      diagnose: () => diagnoseRefusal(url, (input, init) => fetch(input, init)),
     });
     setController(c);
     c.start();
@@ -296,8 +298,6 @@ function LinkNotice({ link, snap, onReconnect }: { link: WorldLink; snap: WorldS
 }
 
 function closedText(link: Extract<WorldLink, { state: 'closed' }>, neverOpened: boolean): string {
-  if (neverOpened && link.code === 1006) {
-    return 'The connection closed before it opened: the token was refused (it is invalid, expired or signed with another secret), or no gateway runs at this address.';
-  }
-  return `${link.reason} (close code ${link.code}).`;
+  // A connection refused before it opened has no close code worth showing (browsers say 1006).
+  return neverOpened && link.code === 1006 ? link.reason : `${link.reason} (close code ${link.code}).`;
 }
