@@ -176,7 +176,8 @@ export class WorldController {
     this.socket_ = ws;
     this.opened_ = false;
     this.seq_ = 1;
-    this.link_ = { state: 'connecting', attempt: this.attempt_ };
+    // A retry stays "reconnecting" until the welcome: the player's entity is waiting.
+    this.link_ = this.attempt_ === 0 ? { state: 'connecting', attempt: 0 } : { state: 'reconnecting', attempt: this.attempt_, retryInMs: 0 };
     this.changed_();
     this.timers_.connect = this.o_.timers.setTimeout(() => {
       this.timers_.connect = null;

@@ -94,7 +94,7 @@ export function drawMap(ctx: Ctx, v: MapView, p: Palette): void {
   ctx.lineWidth = 2;
   ctx.strokeRect(tl.sx, tl.sy, 2 * v.half * c.scale, 2 * v.half * c.scale);
 
-  const r = Math.max(3, v.entityRadius * c.scale);
+  const r = Math.max(4, v.entityRadius * c.scale);
   ctx.font = '12px system-ui, sans-serif';
   ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';

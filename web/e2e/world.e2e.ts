@@ -1,0 +1,158 @@
+// The world page in Chromium (issue 10 item 5). First against a gateway
+// scripted here from docs/protocol.md ("World") through Playwright's
+// WebSocket routing: the page's every byte is checked (acks, commands from
+// the keyboard and from a click) and its drawing of what it is sent. Then
+// against a real `metronome world serve`: two browsers with two tokens see
+// each other move, a dropped connection resumes the same entity, and a bad
+// token shows a clear error.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page, WebSocketRoute } from 'playwright-core';
+import { errorFrame, readClient, tickFrame, welcome } from '../test/world/doc_encoder.ts';
+import { launchBrowser, type TestBrowser } from './support/browser.ts';
+import { expectNoErrors } from './support/game_page.ts';
+import { linkState, readNear, readSelf, unsignedToken, worldLink } from './support/world_page.ts';
+
+const edgeUrl = inject('edgeUrl');
+const outputDir = inject('outputDir');
+
+let browser: TestBrowser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Every socket the page opens to /world, and what the page sent on each. */
+async function scriptGateway(page: Page) {
+  const sockets: { route: WebSocketRoute; sent: Record<string, unknown>[] }[] = [];
+  await page.routeWebSocket(/\/world\?/, (route) => {
+    const entry = { route, sent: [] as Record<string, unknown>[] };
+    route.onMessage((m) => {
+      entry.sent.push(typeof m === 'string' ? { text: m } : readClient(new Uint8Array(m)));
+    });
+    sockets.push(entry);
+  });
+  return sockets;
+}
+
+const W = { entity: 4, resumed: false, tickHz: 20, q: 32, half: 32_000, radius: 3_200, margin: 160, maxSpeed: 76, key: 'ann' };
+const send = (route: WebSocketRoute, bytes: Uint8Array) => route.send(Buffer.from(bytes));
+
+describe('world page, scripted gateway', () => {
+  it('draws what it is sent, acknowledges every frame and sends the commands of keys and clicks', async () => {
+    const { page, errors } = await browser.page();
+    const sockets = await scriptGateway(page);
+    await page.goto(worldLink(edgeUrl, 'ws://127.0.0.1:9/world', unsignedToken('ann')));
+    await expect.poll(() => sockets.length, { timeout: 15_000 }).toBe(1);
+    const s = sockets[0]!;
+    expect(s.route.url()).toMatch(/^ws:\/\/127\.0\.0\.1:9\/world\?token=ey/);
+    expect(s.route.protocols()).toEqual(['metronome.world.v1']);
+
+    send(s.route, welcome(W));
+    send(
+      s.route,
+      tickFrame({
+        tick: 10, reset: true, base: 0, updates: [],
+        events: [{ t: 'enter', id: 4, kind: 0, x: 0, y: 0, key: 'ann' }, { t: 'enter', id: 7, kind: 0, x: 320, y: -64, key: 'bob' }, { t: 'enter', id: 30, kind: 1, x: -900, y: 500, key: '' }],
+      }),
+    );
+    await expect.poll(() => linkState(page)).toBe('open');
+    await expect.poll(() => readNear(page)).toEqual([
+      { id: 7, name: 'bob', x: 320, y: -64 },
+      { id: 30, name: '', x: -900, y: 500 },
+    ]);
+    expect(await readSelf(page)).toEqual({ entity: 4, x: 0, y: 0 });
+    expect(await page.getByTestId('world-player').textContent()).toBe('ann');
+    await expect.poll(() => s.sent).toEqual([{ type: 'ack', tick: 10 }]);
+
+    // Deltas against the acknowledged base.
+    send(s.route, tickFrame({ tick: 11, reset: false, base: 10, events: [{ t: 'leave', id: 30 }], updates: [{ id: 7, absolute: false, x: 32, y: 0 }] }));
+    await expect.poll(() => readNear(page)).toEqual([{ id: 7, name: 'bob', x: 352, y: -64 }]);
+    await expect.poll(() => s.sent.at(-1)).toEqual({ type: 'ack', tick: 11 });
+    expect(await page.getByTestId('world-in-view').textContent()).toBe('1');
+    expect(Number.parseFloat((await page.getByTestId('world-fps').textContent()) ?? '')).toBeGreaterThan(0);
+    expect(await page.getByTestId('world-bps').textContent()).toMatch(/^\d+ B\/s$/);
+
+    // The map is drawn and labelled.
+    const map = page.getByTestId('world-map');
+    expect(await map.getAttribute('aria-label')).toBe('Map around ann: 1 entities in view');
+    const painted = await map.evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const colours = new Set<number>();
+      for (let i = 0; i < d.length; i += 4 * 97) colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+      return colours.size;
+    });
+    expect(painted).toBeGreaterThan(2);
+    await page.screenshot({ path: `${outputDir}/world-scripted.png`, fullPage: true });
+
+    // Keys: ArrowRight held is a velocity at the top speed, released a stop; WASD too.
+    const commands = () => s.sent.filter((m) => m.type === 'command');
+    await page.keyboard.down('ArrowRight');
+    await expect.poll(commands).toEqual([{ type: 'command', seq: 1, kind: 'velocity', vx: 76, vy: 0 }]);
+    await page.keyboard.down('w');
+    await page.keyboard.up('ArrowRight');
+    await page.keyboard.up('w');
+    await expect.poll(commands).toEqual([
+      { type: 'command', seq: 1, kind: 'velocity', vx: 76, vy: 0 },
+      { type: 'command', seq: 2, kind: 'velocity', vx: 53, vy: 53 },
+      { type: 'command', seq: 3, kind: 'velocity', vx: 0, vy: 76 },
+      { type: 'command', seq: 4, kind: 'stop' },
+    ]);
+
+    // A click right of and above the centre walks there (fixed-point units, y up).
+    const box = (await map.boundingBox())!;
+    await map.click({ position: { x: box.width * 0.75, y: box.height * 0.25 } });
+    await expect.poll(() => commands().length).toBe(5);
+    const moveTo = commands()[4]!;
+    expect(moveTo).toMatchObject({ seq: 5, kind: 'moveTo', speed: 76 });
+    // A quarter of the canvas is radius × 1.15 / 2 = 1,840 q = 14,720 units.
+    expect(Math.abs((moveTo.x as number) - 14_720)).toBeLessThan(300);
+    expect(Math.abs((moveTo.y as number) - 14_720)).toBeLessThan(300);
+    expectNoErrors(errors);
+  });
+
+  it('reconnects after a drop with the same token and shows the resumed entity; replaced is final', async () => {
+    const { page, errors } = await browser.page();
+    const sockets = await scriptGateway(page);
+    await page.goto(worldLink(edgeUrl, 'ws://127.0.0.1:9/world', unsignedToken('cy')));
+    await expect.poll(() => sockets.length, { timeout: 15_000 }).toBe(1);
+    const first = sockets[0]!;
+    send(first.route, welcome({ ...W, key: 'cy' }));
+    send(first.route, tickFrame({ tick: 50, reset: true, base: 0, updates: [], events: [{ t: 'enter', id: 4, kind: 0, x: 64, y: 64, key: 'cy' }] }));
+    await expect.poll(() => readSelf(page)).toEqual({ entity: 4, x: 64, y: 64 });
+
+    await first.route.close({ code: 1012, reason: 'e2e drop' });
+    await expect.poll(() => linkState(page)).toBe('reconnecting');
+    await expect.poll(() => sockets.length, { timeout: 10_000 }).toBe(2);
+    const second = sockets[1]!;
+    expect(second.route.url()).toBe(first.route.url());
+    send(second.route, welcome({ ...W, key: 'cy', resumed: true }));
+    send(second.route, tickFrame({ tick: 90, reset: true, base: 0, updates: [], events: [{ t: 'enter', id: 4, kind: 0, x: 64, y: 64, key: 'cy' }] }));
+    await expect.poll(() => page.getByTestId('world-link').textContent()).toMatch(/Reconnected: you are back in your entity 4/);
+    await expect.poll(() => second.sent).toEqual([{ type: 'ack', tick: 90 }]);
+
+    // Another page took the player over: said so, and not retried.
+    send(second.route, errorFrame('replaced', 'a newer connection took over'));
+    await second.route.close({ code: 4005, reason: 'replaced' });
+    await expect.poll(() => linkState(page)).toBe('closed');
+    expect(await page.getByTestId('world-link').textContent()).toMatch(/replaced: this player connected from another page.*close code 4005/);
+    await page.waitForTimeout(600);
+    expect(sockets.length).toBe(2);
+    expectNoErrors(errors);
+  });
+
+  it('an expired or malformed token is refused on the page, with why', async () => {
+    const { page, errors } = await browser.page();
+    const sockets = await scriptGateway(page);
+    await page.goto(worldLink(edgeUrl, 'ws://127.0.0.1:9/world', unsignedToken('dee', -60)));
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/This token expired at .*get a new one/);
+    await page.getByLabel('World token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Enter' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not a token/);
+    expect(sockets.length).toBe(0);
+    expectNoErrors(errors);
+  });
+});
