@@ -10,10 +10,12 @@ import type { Page, WebSocketRoute } from 'playwright-core';
 import { errorFrame, readClient, tickFrame, welcome } from '../test/world/doc_encoder.ts';
 import { launchBrowser, type TestBrowser } from './support/browser.ts';
 import { expectNoErrors } from './support/game_page.ts';
-import { linkState, readNear, readSelf, unsignedToken, worldLink } from './support/world_page.ts';
+import { startWorldGateway, type RunningGateway } from './support/world_gateway.ts';
+import { linkState, readNear, readSelf, unsignedToken, worldLink, type NearEntity } from './support/world_page.ts';
 
 const edgeUrl = inject('edgeUrl');
 const outputDir = inject('outputDir');
+const run = Date.now().toString(36);
 
 let browser: TestBrowser;
 
@@ -154,5 +156,124 @@ describe('world page, scripted gateway', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not a token/);
     expect(sockets.length).toBe(0);
     expectNoErrors(errors);
+  });
+});
+
+describe('world page, real gateway', () => {
+  let gateway: RunningGateway | null = null;
+  let gatewayError = 'not started';
+  let second: TestBrowser;
+
+  beforeAll(async () => {
+    second = await launchBrowser();
+    try {
+      // A small world: two players spawn within each other's area of interest.
+      gateway = await startWorldGateway(`${outputDir}/world-gateway.log`, { '--size': '40', '--npcs': '0', '--entities': '0' });
+      gatewayError = '';
+    } catch (e) {
+      gatewayError = e instanceof Error ? e.message : String(e);
+    }
+  });
+
+  afterAll(async () => {
+    await second?.close();
+    await gateway?.stop();
+  });
+
+  const need = (): RunningGateway => {
+    if (gateway === null) throw new Error(`the world gateway could not start: ${gatewayError}`);
+    return gateway;
+  };
+
+  async function enter(page: Page, g: RunningGateway, sub: string) {
+    await page.goto(worldLink(edgeUrl, g.url, await g.token(sub)));
+    await expect.poll(() => linkState(page), { timeout: 15_000 }).toBe('open');
+    await expect.poll(() => readSelf(page), { timeout: 10_000 }).not.toBeNull();
+    return (await readSelf(page))!;
+  }
+
+  const named = (list: NearEntity[], name: string) => list.find((e) => e.name === name);
+
+  /** Holds the key that walks `mover` towards the middle of the world until `watcher` sees it go that way by 1 m. */
+  async function walkAndWatch(mover: Page, watcher: Page, moverName: string) {
+    const self = (await readSelf(mover))!;
+    const alongX = Math.abs(self.x) >= Math.abs(self.y);
+    const towards = alongX ? (self.x > 0 ? -1 : 1) : self.y > 0 ? -1 : 1;
+    const key = alongX ? (towards > 0 ? 'ArrowRight' : 'ArrowLeft') : towards > 0 ? 'ArrowUp' : 'ArrowDown';
+    const seen = (await readNear(watcher)).find((e) => e.name === moverName)!;
+    const start = alongX ? seen.x : seen.y;
+    await mover.keyboard.down(key);
+    try {
+      await expect
+        .poll(
+          async () => {
+            const now = named(await readNear(watcher), moverName);
+            return now === undefined ? 0 : ((alongX ? now.x : now.y) - start) * towards;
+          },
+          { timeout: 10_000 },
+        )
+        .toBeGreaterThan(32); // q: 1 m
+    } finally {
+      await mover.keyboard.up(key);
+    }
+  }
+
+  it('two browsers with two tokens see each other move', async () => {
+    const g = need();
+    const a = await browser.page();
+    const b = await second.page();
+    const [ann, bob] = [`ann-${run}`, `bob-${run}`];
+    const selfA = await enter(a.page, g, ann);
+    const selfB = await enter(b.page, g, bob);
+    expect(selfA.entity).not.toBe(selfB.entity);
+    expect(await a.page.getByTestId('world-player').textContent()).toBe(ann);
+    await expect.poll(async () => named(await readNear(a.page), bob)?.id, { timeout: 10_000 }).toBe(selfB.entity);
+    await expect.poll(async () => named(await readNear(b.page), ann)?.id, { timeout: 10_000 }).toBe(selfA.entity);
+
+    await walkAndWatch(a.page, b.page, ann);
+    await walkAndWatch(b.page, a.page, bob);
+    // What each shows of the other is within the quantization of what the other shows of itself.
+    await a.page.waitForTimeout(300);
+    const bSelf = (await readSelf(b.page))!;
+    const bSeen = named(await readNear(a.page), bob)!;
+    expect(Math.abs(bSeen.x - bSelf.x)).toBeLessThanOrEqual(1);
+    expect(Math.abs(bSeen.y - bSelf.y)).toBeLessThanOrEqual(1);
+    expect(Number.parseFloat((await a.page.getByTestId('world-fps').textContent()) ?? '')).toBeGreaterThan(5);
+    await a.page.screenshot({ path: `${outputDir}/world-a.png`, fullPage: true });
+    await b.page.screenshot({ path: `${outputDir}/world-b.png`, fullPage: true });
+    expectNoErrors(a.errors);
+    expectNoErrors(b.errors);
+  });
+
+  it('a dropped connection comes back to the same entity', async () => {
+    const g = need();
+    const { page, errors } = await browser.page();
+    const sockets: WebSocketRoute[] = [];
+    await page.routeWebSocket(/\/world\?/, (ws) => {
+      ws.connectToServer();
+      sockets.push(ws);
+    });
+    const self = await enter(page, g, `cy-${run}`);
+    await sockets[0]!.close({ code: 1012, reason: 'e2e drop' });
+    await expect.poll(() => page.getByTestId('world-link').textContent(), { timeout: 10_000 }).toMatch(
+      new RegExp(`Reconnected: you are back in your entity ${self.entity}`),
+    );
+    expect(sockets.length).toBe(2);
+    expect((await readSelf(page))!.entity).toBe(self.entity);
+    expectNoErrors(errors);
+  });
+
+  it('a token with a bad signature shows a clear error and is not retried', async () => {
+    const g = need();
+    const { page, errors } = await browser.page();
+    const good = await g.token(`dee-${run}`);
+    const bad = `${good.slice(0, good.lastIndexOf('.') + 1)}${good.endsWith('A') ? 'B' : 'A'}${good.slice(good.lastIndexOf('.') + 2)}`;
+    await page.goto(worldLink(edgeUrl, g.url, bad));
+    await expect.poll(() => linkState(page), { timeout: 15_000 }).toBe('closed');
+    const text = await page.getByRole('alert').textContent();
+    expect(text).toMatch(/The gateway refused the connection/);
+    expect(text).toMatch(/refused the token|token is not accepted/);
+    // What Chromium itself logs about a refused handshake (and a CORS-less probe) is expected here.
+    expectNoErrors(errors, [/WebSocket connection to .* failed/, /Failed to load resource/, /blocked by CORS policy/, /net::ERR_FAILED/]);
   });
 });
