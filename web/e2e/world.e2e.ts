@@ -113,6 +113,13 @@ describe('world page, scripted gateway', () => {
     // A quarter of the canvas is radius × 1.15 / 2 = 1,840 q = 14,720 units.
     expect(Math.abs((moveTo.x as number) - 14_720)).toBeLessThan(300);
     expect(Math.abs((moveTo.y as number) - 14_720)).toBeLessThan(300);
+
+    // At 360 px the page fits without horizontal scrolling.
+    await page.setViewportSize({ width: 360, height: 760 });
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth))
+      .toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `${outputDir}/world-360.png`, fullPage: true });
     expectNoErrors(errors);
   });
 
