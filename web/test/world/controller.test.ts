@@ -1,45 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { WorldController, type WorldSocket } from '../../src/world/controller.ts';
+import { FakeSocket } from '../unit/fake_socket.ts';
 import { FakeTime, flush } from '../unit/fake_time.ts';
 import { errorFrame, readClient, tickFrame, welcome } from './doc_encoder.ts';
 
-/** A WebSocket stand-in the tests drive as the gateway would. */
-class FakeWorldSocket implements WorldSocket {
-  readyState = 0;
-  protocol = '';
-  binaryType: BinaryType = 'blob';
-  readonly sent: Record<string, unknown>[] = [];
-  closedByClient = false;
-  onopen: ((ev: Event) => void) | null = null;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onclose: ((ev: CloseEvent) => void) | null = null;
-  onerror: ((ev: Event) => void) | null = null;
-  readonly url: string;
-  readonly protocols: string[];
-  constructor(url: string, protocols: string[]) {
-    this.url = url;
-    this.protocols = protocols;
-  }
-  send(data: Uint8Array<ArrayBuffer>): void {
+/** The tick broadcaster's fake socket, reading what the page sends as the world protocol. */
+class FakeWorldSocket extends FakeSocket implements WorldSocket {
+  readonly worldSent: Record<string, unknown>[] = [];
+  override send(data: string | Uint8Array<ArrayBuffer>): void {
     if (this.readyState !== 1) throw new Error('send on a socket that is not open');
-    this.sent.push(readClient(data));
+    if (typeof data === 'string') throw new Error('a text frame on /world');
+    this.worldSent.push(readClient(data));
   }
-  close(): void {
-    this.closedByClient = true;
-    this.readyState = 3;
-  }
-  open(): void {
-    this.protocol = this.protocols[0]!;
-    this.readyState = 1;
-    this.onopen?.(new Event('open'));
-  }
-  deliver(bytes: Uint8Array): void {
-    if (this.binaryType !== 'arraybuffer') throw new Error('binaryType is not arraybuffer');
-    this.onmessage?.({ data: bytes.slice().buffer } as MessageEvent);
-  }
-  serverClose(code: number, reason = ''): void {
-    this.readyState = 3;
-    this.onclose?.({ code, reason } as CloseEvent);
+  get closed(): boolean {
+    return this.closedByClient !== null;
   }
 }
 
@@ -66,9 +40,9 @@ function setup(diagnose?: () => Promise<string | null>) {
 /** Opens the last socket and plays a welcome and a reset with yourself and one other player. */
 function join(last: () => FakeWorldSocket, resumed = false, tick = 10) {
   const s = last();
-  s.open();
-  s.deliver(welcome({ ...W, resumed }));
-  s.deliver(
+  s.open('metronome.world.v1');
+  s.deliverFrame(welcome({ ...W, resumed }));
+  s.deliverFrame(
     tickFrame({ tick, reset: true, base: 0, events: [{ t: 'enter', id: 4, kind: 0, x: 0, y: 0, key: 'ann' }, { t: 'enter', id: 7, kind: 0, x: 320, y: 0, key: 'bob' }], updates: [] }),
   );
   return s;
@@ -84,9 +58,9 @@ describe('WorldController', () => {
     expect(c.snapshot().link).toEqual({ state: 'open', resumed: false });
     expect(c.snapshot().self).toMatchObject({ id: 4, key: 'ann', x: 0, y: 0 });
     expect(c.snapshot().others.map((e) => [e.key, e.x])).toEqual([['bob', 320]]);
-    s.deliver(tickFrame({ tick: 11, reset: false, base: 10, events: [], updates: [{ id: 7, absolute: false, x: 8, y: -8 }] }));
+    s.deliverFrame(tickFrame({ tick: 11, reset: false, base: 10, events: [], updates: [{ id: 7, absolute: false, x: 8, y: -8 }] }));
     expect(c.snapshot().others[0]).toMatchObject({ x: 328, y: -8, tick: 11 });
-    expect(s.sent).toEqual([{ type: 'ack', tick: 10 }, { type: 'ack', tick: 11 }]);
+    expect(s.worldSent).toEqual([{ type: 'ack', tick: 10 }, { type: 'ack', tick: 11 }]);
     expect(c.snapshot().frames).toBe(3);
     expect(c.snapshot().framesPerSecond).toBe(1.5);
   });
@@ -99,7 +73,7 @@ describe('WorldController', () => {
     expect(c.command({ kind: 'moveTo', x: 2560, y: -256, speed: 76 })).toBe(true);
     expect(c.snapshot().target).toEqual({ x: 2560, y: -256 });
     c.command({ kind: 'emote', text: 'hi' });
-    expect(s.sent.filter((m) => m.type === 'command')).toEqual([
+    expect(s.worldSent.filter((m) => m.type === 'command')).toEqual([
       { type: 'command', seq: 1, kind: 'velocity', vx: 76, vy: 0 },
       { type: 'command', seq: 2, kind: 'moveTo', x: 2560, y: -256, speed: 76 },
       { type: 'command', seq: 3, kind: 'emote', text: 'hi' },
@@ -108,7 +82,7 @@ describe('WorldController', () => {
     await time.advance(250);
     const t = join(last, true, 20);
     c.command({ kind: 'stop' });
-    expect(t.sent.find((m) => m.type === 'command')).toEqual({ type: 'command', seq: 1, kind: 'stop' });
+    expect(t.worldSent.find((m) => m.type === 'command')).toEqual({ type: 'command', seq: 1, kind: 'stop' });
     expect(c.snapshot().target).toBeNull();
   });
 
@@ -131,7 +105,7 @@ describe('WorldController', () => {
     expect(c.snapshot().resumes).toBe(1);
     expect(c.snapshot().welcome?.entity).toBe(4);
     expect(c.snapshot().tick).toBe(30);
-    expect(s.sent).toEqual([{ type: 'ack', tick: 30 }]);
+    expect(s.worldSent).toEqual([{ type: 'ack', tick: 30 }]);
   });
 
   it('gives up after the grace period, and can be started again by hand', async () => {
@@ -168,7 +142,7 @@ describe('WorldController', () => {
   it("shows the gateway's error message with the close that follows it", () => {
     const { c, last } = setup();
     const s = join(last);
-    s.deliver(errorFrame('rate_limited', 'over 60 messages per second'));
+    s.deliverFrame(errorFrame('rate_limited', 'over 60 messages per second'));
     s.serverClose(4102);
     expect(c.snapshot().link).toMatchObject({ state: 'closed', reason: /too many messages.*rate_limited: over 60 messages per second/ });
   });
@@ -176,7 +150,7 @@ describe('WorldController', () => {
   it('counts refused commands and keeps emotes', () => {
     const { c, last } = setup();
     const s = join(last);
-    s.deliver(tickFrame({ tick: 11, reset: false, base: 10, events: [{ t: 'rejected', seq: 2, reason: 6 }, { t: 'emote', id: 7, text: 'hello' }], updates: [] }));
+    s.deliverFrame(tickFrame({ tick: 11, reset: false, base: 10, events: [{ t: 'rejected', seq: 2, reason: 6 }, { t: 'emote', id: 7, text: 'hello' }], updates: [] }));
     expect(c.snapshot().rejected).toEqual({ count: 1, last: 'too_fast' });
     expect(c.snapshot().emotes).toMatchObject([{ id: 7, text: 'hello' }]);
   });
@@ -184,16 +158,16 @@ describe('WorldController', () => {
   it('a frame it cannot read or follow is counted, and the connection is made again (the gateway resets)', async () => {
     const { c, time, sockets, last } = setup();
     const s = join(last);
-    s.deliver(new Uint8Array([0x11, 0x05]));
+    s.deliverFrame(new Uint8Array([0x11, 0x05]));
     expect(c.snapshot().wireErrors).toMatchObject({ count: 1, last: /a varint cut short|needs 1 byte/ });
-    expect(s.closedByClient).toBe(true);
+    expect(s.closed).toBe(true);
     await time.advance(250);
     expect(sockets.length).toBe(2);
     const t = join(last, true, 40);
     // A relative update of an entity with no position at the base.
-    t.deliver(tickFrame({ tick: 41, reset: false, base: 40, events: [{ t: 'enter', id: 9, kind: 1, x: 0, y: 0, key: '' }], updates: [{ id: 9, absolute: false, x: 1, y: 1 }] }));
+    t.deliverFrame(tickFrame({ tick: 41, reset: false, base: 40, events: [{ t: 'enter', id: 9, kind: 1, x: 0, y: 0, key: '' }], updates: [{ id: 9, absolute: false, x: 1, y: 1 }] }));
     expect(c.snapshot().wireErrors).toMatchObject({ count: 2, last: /tick 41: entity 9 has no position/ });
-    expect(t.sent).toEqual([{ type: 'ack', tick: 40 }]);
+    expect(t.worldSent).toEqual([{ type: 'ack', tick: 40 }]);
     await time.advance(250);
     expect(sockets.length).toBe(3);
   });
@@ -219,13 +193,13 @@ describe('WorldController', () => {
   it('measures input to view: a command, then the first frame where your motion changes', async () => {
     const { c, time, last } = setup();
     const s = join(last);
-    s.deliver(tickFrame({ tick: 11, reset: false, base: 10, events: [], updates: [] }));
+    s.deliverFrame(tickFrame({ tick: 11, reset: false, base: 10, events: [], updates: [] }));
     c.command({ kind: 'velocity', vx: 76, vy: 0 });
     await time.advance(40);
-    s.deliver(tickFrame({ tick: 12, reset: false, base: 11, events: [], updates: [] })); // not yet applied
+    s.deliverFrame(tickFrame({ tick: 12, reset: false, base: 11, events: [], updates: [] })); // not yet applied
     expect(c.snapshot().rttMs).toBeNull();
     await time.advance(30);
-    s.deliver(tickFrame({ tick: 13, reset: false, base: 12, events: [], updates: [{ id: 4, absolute: false, x: 10, y: 0 }] }));
+    s.deliverFrame(tickFrame({ tick: 13, reset: false, base: 12, events: [], updates: [{ id: 4, absolute: false, x: 10, y: 0 }] }));
     expect(c.snapshot().rttMs).toBe(70);
   });
 
@@ -233,7 +207,7 @@ describe('WorldController', () => {
     const { c, time, sockets, last } = setup();
     const s = join(last);
     c.dispose();
-    expect(s.closedByClient).toBe(true);
+    expect(s.closed).toBe(true);
     expect(c.snapshot().link).toMatchObject({ state: 'closed', final: true });
     await time.advance(10_000);
     expect(sockets.length).toBe(1);
