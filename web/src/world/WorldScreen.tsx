@@ -241,8 +241,10 @@ function Figures({ snap }: { snap: WorldSnapshot }) {
     <section aria-labelledby={`${ids}-title`} className="card">
       <h3 id={`${ids}-title`}>Connection</h3>
       <dl className="facts">
-        <dt>Round trip</dt>
-        <dd data-testid="world-rtt">{snap.rttMs === null ? '–' : `${snap.rttMs.toFixed(0)} ms`}</dd>
+        <dt>
+          <abbr title="Round trip: from a movement command to the first frame that shows it (up to one tick of the world's step included)">RTT</abbr>
+        </dt>
+        <dd data-testid="world-rtt">{snap.rttMs === null ? 'after your first move' : `${snap.rttMs.toFixed(0)} ms (input to view)`}</dd>
         <dt>Frames</dt>
         <dd data-testid="world-fps">{snap.framesPerSecond.toFixed(1)} /s</dd>
         <dt>Received</dt>
