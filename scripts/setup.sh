@@ -23,6 +23,8 @@ packages=(
   prometheus-cpp-dev
   # scripts/lint.sh: formatting and clang-tidy checks (rules helper)
   clang-format clang-tidy
+  # src/gateway: JWT (HS256) verification and signing for the world gateway (gateway helper)
+  libjwt-dev
 )
 # Node.js 20 with npm: use the machine's if present (it may come from outside
 # Debian's archive), else Debian's.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli_args.hpp"
+#include "metronome/core/json_text.hpp"
 #include "metronome/engine/seed.hpp"
 #include "metronome/world/runner/scenarios.hpp"
 #include "metronome/world/runner/thread_executor.hpp"
@@ -113,8 +114,25 @@ void run_world(const run_flags& f) {
       }
       fmt::format_to(std::back_inserter(out), "]}}\n");
     }
+    if (!report.joined.empty()) {
+      fmt::format_to(std::back_inserter(out), R"({{"tick":{},"joined":[)", t);
+      for (std::size_t i = 0; i < report.joined.size(); ++i) {
+        std::string key;
+        append_json_escaped(key, report.joined[i].key);
+        fmt::format_to(std::back_inserter(out), R"({}{{"seq":{},"key":"{}","entity":{}}})", i ? "," : "", report.joined[i].sequence, key,
+                       report.joined[i].entity);
+      }
+      fmt::format_to(std::back_inserter(out), "]}}\n");
+    }
+    if (!report.departed.empty()) {
+      fmt::format_to(std::back_inserter(out),
+                     R"({{"tick":{},"departed":[{}]}})"
+                     "\n",
+                     t, fmt::join(report.departed, ","));
+    }
     if (f.positions) {
       for (std::uint32_t e = 0; e < w.entity_count(); ++e) {
+        if (!w.alive(e)) continue;
         const world::vec2 p = w.position(e);
         fmt::format_to(std::back_inserter(out),
                        R"({{"tick":{},"id":{},"x":{},"y":{}}})"
@@ -124,7 +142,8 @@ void run_world(const run_flags& f) {
       }
     }
     if (f.aoi) {
-      for (std::uint32_t p = 0; p < pop.players; ++p) {
+      for (std::uint32_t p = 0; p < w.entity_count(); ++p) {
+        if (!w.alive(p) || w.kind(p) != world::entity_kind::player) continue;
         fmt::format_to(std::back_inserter(out),
                        R"({{"tick":{},"player":{},"visible":[{}]}})"
                        "\n",

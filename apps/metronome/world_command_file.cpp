@@ -51,6 +51,7 @@ constexpr std::int64_t i32_min = std::numeric_limits<std::int32_t>::min();
 constexpr std::int64_t i32_max = std::numeric_limits<std::int32_t>::max();
 constexpr std::int64_t u32_max = std::numeric_limits<std::uint32_t>::max();
 constexpr std::int64_t i64_max = std::numeric_limits<std::int64_t>::max() - 1;
+constexpr std::string_view type_error = "\"type\" must be one of velocity, moveTo, stop, emote, join, leave";
 
 }  // namespace
 
@@ -73,14 +74,16 @@ command_parse parse_world_command(std::string_view line) {
   const json::object& o = v.as_object();
   const json::value* type = o.if_contains("type");
   if (!type || !type->is_string()) {
-    r.error = "\"type\" must be one of velocity, moveTo, stop, emote";
+    r.error = std::string(type_error);
     return r;
   }
   const std::string_view t = type->as_string();
   world::command& c = r.cmd;
-  std::int64_t tick = 0, player = 0, seq = 0, entity = -1, a = 0, b = 0, speed = 0;
+  // join and leave come from the system: "player" defaults to system_sender.
+  const bool system = t == "join" || t == "leave";
+  std::int64_t tick = 0, player = world::system_sender, seq = 0, entity = -1, a = 0, b = 0, speed = 0;
   std::string& e = r.error;
-  if (!read_int(o, "tick", 0, i64_max, tick, e) || !read_int(o, "player", 0, u32_max, player, e) ||
+  if (!read_int(o, "tick", 0, i64_max, tick, e) || !read_int(o, "player", 0, u32_max, player, e, !system) ||
       !read_int(o, "seq", 0, i64_max, seq, e) || !read_int(o, "entity", 0, u32_max, entity, e, false)) {
     return r;
   }
@@ -112,8 +115,27 @@ command_parse parse_world_command(std::string_view line) {
     }
     c.kind = world::command_kind::emote;
     c.text = std::string(text->as_string());
+  } else if (t == "join") {
+    if (!only_fields(o, {"tick", "player", "seq", "entity", "type", "key", "x", "y"}, e) || !read_int(o, "x", i32_min, i32_max, a, e) ||
+        !read_int(o, "y", i32_min, i32_max, b, e)) {
+      return r;
+    }
+    const json::value* key = o.if_contains("key");
+    if (!key || !key->is_string()) {
+      e = "\"key\" must be a string";
+      return r;
+    }
+    c.kind = world::command_kind::join;
+    c.text = std::string(key->as_string());
+  } else if (t == "leave") {
+    if (!only_fields(o, {"tick", "player", "seq", "entity", "type"}, e)) return r;
+    if (entity < 0) {
+      e = "missing \"entity\"";
+      return r;
+    }
+    c.kind = world::command_kind::leave;
   } else {
-    e = "\"type\" must be one of velocity, moveTo, stop, emote";
+    e = std::string(type_error);
     return r;
   }
   c.a = static_cast<std::int32_t>(a);

@@ -20,6 +20,10 @@ std::string_view reason_name(reject_reason r) noexcept {
     case reject_reason::too_fast: return "too_fast";
     case reject_reason::outside_world: return "outside_world";
     case reject_reason::bad_emote: return "bad_emote";
+    case reject_reason::not_system: return "not_system";
+    case reject_reason::bad_key: return "bad_key";
+    case reject_reason::duplicate_key: return "duplicate_key";
+    case reject_reason::world_full: return "world_full";
   }
   return "unknown";
 }

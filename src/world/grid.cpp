@@ -18,6 +18,12 @@ grid::grid(std::int32_t half_size, std::int32_t cell_size, std::uint32_t entitie
       cell_of_(entities, none),
       slot_in_cell_(entities, none) {}
 
+void grid::grow(std::uint32_t entities) {
+  if (entities <= cell_of_.size()) return;
+  cell_of_.resize(entities, none);
+  slot_in_cell_.resize(entities, none);
+}
+
 void grid::insert(std::uint32_t entity, std::uint32_t cell) {
   assert(cell_of_[entity] == none);
   auto& items = cells_[cell];

@@ -29,6 +29,7 @@ void move_phase(world_state& w, shard_state& s) {
   const std::uint32_t first = s.first_column, end = s.end_column;
   const bool contacts = c.entity_radius > 0;
   for (std::uint32_t e = 0; e < w.count; ++e) {
+    if (!w.alive[e]) continue;
     const std::uint32_t col = w.cells.column_of_cell(w.cells.cell_of(e));
     if (col >= first && col < end) {
       s.held.push_back(e);
@@ -123,6 +124,41 @@ void receive_phase(world_state& w, std::uint32_t self) {
   }
 }
 
+/// Drops the entities removed this tick from a player's candidate list, each
+/// visible one as a `left` event. An entry was within `track` of the player
+/// when it was added (at the last rebuild or a join since), and no pair's
+/// distance has changed since by more than the growth of the reach clock
+/// (the departed stood still meanwhile), so only players within
+/// track + (g - base) of a departed entity can hold it: the others are skipped.
+void drop_departed(world_state& w, interest& view, std::uint32_t self, std::vector<std::uint32_t>& out) {
+  const std::int64_t bound = w.rules.track + (w.reach - view.base);
+  const vec2 me = w.pos[self];
+  const bool near =
+      std::any_of(w.departed_now.begin(), w.departed_now.end(), [&](std::uint32_t d) { return distance2(me, w.pos[d]) <= bound * bound; });
+  if (!near) return;
+  std::size_t kept = 0;
+  for (const std::uint32_t entry : view.entries) {
+    const std::uint32_t e = entry_id(entry);
+    if (!w.departing[e]) {
+      view.entries[kept++] = entry;
+    } else if (entry_is_visible(entry)) {
+      out.push_back(e);
+      --view.visible;
+    }
+  }
+  view.entries.resize(kept);
+}
+
+/// Adds the entities spawned this tick within `track` of the player to its
+/// candidate list, due now: the list then holds every entity that could come
+/// within the radius before its next rebuild, as update_interest requires.
+void add_joined(const world_state& w, interest& view, std::uint32_t self) {
+  const vec2 me = w.pos[self];
+  for (const std::uint32_t j : w.joined_now) {
+    if (j != self && w.alive[j] && distance2(me, w.pos[j]) <= w.rules.track2) view.entries.push_back(make_entry(j, false, 0));
+  }
+}
+
 void see_phase(world_state& w, shard_state& s, std::uint32_t self, bool still) {
   // Players in id order: their views and event lists are then read in memory
   // order, and the lists of the player after next are prefetched meanwhile.
@@ -140,7 +176,11 @@ void see_phase(world_state& w, shard_state& s, std::uint32_t self, bool still) {
     auto& out = w.left[e];
     in.clear();
     out.clear();
-    if (still && w.views[e].built) continue;  // nothing moved: nothing can change
+    if (still && w.views[e].built) continue;  // nothing moved, joined or left: nothing can change
+    if (w.views[e].built) {
+      if (!w.departed_now.empty()) drop_departed(w, w.views[e], e, out);
+      if (!w.joined_now.empty()) add_joined(w, w.views[e], e);
+    }
     update_interest(w.views[e], e, w.reach, w.rules, w.cells, w.pos, s.aoi, in, out, s.counters);
     if (in.size() > 1) std::sort(in.begin(), in.end());
     if (out.size() > 1) std::sort(out.begin(), out.end());
@@ -180,11 +220,15 @@ world_state::world_state(world_config c, population pop)
       moved(count),
       last_sequence(count),
       accepted_now(count),
+      alive(count, 1),
+      departing(count, 0),
+      keys(count),
       cells(config.half_size, config.cell_size, count),
       views(count),
       entered(count),
       left(count),
       shards(config.shards) {
+  live = count;
   const std::uint32_t columns = cells.columns();
   column_shard.resize(columns);
   for (std::uint32_t i = 0; i < config.shards; ++i) {
@@ -210,6 +254,30 @@ world_state::world_state(world_config c, population pop)
   populate(*this, pop);
   for (std::uint32_t e = 0; e < count; ++e) cells.insert(e, cells.cell_at(pos[e]));
   list_players();
+}
+
+void world_state::grow(std::uint32_t n) {
+  kind.resize(n, entity_kind::player);
+  owner.resize(n, no_owner);
+  pos.resize(n);
+  vel.resize(n);
+  target.resize(n);
+  speed.resize(n);
+  mode.resize(n, motion::velocity);
+  tentative.resize(n);
+  push.resize(n);
+  moved.resize(n);
+  last_sequence.resize(n);
+  accepted_now.resize(n);
+  alive.resize(n, 0);
+  departing.resize(n, 0);
+  keys.resize(n);
+  cells.grow(n);
+  views.resize(n);
+  entered.resize(n);
+  left.resize(n);
+  for (shard_state& s : shards) s.aoi.mark.resize(n, 0);
+  count = n;
 }
 
 void world_state::list_players() {
@@ -259,6 +327,14 @@ world& world::operator=(world&&) noexcept = default;
 const world_config& world::config() const noexcept { return impl_->config; }
 std::uint64_t world::tick() const noexcept { return impl_->tick; }
 std::uint32_t world::entity_count() const noexcept { return impl_->count; }
+std::uint32_t world::live_count() const noexcept { return impl_->live; }
+bool world::alive(std::uint32_t id) const { return impl_->alive.at(id) != 0; }
+const std::string& world::key(std::uint32_t id) const { return impl_->keys.at(id); }
+std::optional<std::uint32_t> world::find(std::string_view key) const {
+  const auto it = impl_->key_index.find(std::string(key));
+  if (it == impl_->key_index.end()) return std::nullopt;
+  return it->second;
+}
 
 const step_report& world::step(std::span<const command> commands) {
   serial_executor serial;
@@ -285,13 +361,20 @@ const step_report& world::step(std::span<const command> commands, executor& ex) 
   // the growth of the reach clock.
   const std::int64_t max_step = max_step2 == 0 ? 0 : isqrt(max_step2) + 1;
   w.reach += 2 * max_step;
-  const bool still = max_step == 0;
+  const bool still = max_step == 0 && w.joined_now.empty() && w.departed_now.empty();
   detail::run_shards(w, ex, [&w, still](detail::shard_state& s, std::uint32_t i) { detail::see_phase(w, s, i, still); });
   for (const detail::shard_state& s : w.shards) {
     w.report.aoi_checks += s.counters.checks;
     w.report.aoi_rebuilds += s.counters.rebuilds;
     w.report.aoi_candidates += s.counters.candidates;
   }
+  // Every view has dropped this tick's departed: their ids may be reused from the next tick.
+  for (const std::uint32_t e : w.departed_now) {
+    w.departing[e] = 0;
+    w.free_ids.insert(e);
+  }
+  w.departed_now.clear();
+  w.joined_now.clear();
   return w.report;
 }
 
@@ -303,6 +386,7 @@ std::span<const vec2> world::positions() const noexcept { return impl_->pos; }
 bool world::moved(std::uint32_t id) const { return impl_->moved.at(id) != 0; }
 std::uint32_t world::shard_of(std::uint32_t id) const {
   const auto& w = *impl_;
+  if (!w.alive.at(id)) throw std::out_of_range("shard_of: entity not alive");
   return w.column_shard[w.cells.column_of_cell(w.cells.cell_of(id))];
 }
 
@@ -343,6 +427,10 @@ std::uint64_t world::hash() const {
   auto fold = [&h](std::int64_t field) { h = engine::detail::mix64(h ^ static_cast<std::uint64_t>(field)); };
   for (std::uint32_t e = 0; e < w.count; ++e) {
     fold(e);
+    if (!w.alive[e]) {  // a free id
+      fold(2);
+      continue;
+    }
     fold(static_cast<std::int64_t>(w.kind[e]));
     fold(w.owner[e]);
     fold(w.pos[e].x);
@@ -353,6 +441,14 @@ std::uint64_t world::hash() const {
     fold(w.target[e].x);
     fold(w.target[e].y);
     fold(w.speed[e]);
+    const std::string& key = w.keys[e];
+    if (key.empty()) continue;
+    fold(static_cast<std::int64_t>(key.size()));
+    for (std::size_t i = 0; i < key.size(); i += 8) {  // 8 bytes at a time, little-endian, zero-padded
+      std::uint64_t chunk = 0;
+      for (std::size_t b = 0; b < 8 && i + b < key.size(); ++b) chunk |= std::uint64_t{static_cast<unsigned char>(key[i + b])} << (8 * b);
+      fold(static_cast<std::int64_t>(chunk));
+    }
   }
   return h;
 }

@@ -40,6 +40,13 @@ std::string encode(const command& c) {
       o["type"] = "emote";
       o["text"] = c.text;
       break;
+    case command_kind::join:
+      o["type"] = "join";
+      o["key"] = c.text;
+      o["x"] = c.a;
+      o["y"] = c.b;
+      break;
+    case command_kind::leave: o["type"] = "leave"; break;
   }
   return boost::json::serialize(o);
 }

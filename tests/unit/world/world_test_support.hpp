@@ -10,6 +10,8 @@
 namespace metronome::world::testing {
 
 /// Area of interest by definition: every pair, every tick, with hysteresis.
+/// Entities that are not alive are seen by nobody and see nothing; check()
+/// must run after every step (a departed id leaves every view at once).
 class brute_force_aoi {
  public:
   explicit brute_force_aoi(const world& w) : visible_(w.entity_count()) {}
@@ -22,12 +24,16 @@ class brute_force_aoi {
     const std::int64_t l = std::int64_t{c.aoi_radius} + c.aoi_margin;
     const std::int64_t l2 = l * l;
     const auto pos = w.positions();
+    visible_.resize(w.entity_count());
     for (std::uint32_t p = 0; p < w.entity_count(); ++p) {
-      if (w.kind(p) != entity_kind::player) continue;
+      if (!w.alive(p) || w.kind(p) != entity_kind::player) {
+        visible_[p].clear();
+        continue;
+      }
       std::vector<std::uint32_t> now;
       const auto& before = visible_[p];
       for (std::uint32_t e = 0; e < w.entity_count(); ++e) {
-        if (e == p) continue;
+        if (e == p || !w.alive(e)) continue;
         const std::int64_t d2 = distance2(pos[p], pos[e]);
         if (d2 <= r2 || (d2 <= l2 && std::binary_search(before.begin(), before.end(), e))) now.push_back(e);
       }

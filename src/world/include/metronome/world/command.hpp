@@ -18,7 +18,16 @@ enum class command_kind : std::uint8_t {
   move_to,       ///< walk to (a, b) at speed c units per tick, then stop
   stop,          ///< velocity = 0
   emote,         ///< show `text` to those who see the entity
+  join,          ///< system: spawn a player entity at (a, b), named by the key `text`
+  leave,         ///< system: remove the player entity `entity`
 };
+
+/// The sender of system commands (join, leave): the runtime, never a client.
+/// Being the largest id, system commands sort after the players' commands of a tick.
+inline constexpr std::uint32_t system_sender = 0xFFFFFFFFu;
+
+/// Longest join key (bytes of UTF-8).
+inline constexpr std::size_t max_key_bytes = 64;
 
 struct command {
   std::uint64_t tick = 0;      ///< The tick at whose start it applies.
@@ -46,8 +55,12 @@ enum class reject_reason : std::uint8_t {
   too_fast,        ///< asked speed above max_speed (or not positive, for move_to)
   outside_world,   ///< move_to target outside [-half, half]^2
   bad_emote,       ///< empty, longer than max_emote_bytes, or with control characters
+  not_system,      ///< join or leave sent by a player (only system_sender may)
+  bad_key,         ///< join key empty, longer than max_key_bytes, or with control characters
+  duplicate_key,   ///< join key already names a live entity
+  world_full,      ///< join with no free id and max_entities ids in use
 };
-inline constexpr std::size_t reject_reason_count = 9;
+inline constexpr std::size_t reject_reason_count = 13;
 
 std::string_view reason_name(reject_reason r) noexcept;
 
@@ -59,6 +72,13 @@ struct rejection {
 
 /// Rejections counted by reason, indexed by the enum value.
 using rejection_counts = std::array<std::uint64_t, reject_reason_count>;
+
+/// An accepted join, in command order: the entity id the key now names.
+struct join_event {
+  std::uint64_t sequence = 0;  ///< the join command's sequence (the caller's correlation)
+  std::string key{};
+  std::uint32_t entity = 0;
+};
 
 /// An accepted emote, in command order.
 struct emote_event {

@@ -13,11 +13,20 @@
 //   4. per shard: the inbox is inserted into the grid;
 //   5. per shard: the area of interest of every player the shard holds.
 // Results (state, hash, events) are the same for every shard count.
+//
+// Joins and leaves are system commands (sender system_sender) applied in
+// step 1 with the others: a join takes the lowest free id (freed by a leave
+// in an earlier tick), else the next new one; a leave frees its id at the end
+// of the tick, so that id is reused at the earliest by a join of the next
+// tick, after every view has reported it as left.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "metronome/world/command.hpp"
@@ -36,10 +45,12 @@ inline constexpr std::uint32_t no_owner = 0xFFFFFFFFu;
 /// What one step() produced besides the new state.
 struct step_report {
   std::uint64_t tick = 0;
-  std::vector<rejection> rejections;  ///< in command order
-  std::vector<emote_event> emotes;    ///< accepted emotes, in command order
-  std::uint64_t moved = 0;            ///< entities whose position changed
-  std::uint64_t handovers = 0;        ///< entities that changed shard
+  std::vector<rejection> rejections;    ///< in command order
+  std::vector<emote_event> emotes;      ///< accepted emotes, in command order
+  std::vector<join_event> joined;       ///< accepted joins, in command order (ids assigned)
+  std::vector<std::uint32_t> departed;  ///< entities removed by accepted leaves, in command order
+  std::uint64_t moved = 0;              ///< entities whose position changed
+  std::uint64_t handovers = 0;          ///< entities that changed shard
   std::uint64_t aoi_checks = 0, aoi_rebuilds = 0, aoi_candidates = 0;
 };
 
@@ -58,7 +69,16 @@ class world {
   const world_config& config() const noexcept;
   /// The last tick stepped (0 before the first step).
   std::uint64_t tick() const noexcept;
+  /// The size of the id space: ids are 0..entity_count()-1, of which those
+  /// freed by a leave and not yet reused are not alive.
   std::uint32_t entity_count() const noexcept;
+  /// Entities alive now (entity_count() minus the free ids).
+  std::uint32_t live_count() const noexcept;
+  bool alive(std::uint32_t id) const;
+  /// The key a join gave the entity ("" for entities the world started with).
+  const std::string& key(std::uint32_t id) const;
+  /// The live entity a key names, if any.
+  std::optional<std::uint32_t> find(std::string_view key) const;
 
   /// Applies tick() + 1: `commands` are those meant for it (others are
   /// rejected as wrong_tick). The report stays valid until the next step.
@@ -73,6 +93,7 @@ class world {
   /// Whether the entity's position changed in the last step.
   bool moved(std::uint32_t id) const;
   /// The shard that holds the entity now (the strip of grid columns it is in).
+  /// Precondition: alive(id).
   std::uint32_t shard_of(std::uint32_t id) const;
 
   /// The entities a player sees after the last step, sorted by id.

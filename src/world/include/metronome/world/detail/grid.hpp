@@ -33,6 +33,8 @@ class grid {
   std::uint32_t cell_at(vec2 p) const noexcept { return column_at(p.y) * columns_ + column_at(p.x); }
   std::uint32_t column_of_cell(std::uint32_t cell) const noexcept { return cell % columns_; }
 
+  /// Makes room for ids below `entities` (new ids start outside the grid).
+  void grow(std::uint32_t entities);
   void insert(std::uint32_t entity, std::uint32_t cell);
   void remove(std::uint32_t entity);
   /// Moves an entity to another cell (both owned by the caller's shard).

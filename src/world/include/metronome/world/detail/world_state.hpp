@@ -9,6 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "metronome/world/command.hpp"
@@ -53,6 +56,16 @@ struct world_state {
   std::vector<std::uint8_t> moved;
   std::vector<std::uint64_t> last_sequence;  // per player
   std::vector<std::uint32_t> accepted_now;   // per player, this tick
+  std::vector<std::uint8_t> alive;           // 0 for ids freed by a leave and not reused
+  std::vector<std::uint8_t> departing;       // 1 for entities removed by a leave this tick
+  std::vector<std::string> keys;             // join keys ("" for the initial entities)
+
+  // Join and leave (commands.cpp): ids are reused lowest first, from the tick after their leave.
+  std::unordered_map<std::string, std::uint32_t> key_index;  // key -> live entity
+  std::set<std::uint32_t> free_ids;                          // reusable ids
+  std::vector<std::uint32_t> joined_now;                     // entities spawned this tick
+  std::vector<std::uint32_t> departed_now;                   // entities removed this tick
+  std::uint32_t live = 0;                                    // alive entities
 
   grid cells;
   std::vector<std::uint32_t> column_shard;
@@ -67,6 +80,8 @@ struct world_state {
 
   world_state(world_config c, population pop);
   void list_players();
+  /// Extends every per-entity array to n ids (a join past the end).
+  void grow(std::uint32_t n);
 };
 
 /// Sorts, validates and applies the tick's commands (serial part of a step).
