@@ -15,18 +15,15 @@ interface Props {
   readonly onBack: () => void;
 }
 
-/** The gateway address: ?gateway=, else the gateway `metronome up` starts beside this page's edge. */
-function defaultGateway(): string {
-  const q = new URLSearchParams(location.search).get('gateway');
-  if (q) return q;
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.hostname}:${Number(location.port || 80) + 10}/world`;
+/** The gateway address from ?gateway= ('' when the link has none: the form asks for it). */
+function linkGateway(): string {
+  return new URLSearchParams(location.search).get('gateway') ?? '';
 }
 
 export default function WorldScreen({ onBack }: Props) {
   const ids = useId();
   const query = useMemo(() => new URLSearchParams(location.search), []);
-  const [gateway, setGateway] = useState(defaultGateway);
+  const [gateway, setGateway] = useState(linkGateway);
   const [token, setToken] = useState(() => query.get('token') ?? '');
   const [error, setError] = useState<string | null>(null);
   const [controller, setController] = useState<WorldController | null>(null);
@@ -37,6 +34,7 @@ export default function WorldScreen({ onBack }: Props) {
     ev?.preventDefault();
     const check = checkToken(token, Date.now());
     if (!check.ok) return setError(check.error);
+    if (gateway.trim() === '') return setError('Enter the gateway address: `metronome world serve` prints it (ws://HOST:PORT/world).');
     let url: string;
     try {
       url = worldUrl(gateway, token);
@@ -103,7 +101,14 @@ export default function WorldScreen({ onBack }: Props) {
         </div>
         <div className="field">
           <label htmlFor={`${ids}-gateway`}>Gateway address</label>
-          <input id={`${ids}-gateway`} name="gateway" value={gateway} onChange={(e) => setGateway(e.target.value)} spellCheck={false} />
+          <input
+            id={`${ids}-gateway`}
+            name="gateway"
+            value={gateway}
+            onChange={(e) => setGateway(e.target.value)}
+            placeholder="ws://127.0.0.1:PORT/world"
+            spellCheck={false}
+          />
         </div>
         {error !== null && <ErrorNotice title="Cannot enter the world" message={error} />}
         <div className="row">
