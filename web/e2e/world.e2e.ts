@@ -114,6 +114,14 @@ describe('world page, scripted gateway', () => {
     expect(Math.abs((moveTo.x as number) - 14_720)).toBeLessThan(300);
     expect(Math.abs((moveTo.y as number) - 14_720)).toBeLessThan(300);
 
+    // Say something: an emote command; what is said near you is listed by name; refusals counted.
+    await page.getByLabel('Say something').fill('hello there');
+    await page.getByRole('button', { name: 'Say' }).click();
+    await expect.poll(() => commands().at(-1)).toEqual({ type: 'command', seq: 6, kind: 'emote', text: 'hello there' });
+    send(s.route, tickFrame({ tick: 12, reset: false, base: 11, events: [{ t: 'emote', id: 7, text: 'hi ann' }, { t: 'rejected', seq: 6, reason: 8 }], updates: [] }));
+    await expect.poll(() => page.getByTestId('world-emotes').textContent()).toBe('bob: hi ann');
+    expect(await page.getByTestId('world-rejected').textContent()).toMatch(/1 command was refused by the world; the last: bad_emote/);
+
     // At 360 px the page fits without horizontal scrolling.
     await page.setViewportSize({ width: 360, height: 760 });
     await expect

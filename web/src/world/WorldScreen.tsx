@@ -209,6 +209,7 @@ function WorldView({ controller, name, onLeave }: { controller: WorldController;
             </dl>
           </section>
           <Figures snap={s} />
+          <Emotes snap={s} onSay={(text) => controller.command({ kind: 'emote', text })} />
           <section aria-labelledby={`${ids}-near`} className="card">
             <h3 id={`${ids}-near`}>Near you</h3>
             {s.others.length === 0 ? (
@@ -260,6 +261,46 @@ function Figures({ snap }: { snap: WorldSnapshot }) {
       {snap.wireErrors !== null && (
         <p role="status" className="notice notice-warning" data-testid="world-wire-errors">
           {snap.wireErrors.count} frame{snap.wireErrors.count === 1 ? '' : 's'} could not be used; the last: {snap.wireErrors.last}.
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Say something to those who see you (an emote: reliable, never dropped), and what was said near you. */
+function Emotes({ snap, onSay }: { snap: WorldSnapshot; onSay: (text: string) => boolean }) {
+  const ids = useId();
+  const [text, setText] = useState('');
+  const names = new Map([...snap.others, ...(snap.self ? [snap.self] : [])].map((e) => [e.id, e.key || `NPC ${e.id}`]));
+  const say = (ev: FormEvent) => {
+    ev.preventDefault();
+    const t = text.trim();
+    if (t !== '' && onSay(t)) setText('');
+  };
+  return (
+    <section aria-labelledby={`${ids}-title`} className="card">
+      <h3 id={`${ids}-title`}>Say</h3>
+      <form onSubmit={say} className="row">
+        <label htmlFor={`${ids}-text`} className="visually-hidden">
+          Say something
+        </label>
+        <input id={`${ids}-text`} value={text} onChange={(e) => setText(e.target.value)} maxLength={64} placeholder="hello" />
+        <button type="submit" disabled={snap.link.state !== 'open'}>
+          Say
+        </button>
+      </form>
+      {snap.emotes.length > 0 && (
+        <ol className="world-emotes" data-testid="world-emotes" aria-live="polite">
+          {snap.emotes.map((e) => (
+            <li key={`${e.at}-${e.id}-${e.text}`}>
+              <strong>{names.get(e.id) ?? `entity ${e.id}`}</strong>: {e.text}
+            </li>
+          ))}
+        </ol>
+      )}
+      {snap.rejected !== null && (
+        <p className="hint" data-testid="world-rejected">
+          {snap.rejected.count} command{snap.rejected.count === 1 ? ' was' : 's were'} refused by the world; the last: {snap.rejected.last}.
         </p>
       )}
     </section>
