@@ -1,7 +1,7 @@
-// The page: the start screen, the join screen (?session=<id>), and the game.
-// The URL carries the session, so a reload rejoins and the address bar is
-// the invite link.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+// The page: the start screen, the join screen (?session=<id>), the game, and
+// the world (?world, loaded on demand). The URL carries the session, so a
+// reload rejoins and the address bar is the invite link.
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { EdgeClient, type StartedGame } from './api/edge.ts';
 import { readDebugOptions } from './debug.ts';
 import { GameController, type GameSetup } from './game/game_controller.ts';
@@ -10,10 +10,13 @@ import { JoinScreen, type JoinedGame } from './ui/JoinScreen.tsx';
 import { StartScreen } from './ui/StartScreen.tsx';
 import { rememberUserId, startUserId, tabUserId } from './user_id.ts';
 
+const WorldScreen = lazy(() => import('./world/WorldScreen.tsx'));
+
 type Screen =
   | { kind: 'start' }
   | { kind: 'join'; sessionId: string }
-  | { kind: 'game'; controller: GameController; isOwner: boolean };
+  | { kind: 'game'; controller: GameController; isOwner: boolean }
+  | { kind: 'world' };
 
 function sessionFromUrl(): string | null {
   const id = new URLSearchParams(location.search).get('session');
@@ -43,6 +46,7 @@ export default function App() {
   const edge = useMemo(() => new EdgeClient((input, init) => fetch(input, init)), []);
   const debug = useMemo(() => readDebugOptions(location.search), []);
   const [screen, setScreen] = useState<Screen>(() => {
+    if (new URLSearchParams(location.search).has('world')) return { kind: 'world' };
     const id = sessionFromUrl();
     return id === null ? { kind: 'start' } : { kind: 'join', sessionId: id };
   });
@@ -76,7 +80,9 @@ export default function App() {
 
   const toStart = useCallback(() => {
     if (screen.kind === 'game') screen.controller.dispose();
-    history.replaceState(null, '', urlWithSession(null));
+    const url = new URL(urlWithSession(null));
+    for (const k of ['world', 'token', 'gateway']) url.searchParams.delete(k);
+    history.replaceState(null, '', url.toString());
     setScreen({ kind: 'start' });
   }, [screen]);
 
@@ -106,6 +112,13 @@ export default function App() {
       );
       break;
     }
+    case 'world':
+      body = (
+        <Suspense fallback={<p className="hint">Loading the world…</p>}>
+          <WorldScreen onBack={toStart} />
+        </Suspense>
+      );
+      break;
   }
 
   return (

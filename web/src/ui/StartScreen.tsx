@@ -118,6 +118,9 @@ export function StartScreen({ edge, initialUserId, onStarted }: Props) {
         </button>
       </form>
       <p className="hint">To join someone's game, open the link they share with you.</p>
+      <p className="hint">
+        Or <a href="?world">enter the world</a>: walk among the other players on a shared map.
+      </p>
     </section>
   );
 }
