@@ -26,6 +26,7 @@
 
 #include "cli_args.hpp"
 #include "metronome/core/random.hpp"
+#include "metronome/gateway/token.hpp"
 #include "metronome/net/signals.hpp"
 #include "metronome/obs/log.hpp"
 
@@ -36,7 +37,8 @@ namespace {
 
 struct up_flags {
   std::string store, data_dir = "metronome-data", edge_port = "8080", first_region_port = "8081", web_root;
-  std::string countdown_ms = "3000", log_level = "info", access_log = "false", start_timeout = "15", auth_mode = "open";
+  std::string countdown_ms = "3000", log_level = "info", access_log = "false", start_timeout = "15", auth_mode = "open",
+              world_port = "8084";
 };
 
 struct child {
@@ -112,6 +114,7 @@ int run_up(const up_flags& f) {
   const auto first_port = static_cast<std::uint16_t>(parse_int("--first-region-port", f.first_region_port, 1, 65533));
   (void)parse_int("--countdown-ms", f.countdown_ms, 0, 600'000);
   const auto start_timeout = std::chrono::seconds(parse_int("--start-timeout", f.start_timeout, 1, 3600));
+  const auto world_port = static_cast<std::uint16_t>(parse_int("--world-port", f.world_port, 1, 65535));
   (void)parse_bool("--access-log", f.access_log);
   std::error_code ec;
   std::filesystem::create_directories(f.data_dir, ec);
@@ -154,6 +157,11 @@ int run_up(const up_flags& f) {
            "COUNTDOWN_MS=" + f.countdown_ms, "WS_URL=ws://127.0.0.1:" + std::to_string(port) + "/ws", "THREADS=1"},
           {"metronome", "region"});
   }
+  // The world gateway (seed 003), with its JWT secret in the data directory,
+  // where `metronome world token --data-dir DIR` finds it.
+  start(
+      "world", world_port, {},
+      {"metronome", "world", "serve", "--port", std::to_string(world_port), "--data-dir", std::filesystem::absolute(f.data_dir).string()});
 
   auto stop_all = [&](int code) {
     for (const auto& c : children) {
@@ -193,12 +201,23 @@ int run_up(const up_flags& f) {
   for (std::size_t i = 0; i < regions.size(); ++i) {
     std::printf("  region %-5s     http://localhost:%u/\n", regions[i], static_cast<unsigned>(first_port + i));
   }
+  std::printf("  world gateway    ws://127.0.0.1:%u/world\n", static_cast<unsigned>(world_port));
   std::printf("  store            %s\n", store.c_str());
   if (owner) {
     std::printf("  auth mode        owner: ending a session needs its session key or the admin token\n  admin token      %s\n",
                 given_admin != nullptr && *given_admin != '\0' ? "ADMIN_TOKEN from the environment" : admin.c_str());
   } else {
     std::printf("  auth mode        open: anyone with a session id may end it (--auth-mode owner for production)\n");
+  }
+  // A link into the world for one player; more players: metronome world token.
+  try {
+    const gateway::token_config tc{.secret = gateway::load_or_create_secret(f.data_dir)};
+    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::printf("  world, in a browser (player-1, valid 24 h):\n    http://localhost:%u/?world&gateway=ws://127.0.0.1:%u/world&token=%s\n",
+                edge_port, static_cast<unsigned>(world_port), gateway::sign_token("player-1", 24 * 3600, tc, now_s).c_str());
+    std::printf("  another player:  metronome world token --sub NAME --ttl 3600 --data-dir %s\n", f.data_dir.c_str());
+  } catch (const std::exception& e) {
+    log.warn("no world link", {{"error", e.what()}});
   }
   std::printf("Press Ctrl-C to stop.\n");
   std::fflush(stdout);
@@ -228,7 +247,8 @@ int run_up(const up_flags& f) {
 }  // namespace
 
 void add_up_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("up", "Run the whole system: edge + registry on :8080, regions eu/us/asia on :8081-8083");
+  auto* cmd =
+      app.add_subcommand("up", "Run the whole system: edge + registry on :8080, regions eu/us/asia on :8081-8083, world gateway on :8084");
   auto f = std::make_shared<up_flags>();
   cmd->add_option("--store", f->store, "Shared store (default sqlite:DATA_DIR/metronome.db); redis://... or redis-cluster://...");
   cmd->add_option("--data-dir", f->data_dir, "Where the SQLite store lives")->capture_default_str();
@@ -236,6 +256,7 @@ void add_up_command(CLI::App& app) {
   cmd->add_option("--first-region-port", f->first_region_port, "Port of eu; us and asia take the next two")->capture_default_str();
   cmd->add_option("--web-root", f->web_root, "The built web client (default: web/dist of this source tree)");
   cmd->add_option("--countdown-ms", f->countdown_ms, "Countdown of new sessions (ms)")->capture_default_str();
+  cmd->add_option("--world-port", f->world_port, "Port of the world gateway (/world)")->capture_default_str();
   cmd->add_option("--start-timeout", f->start_timeout, "Seconds every process has to start listening before up gives up")
       ->capture_default_str();
   cmd->add_option("--log-level", f->log_level, "debug, info, warn or error")->capture_default_str();

@@ -51,9 +51,9 @@ std::optional<reject_reason> check(const world_state& w, const command& c) {
       if (c.c < 1 || c.c > max) return reject_reason::too_fast;
       if (abs32(c.a) > w.config.half_size || abs32(c.b) > w.config.half_size) return reject_reason::outside_world;
       break;
-    case command_kind::stop: break;
-    case command_kind::join:
-    case command_kind::leave: break;  // checked by check_system
+    case command_kind::stop:
+    case command_kind::join:  // join and leave: checked by check_system
+    case command_kind::leave: break;
     case command_kind::emote:
       if (!printable(c.text, w.config.max_emote_bytes)) return reject_reason::bad_emote;
       break;

@@ -58,7 +58,7 @@ std::int64_t now_ms() {
 
 /// A running `metronome up` on free ports.
 struct up_process {
-  std::uint16_t edge_port = free_port(), first_region_port = three_free_ports();
+  std::uint16_t edge_port = free_port(), first_region_port = three_free_ports(), world_port = free_port();
   std::string dir = make_temp_dir("metronome-up-"), log = dir + "/up.log";
   child_process proc;
 
@@ -67,7 +67,8 @@ struct up_process {
                                      "--edge-port",         std::to_string(edge_port),
                                      "--first-region-port", std::to_string(first_region_port),
                                      "--data-dir",          dir + "/data",
-                                     "--countdown-ms",      "1000"};
+                                     "--countdown-ms",      "1000",
+                                     "--world-port",        std::to_string(world_port)};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     proc = child_process::spawn(args, env, log);
   }
@@ -245,19 +246,21 @@ TEST(edge_up, exported_settings_do_not_leak_into_the_children_and_the_registry_t
   EXPECT_EQ(up.proc.wait(5s), 128 + SIGKILL);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(eventually([&] { return port_closed(up.region_port(i)); })) << i;
   EXPECT_TRUE(eventually([&] { return port_closed(up.edge_port); }));
+  EXPECT_TRUE(eventually([&] { return port_closed(up.world_port); }));
 }
 
 TEST(edge_up, a_child_that_cannot_start_stops_up_at_once) {
   // us's port is taken (bound, not listening, so it does not look open).
-  const std::uint16_t edge_port = free_port(), first = three_free_ports();
+  const std::uint16_t edge_port = free_port(), first = three_free_ports(), world_port = free_port();
   const int blocker = bind_port(static_cast<std::uint16_t>(first + 1));
   ASSERT_GE(blocker, 0);
   const std::string dir = make_temp_dir("metronome-up-");
   // A start deadline far beyond the wait below: up must act on the child's
   // exit, not on the deadline, however slowly a busy machine starts them.
-  child_process up = child_process::spawn({METRONOME_BIN, "up", "--edge-port", std::to_string(edge_port), "--first-region-port",
-                                           std::to_string(first), "--data-dir", dir + "/data", "--start-timeout", "600"},
-                                          {}, dir + "/up.log");
+  child_process up =
+      child_process::spawn({METRONOME_BIN, "up", "--edge-port", std::to_string(edge_port), "--first-region-port", std::to_string(first),
+                            "--data-dir", dir + "/data", "--start-timeout", "600", "--world-port", std::to_string(world_port)},
+                           {}, dir + "/up.log");
   // It reports the child and stops the others; it does not wait out the
   // start deadline for the one that already exited.
   const int code = up.wait(60s);
@@ -268,6 +271,7 @@ TEST(edge_up, a_child_that_cannot_start_stops_up_at_once) {
   EXPECT_TRUE(port_closed(edge_port));
   EXPECT_TRUE(port_closed(first));
   EXPECT_TRUE(port_closed(static_cast<std::uint16_t>(first + 2)));
+  EXPECT_TRUE(port_closed(world_port));
 }
 
 }  // namespace

@@ -112,9 +112,15 @@ def expect_refused(port, what, code, query="", headers=()):
     except ValueError:
         check(False, f"{what}: body is not JSON: {body[:200]!r}")
         return
-    check(isinstance(doc.get("error"), str) and doc.get("message"), f"{what}: JSON error body wanted, got {doc}")
+    # The project's error body (docs/protocol.md, "World", "Connecting").
+    err = doc.get("error") if isinstance(doc, dict) else None
+    if not check(isinstance(err, dict) and isinstance(err.get("code"), str) and err.get("message"),
+                 f"{what}: {{\"error\":{{\"code\",\"message\"}}}} wanted, got {doc}"):
+        return
+    check(err["code"] in ("missing_token", "bad_token", "token_expired", "token_not_yet_valid"),
+          f"{what}: code {err['code']!r} is not a documented 401 code")
     if code is not None:
-        check(doc.get("error") == code, f"{what}: error {doc.get('error')!r}, want {code!r}")
+        check(err["code"] == code, f"{what}: code {err['code']!r}, want {code!r}")
 
 
 def main():
@@ -176,17 +182,17 @@ def scenarios(port, token, secret):
     hs256 = {"alg": "HS256", "typ": "JWT"}
 
     expect_refused(port, "no token", "missing_token")
-    expect_refused(port, "garbage token", None, query="?token=not.a.jwt")
-    expect_refused(port, "bad signature", None, query="?token=" + forge(hs256, claims, b"another-secret-of-32-characters!!"))
-    expect_refused(port, "alg none", None, query="?token=" + forge({"alg": "none", "typ": "JWT"}, claims, None))
-    expect_refused(port, "alg HS512", None, query="?token=" + forge({"alg": "HS512", "typ": "JWT"}, claims, secret, hashlib.sha512))
+    expect_refused(port, "garbage token", "bad_token", query="?token=not.a.jwt")
+    expect_refused(port, "bad signature", "bad_token", query="?token=" + forge(hs256, claims, b"another-secret-of-32-characters!!"))
+    expect_refused(port, "alg none", "bad_token", query="?token=" + forge({"alg": "none", "typ": "JWT"}, claims, None))
+    expect_refused(port, "alg HS512", "bad_token", query="?token=" + forge({"alg": "HS512", "typ": "JWT"}, claims, secret, hashlib.sha512))
     expect_refused(port, "expired", "token_expired", query="?token=" + forge(hs256, dict(claims, exp=now - 600), secret))
-    expect_refused(port, "no exp", None, query="?token=" + forge(hs256, {k: v for k, v in claims.items() if k != "exp"}, secret))
+    expect_refused(port, "no exp", "bad_token", query="?token=" + forge(hs256, {k: v for k, v in claims.items() if k != "exp"}, secret))
     expect_refused(port, "not yet valid", "token_not_yet_valid", query="?token=" + forge(hs256, dict(claims, nbf=now + 600), secret))
-    expect_refused(port, "wrong issuer", None, query="?token=" + forge(hs256, dict(claims, iss="someone-else"), secret))
-    expect_refused(port, "wrong audience", None, query="?token=" + forge(hs256, dict(claims, aud="another-api"), secret))
-    expect_refused(port, "empty sub", None, query="?token=" + forge(hs256, dict(claims, sub=""), secret))
-    expect_refused(port, "bad signature in Authorization", None,
+    expect_refused(port, "wrong issuer", "bad_token", query="?token=" + forge(hs256, dict(claims, iss="someone-else"), secret))
+    expect_refused(port, "wrong audience", "bad_token", query="?token=" + forge(hs256, dict(claims, aud="another-api"), secret))
+    expect_refused(port, "empty sub", "bad_token", query="?token=" + forge(hs256, dict(claims, sub=""), secret))
+    expect_refused(port, "bad signature in Authorization", "bad_token",
                    headers=["Authorization: Bearer " + forge(hs256, claims, b"another-secret-of-32-characters!!")])
 
     # The forged-but-correct token is accepted: the refusals above are about

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -56,9 +57,9 @@ std::vector<command> script(std::uint64_t tick) {
   ::_exit(0);
 }
 
-/// Runs a child, kills it `after` its first stepped tick (or lets it finish),
-/// returns the last durable tick it reported.
-std::uint64_t run_and_kill(const durable_options& o, std::chrono::milliseconds after) {
+/// Runs a child, kills it `after` the report of its first tick + `ticks`
+/// (or lets it finish), returns the last durable tick it reported.
+std::uint64_t run_and_kill(const durable_options& o, std::uint64_t ticks, std::chrono::microseconds after) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe");
   const pid_t pid = ::fork();
@@ -69,6 +70,7 @@ std::uint64_t run_and_kill(const durable_options& o, std::chrono::milliseconds a
   }
   ::close(fds[1]);
   std::uint64_t last = 0;
+  std::optional<std::uint64_t> first;
   auto kill_at = std::chrono::steady_clock::time_point::max();
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   bool killed = false;
@@ -86,8 +88,13 @@ std::uint64_t run_and_kill(const durable_options& o, std::chrono::milliseconds a
     if (::poll(&p, 1, 5) <= 0) continue;
     std::uint64_t t = 0;
     if (::read(fds[0], &t, sizeof t) != static_cast<ssize_t>(sizeof t)) break;  // EOF: the child is gone
-    if (kill_at == std::chrono::steady_clock::time_point::max()) kill_at = std::chrono::steady_clock::now() + after;
     last = std::max(last, t);
+    if (!first) first = t;
+    // Counted in ticks, so that a fast machine and a loaded one kill as
+    // often; then `after` more, to land mid-step, mid-write or mid-snapshot.
+    if (kill_at == std::chrono::steady_clock::time_point::max() && last >= *first + ticks) {
+      kill_at = std::chrono::steady_clock::now() + after;
+    }
   }
   ::close(fds[0]);
   int status = 0;
@@ -112,7 +119,7 @@ TEST(durable_kill, twenty_five_kill_9s_then_the_never_killed_hash) {
   int killed_mid_run = 0;
   std::size_t torn = 0;
   for (int round = 0; round < 25; ++round) {
-    reported = std::max(reported, run_and_kill(o, std::chrono::milliseconds(rng() % 150)));
+    reported = std::max(reported, run_and_kill(o, rng() % 16, std::chrono::microseconds(rng() % 4000)));
     auto d = durable_world::open(o, config_of(), pop);
     ASSERT_TRUE(d) << d.error().message;
     const std::uint64_t t = (*d)->state().tick();
@@ -127,7 +134,7 @@ TEST(durable_kill, twenty_five_kill_9s_then_the_never_killed_hash) {
   EXPECT_GE(killed_mid_run, 20) << "the world finished before 20 kills: kill sooner";
   std::printf("kill -9 mid-run %d times, %zu torn tails dropped, last recovered tick %llu\n", killed_mid_run, torn,
               static_cast<unsigned long long>(advanced));
-  run_and_kill(o, std::chrono::hours(1));  // to the end, unkilled
+  run_and_kill(o, last_tick + 1, std::chrono::microseconds(0));  // to the end, unkilled
   auto d = durable_world::open(o, config_of(), pop);
   ASSERT_TRUE(d) << d.error().message;
   ASSERT_EQ((*d)->state().tick(), last_tick);

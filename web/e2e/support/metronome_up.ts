@@ -60,10 +60,10 @@ async function waitReady(edgeUrl: string, child: ChildProcess, logPath: string, 
 
 export async function startMetronomeUp(webRoot: string, logPath: string): Promise<RunningStack> {
   const bin = locateMetronome();
-  const base = await freePortRange(4);
+  const base = await freePortRange(5);
   const dataDir = mkdtempSync(join(tmpdir(), 'metronome-e2e-'));
   const log = createWriteStream(logPath);
-  const args = ['up', '--edge-port', String(base), '--first-region-port', String(base + 1), '--data-dir', dataDir, '--web-root', webRoot];
+  const args = ['up', '--edge-port', String(base), '--first-region-port', String(base + 1), '--data-dir', dataDir, '--web-root', webRoot, '--world-port', String(base + 4)];
   // E2E_COUNTDOWN_MS=0 measures Start to first tick without the countdown (default: up's 3000 ms).
   if (process.env.E2E_COUNTDOWN_MS) args.push('--countdown-ms', process.env.E2E_COUNTDOWN_MS);
   // The regions inherit this environment. These tests are about the page, not the thresholds
