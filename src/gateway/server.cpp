@@ -144,6 +144,7 @@ class world_gateway::impl {
   std::vector<inbound> inbox_;
   std::thread ticker_;
   std::atomic<bool> running_{false};
+  std::atomic<bool> stopping_{false};  ///< stop() began: push() drops everything.
   std::mutex wake_mu_;
   std::condition_variable wake_;
   // Tick thread only.
@@ -231,6 +232,7 @@ world_gateway::impl::impl(gateway_config c)
 
 void world_gateway::impl::push(inbound in) {
   std::lock_guard lock(inbox_mu_);
+  if (stopping_) return;  // nobody will read it
   if (inbox_.size() >= config_.max_inbox && in.what != inbound::kind::closed && in.what != inbound::kind::open) {
     inbox_dropped_->inc();
     return;
@@ -313,12 +315,23 @@ result<void> world_gateway::impl::start() {
 }
 
 void world_gateway::impl::stop() {
+  stopping_ = true;
   if (running_.exchange(false)) {
     wake_.notify_all();
     ticker_.join();
     for (auto& [sub, p] : players_) {
       if (p.conn) close(p.conn, close_code::going_away, "", "");
     }
+  }
+  // The ticker is joined and push() drops everything: release every
+  // connection handle, so the sessions end as their sockets close and the
+  // server's stop need not wait out its grace. This must happen while the
+  // server's workers exist (net::http_server::stop()).
+  players_.clear();
+  by_entity_.clear();
+  {
+    std::lock_guard lock(inbox_mu_);
+    inbox_.clear();
   }
   if (server_) server_->stop();
 }

@@ -97,7 +97,9 @@ class http_server::impl {
       w->io_.stop();
       if (w->thread_.joinable()) w->thread_.join();
     }
-    workers_.clear();
+    // The workers themselves (io_context, slots) stay until the server is
+    // destroyed: the application may still hold ws_connection handles, and
+    // releasing one erases its slot and closes its socket on that worker.
   }
 
   std::uint16_t port() const noexcept { return port_; }

@@ -46,6 +46,8 @@ class http_server {
 
   /// Graceful: stop accepting, close idle connections, let in-flight requests
   /// finish (up to shutdown_grace), then close everything and join threads.
+  /// ws_connection handles the application still holds stay valid (their
+  /// sockets are closed) until this server is destroyed; release them first.
   void stop();
 
   /// Connections open now.
