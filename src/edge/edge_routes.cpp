@@ -271,9 +271,9 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
 
   const std::int64_t now = clock_.now_ms();
   if (!named->empty() && directory_.find(*named, now)) return send(*named, "body");
-  if (auto hit = cache_.get(game_id, now)) {
+  if (auto owner = cache_.owner(game_id, now)) {
     metrics_.cache_hit->inc();
-    return send(hit->region, "cache");
+    return send(*owner, "cache");
   }
   metrics_.cache_miss->inc();
   sessions_.get(game_id, [reply, route, send, game_id](result<store::session_record> r) {
@@ -336,9 +336,9 @@ void edge_api::replay(const std::string& id, const net::request& req, net::reply
       reply(std::move(res));
     });
   };
-  if (auto hit = cache_.get(id, clock_.now_ms())) {
+  if (auto owner = cache_.owner(id, clock_.now_ms())) {
     metrics_.cache_hit->inc();
-    return send(hit->region);
+    return send(*owner);
   }
   metrics_.cache_miss->inc();
   sessions_.get(id, [reply, send](result<store::session_record> r) {

@@ -29,6 +29,13 @@ std::optional<cached_session> session_cache::get(const std::string& id, std::int
   return it->second->value;
 }
 
+std::optional<std::string> session_cache::owner(const std::string& id, std::int64_t now_ms) const {
+  std::lock_guard lock(mutex_);
+  const auto it = index_.find(id);
+  if (it == index_.end() || now_ms - it->second->stored_at_ms >= ttl_ms_) return std::nullopt;
+  return it->second->value.region;
+}
+
 void session_cache::erase(const std::string& id) {
   std::lock_guard lock(mutex_);
   if (auto it = index_.find(id); it != index_.end()) {

@@ -35,6 +35,12 @@ TEST(session_cache, an_active_entry_is_served_only_within_the_active_bound) {
   EXPECT_FALSE(c.get("running", 1'000));  // the caller reads the store again
   EXPECT_TRUE(c.get("ended", 29'999));    // an end is final: the whole TTL
   EXPECT_FALSE(c.get("ended", 30'000));
+  // Its owner still routes (exit, replay) until the TTL: owners never change.
+  EXPECT_FALSE(c.owner("running", 0).has_value());  // dropped by the get above
+  c.put("running", cached_session{"eu", "{}", true}, 0);
+  EXPECT_EQ(c.owner("running", 29'999).value_or(""), "eu");
+  EXPECT_FALSE(c.owner("running", 30'000));
+  EXPECT_FALSE(c.owner("unknown", 0));
   // The bound never exceeds the TTL.
   session_cache d(10, 500, 1'000);
   d.put("running", cached_session{"eu", "{}", true}, 0);

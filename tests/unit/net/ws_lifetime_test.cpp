@@ -61,7 +61,7 @@ TEST(ws_lifetime, handles_released_after_stop_are_safe) {
     EXPECT_EQ(reply->data, "ok");
   }
 
-  server->stop();  // the clients are still connected: stop cuts them off
+  server->stop();                             // the clients are still connected: stop cuts them off
   EXPECT_EQ(server->connection_count(), 2u);  // the handles keep the sessions
   {
     std::lock_guard lock(m);

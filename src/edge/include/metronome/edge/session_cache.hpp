@@ -34,6 +34,10 @@ class session_cache {
   /// The entry if present and younger than the TTL, or than the active
   /// bound for an active entry (an expired one is dropped).
   std::optional<cached_session> get(const std::string& id, std::int64_t now_ms);
+  /// The owning region, for routing (exit, replay): a session's owner never
+  /// changes, so an active entry past the active bound still answers, until
+  /// the TTL. Does not drop or reorder entries.
+  std::optional<std::string> owner(const std::string& id, std::int64_t now_ms) const;
   void erase(const std::string& id);
   std::size_t size() const;
 
