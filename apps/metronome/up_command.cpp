@@ -158,10 +158,11 @@ int run_up(const up_flags& f) {
           {"metronome", "region"});
   }
   // The world gateway (seed 003), with its JWT secret in the data directory,
-  // where `metronome world token --data-dir DIR` finds it.
-  start(
-      "world", world_port, {},
-      {"metronome", "world", "serve", "--port", std::to_string(world_port), "--data-dir", std::filesystem::absolute(f.data_dir).string()});
+  // where `metronome world token --data-dir DIR` finds it, and its world and
+  // player records there too (--persist): the next `up` resumes the world.
+  start("world", world_port, {},
+        {"metronome", "world", "serve", "--port", std::to_string(world_port), "--data-dir", std::filesystem::absolute(f.data_dir).string(),
+         "--persist"});
 
   auto stop_all = [&](int code) {
     for (const auto& c : children) {

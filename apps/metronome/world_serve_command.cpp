@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "metronome/gateway/server.hpp"
 #include "metronome/gateway/token.hpp"
 #include "metronome/world/command.hpp"
+#include "metronome/world/players/sqlite_player_store.hpp"
 
 namespace metronome::cli {
 namespace {
@@ -41,7 +43,8 @@ void print_token(const token_flags& f) {
 
 struct serve_flags {
   std::string port = "8090", data_dir = default_data_dir, seed = "1", npcs = "200", size = "1000", radius = "100", budget = "8000",
-              grace_ms = "10000", max_connections = "20000", shards = "1";
+              grace_ms = "10000", max_connections = "20000", shards = "1", snapshot_every = "1000", ticks_per_write = "1";
+  bool persist = false;
 };
 
 volatile std::sig_atomic_t stop_requested = 0;
@@ -63,10 +66,22 @@ void serve(const serve_flags& f) {
   } catch (const std::runtime_error& e) {
     throw usage_error(std::string("--data-dir: ") + e.what());
   }
+  const auto snapshot_every = static_cast<std::uint64_t>(parse_int("--snapshot-every", f.snapshot_every, 1, 100'000'000));
+  const auto ticks_per_write = static_cast<std::uint32_t>(parse_int("--ticks-per-write", f.ticks_per_write, 1, 10'000));
+  if (f.persist) {
+    const std::filesystem::path dir(f.data_dir);
+    c.durable = world::durable::durable_options{.dir = dir / "world", .snapshot_every = snapshot_every, .ticks_per_write = ticks_per_write};
+    c.open_players = [db = (dir / "players.db").string()]() -> result<std::unique_ptr<world::players::player_store>> {
+      auto store = world::players::sqlite_player_store::open(db);
+      if (!store) return store.error();
+      return std::unique_ptr<world::players::player_store>(std::move(*store));
+    };
+  }
   gateway::world_gateway gw(c);
   if (auto started = gw.start(); !started) {
     std::fprintf(stderr, "metronome: world serve: %s\n", started.error().message.c_str());
-    std::exit(1);
+    // A data directory that holds another world is the caller's mistake.
+    std::exit(started.error().code == errc::conflict ? 2 : 1);
   }
   std::printf("{\"world\":\"ws://127.0.0.1:%u/world\",\"metrics\":\"http://127.0.0.1:%u/metrics\"}\n", gw.port(), gw.port());
   std::fflush(stdout);
@@ -89,7 +104,15 @@ void add_world_online_commands(CLI::App& world_cmd) {
   auto* srv = world_cmd.add_subcommand("serve", "Serve the world on /world (docs/protocol.md, World) until SIGINT/SIGTERM");
   auto sf = std::make_shared<serve_flags>();
   srv->add_option("--port", sf->port, "Port on 127.0.0.1 (0: any free port)")->capture_default_str();
-  srv->add_option("--data-dir", sf->data_dir, "Where the world secret lives")->capture_default_str();
+  srv->add_option("--data-dir", sf->data_dir, "Where the world secret lives (and, with --persist, the world and its players)")
+      ->capture_default_str();
+  srv->add_flag("--persist", sf->persist,
+                "Keep the world in DATA_DIR/world (event log before every tick, snapshots; survives kill -9) and player records in "
+                "DATA_DIR/players.db; a restart resumes it");
+  srv->add_option("--snapshot-every", sf->snapshot_every, "With --persist: ticks between snapshots")->capture_default_str();
+  srv->add_option("--ticks-per-write", sf->ticks_per_write,
+                  "With --persist: ticks per log write and fsync (1: every tick is on disk before it is sent)")
+      ->capture_default_str();
   srv->add_option("--seed", sf->seed, "World seed (decimal)")->capture_default_str();
   srv->add_option("--npcs", sf->npcs, "NPCs the world starts with")->capture_default_str();
   srv->add_option("--size", sf->size, "HALF: the world is [-HALF, HALF]^2 world units")->capture_default_str();

@@ -13,12 +13,16 @@
 #include <variant>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "metronome/gateway/close_codes.hpp"
 #include "metronome/gateway/wire.hpp"
 #include "metronome/net/http_errors.hpp"
 #include "metronome/net/server.hpp"
 #include "metronome/net/websocket.hpp"
 #include "metronome/obs/metrics.hpp"
+#include "metronome/world/durable/durable_world.hpp"
+#include "metronome/world/players/player_store.hpp"
 #include "metronome/world/runner/thread_executor.hpp"
 #include "metronome/world/world.hpp"
 
@@ -29,6 +33,14 @@ using steady = std::chrono::steady_clock;
 
 std::int64_t unix_now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t ms_between(steady::time_point from, steady::time_point to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
 }
 
 /// A token bucket: `rate` per second, at most `burst` saved.
@@ -93,6 +105,7 @@ struct inbound {
   wire::command_msg cmd{};
   std::uint64_t tick = 0;
   steady::time_point at{};
+  std::optional<world::players::player_record> stored{};  ///< open: the player's record, if the store has one
 };
 
 class world_gateway::impl {
@@ -102,6 +115,7 @@ class world_gateway::impl {
   void stop();
   std::uint16_t port() const noexcept { return server_ ? server_->port() : 0; }
   std::string metrics() const { return registry_.render(); }
+  std::string health() const;
 
   void push(inbound in);
   std::optional<net::response> accept(const net::request& req);
@@ -118,6 +132,7 @@ class world_gateway::impl {
   obs::family<obs::gauge>* entities_per_shard_ = nullptr;
   obs::family<obs::counter>* rejected_ = nullptr;
   obs::family<obs::counter>* refused_ = nullptr;
+  obs::handle<obs::counter> records_refused_;
 
  private:
   struct player {
@@ -128,7 +143,21 @@ class world_gateway::impl {
     std::uint64_t seq_offset = 0, last_seq = 0;
     steady::time_point dropped_at{};
     bool resumed = false;
+    world::players::player_record record;  ///< what the store is told (when it is kept)
+    steady::time_point counted_to{};       ///< play time is counted up to here while connected
   };
+  /// What /health shows of the tick thread, published after each step.
+  struct tick_status {
+    std::uint64_t tick = 0;
+    std::uint64_t hash = 0;  // durable worlds only
+    std::optional<std::uint64_t> last_logged;
+    std::uint64_t last_snapshot = 0;
+    std::string persist_error;  // the step that could not be logged (the world stopped)
+  };
+  const world::world& state() const noexcept { return durable_ ? durable_->state() : *memory_world_; }
+  result<void> open_persistence();
+  void restore_players();
+  void keep_record(player& p, steady::time_point now);
   void tick_loop();
   void one_tick(std::vector<inbound>& batch);
   void attach(player& p, const std::shared_ptr<connection>& conn);
@@ -136,7 +165,13 @@ class world_gateway::impl {
   void close(const std::shared_ptr<connection>& conn, std::uint16_t code, std::string_view err, std::string_view message);
 
   std::unique_ptr<net::http_server> server_;
-  world::world world_;
+  std::optional<world::world> memory_world_;                // without persistence
+  std::unique_ptr<world::durable::durable_world> durable_;  // with it
+  std::unique_ptr<world::players::player_writer> records_;  // player records, written behind the tick
+  mutable std::mutex reader_mu_;
+  std::unique_ptr<world::players::player_store> reader_;  // player records, read at connect
+  mutable std::mutex status_mu_;
+  tick_status status_;
   std::unique_ptr<world::runner::thread_executor> threads_;
   std::mutex ip_mu_;
   std::unordered_map<std::string, bucket> ip_buckets_;
@@ -151,6 +186,7 @@ class world_gateway::impl {
   std::map<std::string, player> players_;                     // by sub
   std::unordered_map<std::uint32_t, std::string> by_entity_;  // entity -> sub
   std::uint64_t system_seq_ = 0;
+  bool halted_ = false;                                             // a tick could not be logged
   std::vector<std::pair<std::string, std::uint32_t>> commands_at_;  // scratch
 };
 
@@ -223,7 +259,10 @@ world_gateway::impl::impl(gateway_config c)
       connections_(registry_.add_gauge("metronome_world_connections", "Open /world connections").bind({})),
       aoi_pairs_(registry_.add_gauge("metronome_world_aoi_pairs", "Visible (player, entity) pairs").bind({})),
       players_gauge_(registry_.add_gauge("metronome_world_players", "Players with an entity (connected or in grace)").bind({})),
-      world_(config_.world, config_.population) {
+      records_refused_(registry_
+                           .add_counter("metronome_world_player_records_refused_total",
+                                        "Player records not queued: the writer's queue was full (the next one carries the state)")
+                           .bind({})) {
   entities_per_shard_ = &registry_.add_gauge("metronome_world_entities", "Entities held per shard");
   rejected_ = &registry_.add_counter("metronome_world_rejected_commands_total", "Commands the world refused, by reason");
   refused_ = &registry_.add_counter("metronome_world_refused_total", "Upgrades and connections refused, by reason");
@@ -272,7 +311,13 @@ std::shared_ptr<net::ws_session_handler> world_gateway::impl::open(std::shared_p
   open_connections_.fetch_add(1);
   connections_->add(1);
   auto c = std::make_shared<connection>(*this, std::move(ws), *t.sub);
-  push({inbound::kind::open, c, {}, 0, steady::now()});
+  inbound in{inbound::kind::open, c, {}, 0, steady::now()};
+  if (reader_) {
+    std::lock_guard lock(reader_mu_);
+    auto got = reader_->get(*t.sub);
+    if (got) in.stored = std::move(*got);  // a read error: the player is treated as new (the writer reports the store's outage)
+  }
+  push(std::move(in));
   return c;
 }
 
@@ -286,7 +331,8 @@ void world_gateway::impl::handle_http(net::request&& req, net::reply_fn reply) {
   }
   if (req.path == "/health") {
     net::response r;
-    r.body = R"({"status":"ok"})";
+    r.body = health();
+    if (r.body.find(R"("status":"ok")") == std::string::npos) r.status = 503;
     r.route = "/health";
     return reply(std::move(r));
   }
@@ -294,6 +340,7 @@ void world_gateway::impl::handle_http(net::request&& req, net::reply_fn reply) {
 }
 
 result<void> world_gateway::impl::start() {
+  if (auto opened = open_persistence(); !opened) return opened;
   net::server_config sc;
   sc.host = config_.host;
   sc.port = config_.port;
@@ -319,10 +366,15 @@ void world_gateway::impl::stop() {
   if (running_.exchange(false)) {
     wake_.notify_all();
     ticker_.join();
+    const auto now = steady::now();
     for (auto& [sub, p] : players_) {
       if (p.conn) close(p.conn, close_code::going_away, "", "");
+      keep_record(p, now);
     }
+    // A graceful stop leaves a snapshot, so the next start replays nothing.
+    if (durable_ && !halted_) (void)durable_->snapshot();
   }
+  records_.reset();  // writes what is queued (bounded by the writer's retries)
   // The ticker is joined and push() drops everything: release every
   // connection handle, so the sessions end as their sockets close and the
   // server's stop need not wait out its grace. This must happen while the
@@ -334,6 +386,104 @@ void world_gateway::impl::stop() {
     inbox_.clear();
   }
   if (server_) server_->stop();
+}
+
+result<void> world_gateway::impl::open_persistence() {
+  if (config_.open_players) {
+    auto writer_store = config_.open_players();
+    if (!writer_store) return writer_store.error();
+    auto reader = config_.open_players();
+    if (!reader) return reader.error();
+    reader_ = std::move(*reader);
+    records_ = std::make_unique<world::players::player_writer>(std::shared_ptr<world::players::player_store>(std::move(*writer_store)),
+                                                               world::players::writer_options{});
+  }
+  if (!config_.durable) {
+    memory_world_.emplace(config_.world, config_.population);
+    return {};
+  }
+  auto opened = world::durable::durable_world::open(*config_.durable, config_.world, config_.population, *threads_);
+  if (!opened) return opened.error();
+  durable_ = std::move(*opened);
+  restore_players();
+  std::lock_guard lock(status_mu_);
+  status_.tick = durable_->state().tick();
+  status_.hash = durable_->state().hash();
+  status_.last_logged = durable_->last_logged_tick();
+  status_.last_snapshot = durable_->last_snapshot_tick();
+  return {};
+}
+
+void world_gateway::impl::restore_players() {
+  // The recovered world's joined entities are players whose connections
+  // went down with the process: each is in its grace period from now, and a
+  // token for its key resumes it. Their sequence counters come back with the
+  // world, so their next commands continue above the last accepted one.
+  const world::world& w = durable_->state();
+  const auto now = steady::now();
+  for (std::uint32_t e = 0; e < w.entity_count(); ++e) {
+    if (!w.alive(e) || w.key(e).empty()) continue;
+    player p;
+    p.sub = w.key(e);
+    p.entity = e;
+    p.last_seq = w.last_sequence(e);
+    p.dropped_at = now;
+    p.record = {.id = p.sub, .display_name = p.sub, .created_ms = unix_now_ms()};
+    if (reader_) {
+      if (auto got = reader_->get(p.sub); got && *got) p.record = std::move(**got);
+    }
+    by_entity_[e] = p.sub;
+    players_.emplace(p.sub, std::move(p));
+  }
+}
+
+void world_gateway::impl::keep_record(player& p, steady::time_point now) {
+  if (!records_) return;
+  if (p.conn && now > p.counted_to) {
+    p.record.play_time_ms += ms_between(p.counted_to, now);
+    p.counted_to = now;
+  }
+  if (p.entity && state().alive(*p.entity)) p.record.last_position = state().position(*p.entity);
+  p.record.last_seen_ms = unix_now_ms();
+  if (!records_->submit(p.record)) records_refused_->inc();
+}
+
+std::string world_gateway::impl::health() const {
+  tick_status st;
+  {
+    std::lock_guard lock(status_mu_);
+    st = status_;
+  }
+  std::string body = st.persist_error.empty() ? R"({"status":"ok")" : R"({"status":"failing")";
+  body += ",\"tick\":" + std::to_string(st.tick);
+  if (durable_) {
+    // The recovery report is written once, before the tick thread starts.
+    const auto& rec = durable_->recovered();
+    body += ",\"persistence\":{\"hash\":\"" + fmt::format("{:016x}", st.hash) +
+            "\",\"lastLoggedTick\":" + (st.last_logged ? std::to_string(*st.last_logged) : std::string("null")) +
+            ",\"lastSnapshotTick\":" + std::to_string(st.last_snapshot) + ",\"recovered\":{\"fresh\":" + (rec.fresh ? "true" : "false") +
+            ",\"snapshotTick\":" + std::to_string(rec.snapshot_tick) + ",\"replayedTicks\":" + std::to_string(rec.replayed_ticks) +
+            ",\"droppedTailBytes\":" + std::to_string(rec.dropped_tail_bytes) + "}";
+    if (!st.persist_error.empty()) {
+      body += ",\"error\":\"";
+      net::append_json_escaped(body, st.persist_error);
+      body += "\"";
+    }
+    body += "}";
+  }
+  if (records_) {
+    const auto h = records_->health();
+    body += ",\"playerRecords\":{\"outage\":" + std::string(h.outage ? "true" : "false") + ",\"written\":" + std::to_string(h.written) +
+            ",\"queued\":" + std::to_string(h.queued);
+    if (h.outage) {
+      body += ",\"error\":\"";
+      net::append_json_escaped(body, h.last_error);
+      body += "\"";
+    }
+    body += "}";
+  }
+  body += "}";
+  return body;
 }
 
 void world_gateway::impl::tick_loop() {
@@ -384,7 +534,7 @@ void world_gateway::impl::attach(player& p, const std::shared_ptr<connection>& c
   p.stream->reset();
   p.stream->set_sequence_offset(p.seq_offset);
   const auto q = [](std::int32_t f) { return static_cast<std::uint32_t>(f / wire::fixed_per_q); };
-  const auto& c = world_.config();
+  const auto& c = state().config();
   std::string bytes;
   wire::encode(wire::welcome_msg{.entity = *p.entity,
                                  .resumed = p.resumed,
@@ -400,8 +550,9 @@ void world_gateway::impl::attach(player& p, const std::shared_ptr<connection>& c
 }
 
 void world_gateway::impl::one_tick(std::vector<inbound>& batch) {
+  if (halted_) return;  // the log refused a tick: nothing more is stepped
   const auto start = steady::now();
-  const std::uint64_t tick = world_.tick() + 1;
+  const std::uint64_t tick = state().tick() + 1;
   std::vector<world::command> cmds;
   std::vector<steady::time_point> arrivals;
   for (inbound& in : batch) {
@@ -410,20 +561,34 @@ void world_gateway::impl::one_tick(std::vector<inbound>& batch) {
       case inbound::kind::open: {
         if (it == players_.end()) {
           it = players_.emplace(in.conn->sub(), player{}).first;
-          it->second.sub = in.conn->sub();
+          player& p = it->second;
+          p.sub = in.conn->sub();
+          // A returning player spawns where it was last seen (inside the
+          // world as it is now); a new one at the centre.
+          world::vec2 at{};
+          if (in.stored) {
+            p.record = std::move(*in.stored);
+            const std::int32_t edge = state().config().half_size - state().config().entity_radius;
+            at = {std::clamp(p.record.last_position.x, -edge, edge), std::clamp(p.record.last_position.y, -edge, edge)};
+          } else {
+            p.record = {.id = p.sub, .display_name = p.sub, .created_ms = unix_now_ms()};
+          }
           cmds.push_back({.tick = tick,
                           .player = world::system_sender,
                           .sequence = ++system_seq_,
                           .kind = world::command_kind::join,
-                          .a = 0,
-                          .b = 0,
+                          .a = at.x,
+                          .b = at.y,
                           .text = in.conn->sub()});
         }
+        if (it->second.conn) keep_record(it->second, in.at);  // a replaced connection's play time
         attach(it->second, in.conn);
+        it->second.counted_to = in.at;
         break;
       }
       case inbound::kind::closed:
         if (it != players_.end() && it->second.conn == in.conn) {
+          keep_record(it->second, in.at);
           it->second.conn.reset();
           it->second.dropped_at = in.at;
         }
@@ -464,8 +629,34 @@ void world_gateway::impl::one_tick(std::vector<inbound>& batch) {
     }
   }
   for (const auto& at : arrivals) input_latency_->observe(std::chrono::duration<double>(start - at).count());
-  const world::step_report& r = world_.step(cmds, *threads_);
+  const world::step_report* stepped = nullptr;
+  if (durable_) {
+    // Logged before it is applied; a tick that cannot be logged is not
+    // stepped, and the world stops here (/health says why) rather than run
+    // ahead of what a restart would recover.
+    auto logged = durable_->step(cmds, *threads_);
+    if (!logged) {
+      halted_ = true;
+      std::lock_guard lock(status_mu_);
+      status_.persist_error = logged.error().message;
+      return;
+    }
+    stepped = *logged;
+  } else {
+    stepped = &memory_world_->step(cmds, *threads_);
+  }
+  const world::step_report& r = *stepped;
+  const world::world& w = state();
   tick_seconds_->observe(std::chrono::duration<double>(steady::now() - start).count());
+  {
+    std::lock_guard lock(status_mu_);
+    status_.tick = w.tick();
+    if (durable_) {
+      status_.hash = w.hash();
+      status_.last_logged = durable_->last_logged_tick();
+      status_.last_snapshot = durable_->last_snapshot_tick();
+    }
+  }
   for (const world::rejection& x : r.rejections) rejected_->with({{"reason", std::string(world::reason_name(x.reason))}}).inc();
   for (const std::uint32_t d : r.departed) {
     const auto s = by_entity_.find(d);
@@ -479,6 +670,7 @@ void world_gateway::impl::one_tick(std::vector<inbound>& batch) {
     if (p == players_.end()) continue;
     p->second.entity = j.entity;
     by_entity_[j.entity] = j.key;
+    keep_record(p->second, start);  // the record exists from the join on
     if (p->second.conn) attach(p->second, p->second.conn);
   }
   for (const world::rejection& x : r.rejections) {
@@ -492,16 +684,21 @@ void world_gateway::impl::one_tick(std::vector<inbound>& batch) {
       }
     }
   }
+  if (records_ && config_.record_every > 0 && w.tick() % config_.record_every == 0) {
+    for (auto& [sub, p] : players_) {
+      if (p.conn) keep_record(p, start);
+    }
+  }
   std::uint64_t frames = 0, bytes = 0, deferred_before = 0, deferred_after = 0, pairs = 0;
   for (auto& [sub, p] : players_) {
-    if (!p.entity || !p.stream || !world_.alive(*p.entity)) continue;
-    pairs += world_.visible_count(*p.entity);
+    if (!p.entity || !p.stream || !state().alive(*p.entity)) continue;
+    pairs += state().visible_count(*p.entity);
     if (!p.conn) continue;
-    p.stream->observe(world_, r);
+    p.stream->observe(w, r);
     if (p.conn->queued.load(std::memory_order_relaxed) > config_.soft_queue_bytes) continue;  // latest-wins: skip
     deferred_before += p.stream->stats().deferred;
     std::string out;
-    p.stream->build(world_, out);
+    p.stream->build(w, out);
     deferred_after += p.stream->stats().deferred;
     ++frames;
     bytes += out.size();
@@ -512,9 +709,9 @@ void world_gateway::impl::one_tick(std::vector<inbound>& batch) {
   updates_deferred_->inc(deferred_after - deferred_before);
   aoi_pairs_->set(static_cast<double>(pairs));
   players_gauge_->set(static_cast<double>(players_.size()));
-  std::vector<std::uint32_t> held(world_.config().shards, 0);
-  for (std::uint32_t e = 0; e < world_.entity_count(); ++e) {
-    if (world_.alive(e)) ++held[world_.shard_of(e)];
+  std::vector<std::uint32_t> held(state().config().shards, 0);
+  for (std::uint32_t e = 0; e < state().entity_count(); ++e) {
+    if (state().alive(e)) ++held[state().shard_of(e)];
   }
   for (std::uint32_t s = 0; s < held.size(); ++s) entities_per_shard_->with({{"shard", std::to_string(s)}}).set(held[s]);
 }
@@ -525,5 +722,6 @@ result<void> world_gateway::start() { return impl_->start(); }
 void world_gateway::stop() { impl_->stop(); }
 std::uint16_t world_gateway::port() const noexcept { return impl_->port(); }
 std::string world_gateway::metrics() const { return impl_->metrics(); }
+std::string world_gateway::health() const { return impl_->health(); }
 
 }  // namespace metronome::gateway

@@ -332,6 +332,7 @@ std::uint32_t world::entity_count() const noexcept { return impl_->count; }
 std::uint32_t world::live_count() const noexcept { return impl_->live; }
 bool world::alive(std::uint32_t id) const { return impl_->alive.at(id) != 0; }
 const std::string& world::key(std::uint32_t id) const { return impl_->keys.at(id); }
+std::uint64_t world::last_sequence(std::uint32_t id) const { return impl_->last_sequence.at(id); }
 std::optional<std::uint32_t> world::find(std::string_view key) const {
   const auto it = impl_->key_index.find(std::string(key));
   if (it == impl_->key_index.end()) return std::nullopt;

@@ -12,11 +12,19 @@ namespace {
 
 std::filesystem::path snapshot_dir(const std::filesystem::path& dir) { return dir / "snapshots"; }
 std::filesystem::path log_dir(const std::filesystem::path& dir) { return dir / "log"; }
+std::filesystem::path genesis_dir(const std::filesystem::path& dir) { return dir / "genesis"; }
 
-std::uint32_t player_count(const world& w) {
-  std::uint32_t n = 0;
-  for (std::uint32_t e = 0; e < w.entity_count(); ++e) n += w.kind(e) == entity_kind::player ? 1u : 0u;
-  return n;
+/// What the world was made from: config_bytes, then u32 entities and u32
+/// players of the initial population, little-endian. Written once, when the
+/// directory's world is created (as a snapshot file: whole or absent), and
+/// compared at every later open: the world itself no longer shows its
+/// population once players have joined and left.
+std::string genesis_bytes(const world_config& config, population pop) {
+  std::string out = config_bytes(config);
+  for (const std::uint32_t v : {pop.entities, pop.players}) {
+    for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>((v >> (8 * b)) & 0xFFu));
+  }
+  return out;
 }
 
 result<world> restore(const journal::snapshot& s, const std::filesystem::path& dir) {
@@ -85,13 +93,20 @@ result<std::unique_ptr<durable_world>> durable_world::open(durable_options optio
     auto r = restore(*loaded->newest, options.dir);
     if (!r) return r.error();
     w.emplace(std::move(*r));
-    if (config_bytes(w->config()) != config_bytes(config) || w->entity_count() != pop.entities || player_count(*w) != pop.players) {
-      return make_error(errc::conflict, options.dir.string() + " holds a world with another config or population");
+    auto genesis = journal::load_newest_snapshot(genesis_dir(options.dir));
+    if (!genesis) return genesis.error();
+    // A directory from before the genesis file: its snapshot still tells the config.
+    const bool same =
+        genesis->newest ? genesis->newest->payload == genesis_bytes(config, pop) : config_bytes(w->config()) == config_bytes(config);
+    if (!same) return make_error(errc::conflict, options.dir.string() + " holds a world with another config or population");
+    if (!genesis->newest) {
+      if (auto g = journal::write_snapshot(genesis_dir(options.dir), 0, genesis_bytes(config, pop), 1); !g) return g.error();
     }
     rec.snapshot_tick = w->tick();
   } else {
     w.emplace(config, pop);
     rec.fresh = true;
+    if (auto r = journal::write_snapshot(genesis_dir(options.dir), 0, genesis_bytes(config, pop), 1); !r) return r.error();
   }
   journal::log_options lo{.dir = log_dir(options.dir),
                           .segment_bytes = options.segment_bytes,

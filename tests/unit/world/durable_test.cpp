@@ -175,6 +175,37 @@ TEST(durable_world, another_world_in_the_directory_is_refused) {
   ASSERT_FALSE(fewer);
 }
 
+TEST(durable_world, a_world_whose_players_joined_reopens_and_another_population_is_still_refused) {
+  // After joins the world holds more entities than its population: the
+  // directory's genesis, not the snapshot, says what it was made from.
+  temp_dir dir;
+  durable_options o{.dir = dir.path(), .snapshot_every = 5};
+  std::uint64_t hash = 0;
+  {
+    auto d = open_dw(o);
+    run_to(*d, 3);
+    const std::vector<command> joins{
+        {.tick = 4, .player = system_sender, .sequence = 1, .kind = command_kind::join, .text = "alice"},
+        {.tick = 4, .player = system_sender, .sequence = 2, .kind = command_kind::join, .a = 2 * u, .text = "bob"}};
+    auto r = d->step(joins);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ((*r)->joined.size(), 2u);
+    run_to(*d, 12);  // a snapshot at 5 and 10 holds the joined players
+    ASSERT_EQ(d->last_snapshot_tick(), 10u);
+    ASSERT_GT(d->state().entity_count(), pop.entities);
+    hash = d->state().hash();
+  }
+  auto again = durable_world::open(o, config_of(1), pop);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ((*again)->state().tick(), 12u);
+  EXPECT_EQ((*again)->state().hash(), hash);
+  EXPECT_TRUE((*again)->state().find("bob").has_value());
+  again->reset();
+  auto fewer = durable_world::open(o, config_of(1), population{.entities = 400, .players = 59});
+  ASSERT_FALSE(fewer);
+  EXPECT_EQ(fewer.error().code, errc::conflict);
+}
+
 TEST(durable_world, group_commit_reports_what_is_on_disk) {
   temp_dir dir;
   durable_options o{.dir = dir.path(), .ticks_per_write = 4};

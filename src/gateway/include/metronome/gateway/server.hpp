@@ -5,17 +5,23 @@
 // rate limits, decoding); one tick thread owns the world, the players and
 // their streams. They meet in one bounded inbox (connections -> tick) and in
 // loop::post (tick -> connections). Nothing is sent while a lock is held.
+// Persistence (optional) runs on the tick thread: the event log is written
+// before each step; player records go to their own writer thread.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "metronome/core/result.hpp"
 #include "metronome/gateway/client_stream.hpp"
 #include "metronome/gateway/token.hpp"
 #include "metronome/world/config.hpp"
+#include "metronome/world/durable/durable_world.hpp"
+#include "metronome/world/players/player_store.hpp"
 
 namespace metronome::gateway {
 
@@ -39,6 +45,18 @@ struct gateway_config {
   std::size_t soft_queue_bytes = 16 * 1024;        ///< Skip a client's frame while more than this is queued. Default 16 KiB.
   std::size_t max_inbox = 200'000;                 ///< Messages waiting for the tick thread; beyond, dropped and counted.
   std::chrono::milliseconds idle_timeout{30'000};  ///< No frame from a client: close (pings at half). Default 30 s.
+  /// Set: the world survives kill -9 (world::durable: every tick's commands
+  /// are logged before it is stepped, snapshots every N ticks). At start the
+  /// world is recovered from there, and the players it holds are in their
+  /// grace period: reconnecting resumes their entity. Unset: memory only.
+  std::optional<world::durable::durable_options> durable{};
+  /// Set: player records (world::players) are read when a player connects
+  /// (a returning player spawns where it was) and written behind the tick
+  /// thread on join, every `record_every` ticks while connected, on drop and
+  /// on leave. Called twice at start: one store for the writer thread, one
+  /// for the connection threads' reads.
+  std::function<result<std::unique_ptr<world::players::player_store>>()> open_players{};
+  std::uint64_t record_every = 100;  ///< Ticks between the records of a connected player. Default 100 (5 s).
 };
 
 class world_gateway {
@@ -55,6 +73,9 @@ class world_gateway {
   std::uint16_t port() const noexcept;
   /// The /metrics text.
   std::string metrics() const;
+  /// The /health body: tick, world hash (when durable), persistence and
+  /// player-record state.
+  std::string health() const;
 
   class impl;
 

@@ -79,6 +79,9 @@ class world {
   const std::string& key(std::uint32_t id) const;
   /// The live entity a key names, if any.
   std::optional<std::uint32_t> find(std::string_view key) const;
+  /// The last command sequence accepted from this entity as sender (0 before
+  /// its first): its next command needs a greater one.
+  std::uint64_t last_sequence(std::uint32_t id) const;
 
   /// Applies tick() + 1: `commands` are those meant for it (others are
   /// rejected as wrong_tick). The report stays valid until the next step.
