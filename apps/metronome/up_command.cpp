@@ -1,7 +1,8 @@
-// Starts an edge + registry on :8080 and regions eu, us and asia on :8081 to
-// :8083 as child processes of this one (the same binary), all sharing one
-// store, and stops them all on Ctrl-C. Each child gets PR_SET_PDEATHSIG, so
-// even a `kill -9` of this process leaves no orphans.
+// Starts an edge + registry on :8080, regions eu, us and asia on :8081 to
+// :8083 and the world gateway on :8084 as child processes of this one (the
+// same binary), all sharing one data directory, starts again a child that
+// dies (bounded), and stops them all on Ctrl-C. Each child gets
+// PR_SET_PDEATHSIG, so even a `kill -9` of this process leaves no orphans.
 #include "up_command.hpp"
 
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -45,7 +47,17 @@ struct child {
   std::string name;
   pid_t pid = -1;
   std::uint16_t port = 0;
+  std::vector<std::string> args, env;                             ///< to start it again
+  std::vector<std::chrono::steady_clock::time_point> restarts{};  ///< within the last restart window
+  std::optional<std::chrono::steady_clock::time_point> restart_at{};
 };
+
+/// A child that dies after start is started again after `backoff` (doubling
+/// from 250 ms), at most `max_restarts` times a minute; past that it stays
+/// down and up says so. Its state is its own to recover (the world replays
+/// its log, the regions read the shared store).
+constexpr std::size_t max_restarts = 5;
+constexpr auto restart_window = std::chrono::seconds(60);
 
 pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   std::vector<char*> argv;
@@ -141,7 +153,8 @@ int run_up(const up_flags& f) {
   auto start = [&](const std::string& name, std::uint16_t port, std::vector<std::string> env, const std::vector<std::string>& args) {
     env.insert(env.end(), common.begin(), common.end());
     env.push_back("PORT=" + std::to_string(port));
-    children.push_back(child{name, spawn(args, env), port});
+    const pid_t pid = spawn(args, env);
+    children.push_back(child{.name = name, .pid = pid, .port = port, .args = args, .env = std::move(env)});
   };
   start("edge", edge_port, {"DEFAULT_REGION=eu", "HEALTH_INTERVAL_MS=1000", "WEB_ROOT=" + web_root}, {"metronome", "edge"});
   // The registry first, so that the regions' first registration lands.
@@ -235,11 +248,27 @@ int run_up(const up_flags& f) {
       log.info("stopping", {{"signal", sig}});
       return stop_all(0);
     }
+    const auto now = std::chrono::steady_clock::now();
     for (auto& c : children) {
       int status = 0;
       if (c.pid > 0 && waitpid(c.pid, &status, WNOHANG) == c.pid) {
-        log.error("a process exited", {{"process", c.name}, {"status", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)}});
         c.pid = -1;
+        std::erase_if(c.restarts, [&](auto at) { return now - at > restart_window; });
+        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (c.restarts.size() >= max_restarts) {
+          log.error("a process exited and stays down: too many restarts", {{"process", c.name}, {"status", code}});
+          continue;
+        }
+        const auto backoff = std::chrono::milliseconds(250) * (1 << c.restarts.size());
+        log.error("a process exited; starting it again",
+                  {{"process", c.name}, {"status", code}, {"in_ms", static_cast<std::int64_t>(backoff.count())}});
+        c.restart_at = now + backoff;
+      }
+      if (c.pid < 0 && c.restart_at && now >= *c.restart_at) {
+        c.restart_at.reset();
+        c.restarts.push_back(now);
+        c.pid = spawn(c.args, c.env);
+        log.info("started again", {{"process", c.name}, {"pid", static_cast<std::int64_t>(c.pid)}});
       }
     }
   }

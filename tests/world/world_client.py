@@ -17,6 +17,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def is_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def wait_listening(port, proc, timeout=60.0):
     """True once 127.0.0.1:port accepts; False if proc exits or time runs out."""
     deadline = time.monotonic() + timeout
