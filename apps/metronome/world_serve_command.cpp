@@ -43,7 +43,7 @@ void print_token(const token_flags& f) {
 
 struct serve_flags {
   std::string port = "8090", data_dir = default_data_dir, seed = "1", npcs = "200", size = "1000", radius = "100", budget = "8000",
-              grace_ms = "10000", max_connections = "20000", shards = "1", snapshot_every = "1000", ticks_per_write = "1";
+              grace_ms = "10000", max_connections = "20000", shards = "1", snapshot_every = "1000", ticks_per_write = "1", leeway_s = "30";
   bool persist = false;
 };
 
@@ -60,6 +60,7 @@ void serve(const serve_flags& f) {
   c.stream.budget_bytes_per_second = static_cast<std::uint32_t>(parse_int("--budget-bytes-per-second", f.budget, 200, 10'000'000));
   c.grace = std::chrono::milliseconds(parse_int("--grace-ms", f.grace_ms, 0, 3'600'000));
   c.max_connections = static_cast<std::size_t>(parse_int("--max-connections", f.max_connections, 1, 100'000));
+  c.token.leeway_s = parse_int("--token-leeway-s", f.leeway_s, 0, 300);
   if (auto e = world::validate(c.world, c.population)) throw usage_error("world: " + *e);
   try {
     c.token.secret = gateway::load_or_create_secret(f.data_dir);
@@ -121,6 +122,8 @@ void add_world_online_commands(CLI::App& world_cmd) {
   srv->add_option("--budget-bytes-per-second", sf->budget, "Per-client bandwidth budget (B/s)")->capture_default_str();
   srv->add_option("--grace-ms", sf->grace_ms, "A dropped player's entity stays this long (ms)")->capture_default_str();
   srv->add_option("--max-connections", sf->max_connections, "Open /world connections; more get 503")->capture_default_str();
+  srv->add_option("--token-leeway-s", sf->leeway_s, "Clock skew allowed on a token's exp and nbf (s); a connection ends at exp + this")
+      ->capture_default_str();
   srv->callback([sf] { serve(*sf); });
 }
 

@@ -143,6 +143,7 @@ class world_gateway::impl {
     std::uint64_t seq_offset = 0, last_seq = 0;
     steady::time_point dropped_at{};
     bool resumed = false;
+    bool expiry_sent = false;              ///< the connection was told its token expired
     world::players::player_record record;  ///< what the store is told (when it is kept)
     steady::time_point counted_to{};       ///< play time is counted up to here while connected
   };
@@ -193,12 +194,14 @@ class world_gateway::impl {
 /// One /world connection, on its loop's thread (except `queued`, read by the tick thread).
 class connection : public net::ws_session_handler, public std::enable_shared_from_this<connection> {
  public:
-  connection(world_gateway::impl& gw, std::shared_ptr<net::ws_connection> ws, std::string sub)
-      : gw_(gw), ws_(std::move(ws)), sub_(std::move(sub)) {
+  connection(world_gateway::impl& gw, std::shared_ptr<net::ws_connection> ws, std::string sub, std::int64_t valid_until_s)
+      : gw_(gw), ws_(std::move(ws)), sub_(std::move(sub)), valid_until_s_(valid_until_s) {
     messages_ = {gw.config_.messages_per_second, gw.config_.message_burst};
     bytes_ = {gw.config_.bytes_per_second, gw.config_.byte_burst};
   }
   const std::string& sub() const noexcept { return sub_; }
+  /// Unix seconds after which the token this connection was made with is no longer valid.
+  std::int64_t valid_until_s() const noexcept { return valid_until_s_; }
   net::ws_connection& ws() noexcept { return *ws_; }
   std::atomic<std::size_t> queued{0};
 
@@ -239,6 +242,7 @@ class connection : public net::ws_session_handler, public std::enable_shared_fro
   world_gateway::impl& gw_;
   std::shared_ptr<net::ws_connection> ws_;
   std::string sub_;
+  const std::int64_t valid_until_s_;
   bucket messages_, bytes_;
   bool closing_ = false;
 };
@@ -310,7 +314,7 @@ std::shared_ptr<net::ws_session_handler> world_gateway::impl::open(std::shared_p
   if (!t.sub) return nullptr;  // accept() let it through a moment ago; expired since: 1011
   open_connections_.fetch_add(1);
   connections_->add(1);
-  auto c = std::make_shared<connection>(*this, std::move(ws), *t.sub);
+  auto c = std::make_shared<connection>(*this, std::move(ws), *t.sub, t.valid_until_s);
   inbound in{inbound::kind::open, c, {}, 0, steady::now()};
   if (reader_) {
     std::lock_guard lock(reader_mu_);
@@ -527,6 +531,7 @@ void world_gateway::impl::close(const std::shared_ptr<connection>& conn, std::ui
 void world_gateway::impl::attach(player& p, const std::shared_ptr<connection>& conn) {
   if (p.conn && p.conn != conn) close(p.conn, close_code::replaced, "replaced", "a newer connection for this player took over");
   p.conn = conn;
+  p.expiry_sent = false;
   p.resumed = p.entity.has_value();
   p.seq_offset = p.last_seq;
   if (!p.entity) return;  // welcome once the join is applied
@@ -616,6 +621,16 @@ void world_gateway::impl::one_tick(std::vector<inbound>& batch) {
         if (it == players_.end() || it->second.conn != in.conn || !it->second.stream) break;
         if (!it->second.stream->ack(in.tick)) close(in.conn, close_code::bad_message, "bad_message", "ack for a tick never sent");
         break;
+    }
+  }
+  // A connection lasts as long as its token: then the player reconnects
+  // with a new one, and resumes its entity within the grace period.
+  const std::int64_t now_s = unix_now_s();
+  for (auto& [sub, p] : players_) {
+    if (p.conn && !p.expiry_sent && now_s > p.conn->valid_until_s()) {
+      p.expiry_sent = true;
+      refused_->with({{"reason", "token_expired"}}).inc();
+      close(p.conn, close_code::token_expired, "token_expired", "the token has expired: reconnect with a new one to resume");
     }
   }
   // Players gone longer than the grace period leave the world.

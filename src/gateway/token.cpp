@@ -21,7 +21,7 @@ struct jwt_deleter {
 };
 using jwt_ptr = std::unique_ptr<jwt_t, jwt_deleter>;
 
-token_check refuse(std::string code, std::string message) { return {std::nullopt, std::move(code), std::move(message)}; }
+token_check refuse(std::string code, std::string message) { return {std::nullopt, std::move(code), std::move(message), 0}; }
 
 /// An integer claim, or nullopt when absent (libjwt reports absence in errno).
 std::optional<long> int_claim(jwt_t* j, const char* name) {
@@ -58,7 +58,7 @@ token_check verify_token(std::string_view token, const token_config& config, std
   if (aud == nullptr || config.audience != aud) return refuse("bad_token", "wrong or missing aud");
   const char* sub = jwt_get_grant(j.get(), "sub");
   if (sub == nullptr || !world::valid_key(sub)) return refuse("bad_token", "sub must be 1 to 64 bytes without control characters");
-  return {std::string(sub), {}, {}};
+  return {std::string(sub), {}, {}, *exp + config.leeway_s};
 }
 
 std::string sign_token(std::string_view sub, std::int64_t ttl_s, const token_config& config, std::int64_t now_s) {

@@ -24,6 +24,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import world_client as wc  # noqa: E402
+
 SUBPROTOCOL = "metronome.world.v1"
 FAILURES = []
 
@@ -145,7 +148,7 @@ def main():
         port = free_port()
         log = open(os.path.join(tmp, "serve.log"), "w")
         proc = subprocess.Popen([binary, "world", "serve", "--port", str(port), "--data-dir", data_dir, "--npcs", "10",
-                                 "--size", "100"], stdout=log, stderr=subprocess.STDOUT)
+                                 "--size", "100", "--token-leeway-s", "0"], stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
@@ -210,6 +213,26 @@ def scenarios(port, token, secret):
     status, head, _, sock = upgrade(port, "?token=" + token, subprotocol=False)
     sock.close()
     check(status == 400, f"no subprotocol: status {status}, want 400")
+
+    # A connection lasts as long as its token (the server runs with
+    # --token-leeway-s 0): error token_expired, then close 4104.
+    short = forge(hs256, dict(claims, sub="brief", exp=int(time.time()) + 2), secret)
+    c = wc.Conn(port, short)
+    if check(c.status == 101 and c.read_welcome() is not None, f"short-lived token: status {c.status}, no welcome"):
+        error, close = None, None
+        deadline = time.monotonic() + 20
+        while close is None and time.monotonic() < deadline:
+            got = c.frame(deadline - time.monotonic())
+            if got is None:
+                break
+            opcode, payload = got
+            if opcode == 2 and payload[:1] == b"\x7f":
+                n, at = wc.read_varint(payload, 1)
+                error = payload[at:at + n].decode()
+            elif opcode == 8:
+                close = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 0
+        check(error == "token_expired" and close == 4104, f"token expiry: error {error!r}, close {close}, want token_expired and 4104")
+    c.close()
 
 
 if __name__ == "__main__":

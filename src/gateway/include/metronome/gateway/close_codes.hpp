@@ -14,5 +14,6 @@ inline constexpr std::uint16_t replaced = 4005;          ///< a newer connection
 inline constexpr std::uint16_t bad_message = 4101;       ///< a malformed message (after error bad_message)
 inline constexpr std::uint16_t rate_limited = 4102;      ///< over the per-connection message or byte rate
 inline constexpr std::uint16_t world_full = 4103;        ///< the world refused the player's entity
+inline constexpr std::uint16_t token_expired = 4104;     ///< the connection's token passed its exp (plus leeway)
 
 }  // namespace metronome::gateway::close_code

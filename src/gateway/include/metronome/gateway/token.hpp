@@ -24,6 +24,7 @@ struct token_config {
 struct token_check {
   std::optional<std::string> sub;
   std::string code, message;
+  std::int64_t valid_until_s = 0;  ///< admitted: exp + leeway, when a connection made with it ends
 };
 
 /// Checks alg (exactly HS256), signature, exp (required), nbf (optional),
