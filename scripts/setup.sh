@@ -25,6 +25,8 @@ packages=(
   clang-format clang-tidy
   # src/gateway: JWT (HS256) verification and signing for the world gateway (gateway helper)
   libjwt-dev
+  # src/world/players: the PostgreSQL player store (libpq) and its tests' own server (pgplayers helper)
+  libpq-dev postgresql-15
 )
 # Node.js 20 with npm: use the machine's if present (it may come from outside
 # Debian's archive), else Debian's.
