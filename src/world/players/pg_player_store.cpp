@@ -149,7 +149,7 @@ auto with_connection(detail::pg_pool& pool, Call call) -> decltype(call(nullptr)
     auto lease = pool.acquire();
     if (!lease) return lease.error();
     auto r = call(lease->get());
-    if (r || attempt == 2 || !lease->reused() || PQstatus(lease->get()) == CONNECTION_OK) return r;
+    if (r || attempt == 2 || !lease->reused() || detail::pg_alive(lease->get())) return r;
     pool.drop_idle();
   }
 }

@@ -6,6 +6,13 @@ namespace metronome::world::players::detail {
 
 void pg_conn_closer::operator()(PGconn* c) const noexcept { PQfinish(c); }
 
+bool pg_alive(PGconn* conn) noexcept {
+  // libpq's socket is non-blocking underneath: PQconsumeInput reads what has
+  // arrived (a server's farewell, an EOF) without waiting, and marks the
+  // connection bad when the server has gone.
+  return PQstatus(conn) == CONNECTION_OK && PQconsumeInput(conn) == 1 && PQstatus(conn) == CONNECTION_OK;
+}
+
 std::string pg_message(const PGconn* conn) {
   std::string m = conn != nullptr ? PQerrorMessage(conn) : "out of memory";
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
@@ -31,10 +38,11 @@ result<pg_pool::lease> pg_pool::acquire() {
       return make_error(errc::timeout, "player store (postgresql): all " + std::to_string(max_open_) + " connections stayed busy for " +
                                            std::to_string(acquire_timeout_.count()) + " ms");
     }
-    if (!idle_.empty()) {
+    while (!idle_.empty()) {
       pg_conn_ptr c = std::move(idle_.back());
       idle_.pop_back();
-      return lease(this, std::move(c), true);
+      if (pg_alive(c.get())) return lease(this, std::move(c), true);
+      --open_;  // the server closed it while it was idle: make a new one
     }
     ++open_;  // our slot, held while connecting outside the lock
   }
@@ -57,7 +65,7 @@ result<pg_pool::lease> pg_pool::acquire() {
 }
 
 void pg_pool::give_back(pg_conn_ptr conn) {
-  const bool healthy = PQstatus(conn.get()) == CONNECTION_OK && PQtransactionStatus(conn.get()) == PQTRANS_IDLE;
+  const bool healthy = pg_alive(conn.get()) && PQtransactionStatus(conn.get()) == PQTRANS_IDLE;
   if (!healthy) conn.reset();  // closed outside the lock
   std::lock_guard lock(mutex_);
   if (healthy) {

@@ -3,8 +3,10 @@
 // connections exist at once; acquire() waits up to `acquire_timeout` for one
 // to come free. A connection goes back to the pool only when it is healthy
 // and outside a transaction; any other is closed when its lease ends, and a
-// new one is made on a later acquire() (so a server restart costs one failed
-// call per stale connection at most; drop_idle() clears them all at once).
+// new one is made on a later acquire(). An idle connection that the server
+// closed meanwhile (a restart) is noticed at acquire() and replaced; one
+// whose server vanished silently fails its next call (the caller retries:
+// drop_idle() clears the others at once).
 #pragma once
 
 #include <chrono>
@@ -75,6 +77,10 @@ class pg_pool {
   std::vector<pg_conn_ptr> idle_;
   std::size_t open_ = 0;  // idle plus leased
 };
+
+/// True while `conn` is usable as far as the client can tell without a round
+/// trip (it has not been closed by the server).
+bool pg_alive(PGconn* conn) noexcept;
 
 /// libpq's message for `conn` without its trailing newline.
 std::string pg_message(const PGconn* conn);
