@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <array>
 #include <charconv>
 #include <unordered_map>
 
@@ -21,9 +22,6 @@ constexpr const char* migrations[] = {
 
 // Serializes migrations across processes (pg_advisory_xact_lock's key: "metronom").
 constexpr const char* migration_lock = "SELECT pg_advisory_xact_lock(7882834630289059693)";
-
-// Rows per INSERT statement: 7 parameters each, well under the protocol's 65,535.
-constexpr std::size_t rows_per_statement = 1000;
 
 struct result_closer {
   void operator()(PGresult* r) const noexcept { PQclear(r); }
@@ -99,28 +97,44 @@ std::vector<player_record> merged(std::span<const player_record> records) {
   return out;
 }
 
-/// One INSERT ... ON CONFLICT for `rows` (a multi-row VALUES list).
-result<void> upsert(PGconn* c, std::span<const player_record> rows) {
-  std::string sql = "INSERT INTO players (id, display_name, x, y, created_ms, last_seen_ms, play_time_ms) VALUES ";
-  std::vector<std::string> numbers;
-  numbers.reserve(rows.size() * 5);
-  std::vector<const char*> params;
-  params.reserve(rows.size() * 7);
-  for (const player_record& p : rows) {
-    const std::size_t base = params.size();
-    sql += base == 0 ? "(" : ",(";
-    for (std::size_t k = 1; k <= 7; ++k) sql += (k == 1 ? "$" : ",$") + std::to_string(base + k);
-    sql += ")";
-    params.push_back(p.id.c_str());
-    params.push_back(p.display_name.c_str());
-    for (const std::int64_t n :
-         {std::int64_t{p.last_position.x}, std::int64_t{p.last_position.y}, p.created_ms, p.last_seen_ms, p.play_time_ms}) {
-      numbers.push_back(std::to_string(n));
-      params.push_back(numbers.back().c_str());  // reserved: no reallocation moves it
-    }
+/// `text` as an element of a PostgreSQL array literal: double-quoted, with
+/// `"` and `\` escaped by a backslash (so commas, braces, spaces and the
+/// word NULL stay plain text).
+void append_element(std::string& array, std::string_view text) {
+  array += array.size() == 1 ? "\"" : ",\"";
+  for (const char ch : text) {
+    if (ch == '"' || ch == '\\') array += '\\';
+    array += ch;
   }
-  sql +=
-      " ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, x = EXCLUDED.x, y = EXCLUDED.y, "
+  array += '"';
+}
+
+void append_number(std::string& array, std::int64_t n) {
+  if (array.size() > 1) array += ',';
+  array += std::to_string(n);
+}
+
+/// One INSERT ... ON CONFLICT for all `rows`, one array parameter per column
+/// (unnest): a single statement, so a single transaction, of any size, and
+/// the same short text for the server to parse whatever the batch.
+result<void> upsert(PGconn* c, std::span<const player_record> rows) {
+  std::array<std::string, 7> columns;
+  for (auto& col : columns) col = "{";
+  for (const player_record& p : rows) {
+    append_element(columns[0], p.id);
+    append_element(columns[1], p.display_name);
+    append_number(columns[2], p.last_position.x);
+    append_number(columns[3], p.last_position.y);
+    append_number(columns[4], p.created_ms);
+    append_number(columns[5], p.last_seen_ms);
+    append_number(columns[6], p.play_time_ms);
+  }
+  std::vector<const char*> params;
+  for (auto& col : columns) params.push_back((col += '}').c_str());
+  const char* sql =
+      "INSERT INTO players (id, display_name, x, y, created_ms, last_seen_ms, play_time_ms) "
+      "SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::integer[], $5::bigint[], $6::bigint[], $7::bigint[]) "
+      "ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, x = EXCLUDED.x, y = EXCLUDED.y, "
       "last_seen_ms = EXCLUDED.last_seen_ms, play_time_ms = EXCLUDED.play_time_ms";
   if (auto r = run(c, "put", sql, params); !r) return r.error();
   return {};
@@ -187,17 +201,8 @@ result<void> pg_player_store::put(std::span<const player_record> records) {
     }
   }
   if (records.empty()) return {};
-  const std::vector<player_record> rows = merged(records);
-  const std::span<const player_record> all(rows);
-  return with_connection(*pool_, [&](PGconn* c) -> result<void> {
-    if (all.size() <= rows_per_statement) return upsert(c, all);  // one statement is one transaction
-    return in_transaction(c, "put", [&]() -> result<void> {
-      for (std::size_t i = 0; i < all.size(); i += rows_per_statement) {
-        if (auto r = upsert(c, all.subspan(i, std::min(rows_per_statement, all.size() - i))); !r) return r;
-      }
-      return {};
-    });
-  });
+  const std::vector<player_record> rows = merged(records);  // ON CONFLICT may touch a row once per statement
+  return with_connection(*pool_, [&](PGconn* c) { return upsert(c, rows); });
 }
 
 }  // namespace metronome::world::players

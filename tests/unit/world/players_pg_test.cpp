@@ -62,13 +62,28 @@ TEST(pg_player_store, round_trip_update_and_missing) {
   EXPECT_EQ(pg.scalar("SELECT count(*) FROM players"), "2");
 }
 
+TEST(pg_player_store, any_text_round_trips) {
+  postgres_server pg;
+  auto s = open_store(pg);
+  std::vector<player_record> batch;
+  for (const char* text : {"", "NULL", "\"quoted\"", "back\\slash\\", "{brace},comma", " spaced ", "tab\tnew\nline", "日本語"}) {
+    player_record p = record(static_cast<int>(batch.size()));
+    p.id = std::string("id ") + text;
+    p.display_name = text;
+    batch.push_back(p);
+  }
+  ASSERT_TRUE(s->put(batch));
+  for (const auto& p : batch) EXPECT_EQ(stored(*s, p.id), p) << p.display_name;
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM players WHERE display_name = 'NULL'"), "1");
+}
+
 TEST(pg_player_store, a_batch_gives_what_sqlite_gives_for_repeated_ids) {
   postgres_server pg;
   auto s = open_store(pg);
   journal::testing::temp_dir d;
   auto lite = sqlite_player_store::open((d.path() / "players.db").string());
   ASSERT_TRUE(lite);
-  // p1 twice and p2 three times in one batch, over 1,000 rows (several statements).
+  // Every id two or three times in one batch of 1,500 records.
   std::vector<player_record> batch;
   for (int i = 0; i < 1500; ++i) batch.push_back(record(i % 700, i));
   ASSERT_TRUE(s->put(batch));
@@ -85,7 +100,7 @@ TEST(pg_player_store, put_is_all_or_nothing) {
   postgres_server pg;
   auto s = open_store(pg);
   ASSERT_TRUE(s->put(std::vector{record(1)}));
-  for (const std::size_t size : {std::size_t{3}, std::size_t{2500}}) {  // one statement, and a transaction of several
+  for (const std::size_t size : {std::size_t{3}, std::size_t{2500}}) {  // the bad row last: everything before it is undone
     std::vector<player_record> batch;
     for (std::size_t i = 0; i + 1 < size; ++i) batch.push_back(record(static_cast<int>(i), 7));
     player_record bad = record(9999);
