@@ -32,7 +32,11 @@ metronome::error failure(PGconn* c, const PGresult* r, const std::string& what) 
   std::string m = r != nullptr ? PQresultErrorMessage(r) : "";
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
   if (m.empty()) m = pg_message(c);
-  return make_error(errc::unavailable, "player store (postgresql): " + what + ": " + m);
+  // SQLSTATE class 22 (data exception, e.g. 22021 for text that is not
+  // UTF-8): the values are at fault, not the server, and a retry cannot help.
+  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const bool data = state != nullptr && state[0] == '2' && state[1] == '2';
+  return make_error(data ? errc::invalid_argument : errc::unavailable, "player store (postgresql): " + what + ": " + m);
 }
 
 /// Runs `sql` with text parameters; a result of any status but `want` is an error.

@@ -109,6 +109,7 @@ TEST(pg_player_store, put_is_all_or_nothing) {
     auto r = s->put(batch);
     ASSERT_FALSE(r) << size;
     EXPECT_NE(r.error().message.find("UTF8"), std::string::npos) << r.error().message;  // the server's own words
+    EXPECT_EQ(r.error().code, errc::invalid_argument);
     EXPECT_EQ(stored(*s, "p1"), record(1)) << size;
     EXPECT_EQ(pg.scalar("SELECT count(*) FROM players"), "1") << size;
   }
@@ -119,6 +120,23 @@ TEST(pg_player_store, put_is_all_or_nothing) {
   EXPECT_EQ(r.error().code, errc::invalid_argument);
   EXPECT_FALSE(stored(*s, "p2"));
   EXPECT_TRUE(s->put(std::vector{record(2)})) << "the store still works";
+}
+
+TEST(pg_player_writer, a_record_the_server_refuses_does_not_stop_the_others) {
+  postgres_server pg;
+  std::shared_ptr<player_store> store = open_store(pg);
+  player_writer w(store, {.batch = 100});
+  for (int i = 0; i < 300; ++i) {
+    player_record r = record(i);
+    if (i == 150) r.display_name = "\xc3";  // a cut UTF-8 sequence
+    ASSERT_TRUE(w.submit(r));
+  }
+  ASSERT_TRUE(w.wait_written(60s));
+  EXPECT_EQ(w.health().written, 299u);
+  EXPECT_EQ(w.health().rejected, 1u);
+  EXPECT_NE(w.health().last_rejection.find("UTF8"), std::string::npos) << w.health().last_rejection;
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM players"), "299");
+  EXPECT_FALSE(stored(*store, "p150"));
 }
 
 TEST(pg_player_store, migrations_run_once_and_a_newer_schema_is_refused) {

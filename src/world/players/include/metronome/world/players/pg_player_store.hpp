@@ -52,7 +52,8 @@ class pg_player_store final : public player_store {
 
   result<std::optional<player_record>> get(const std::string& id) override;
   /// Errors: invalid_argument for an id or name holding a NUL byte (nothing
-  /// is sent); the server's message otherwise (unavailable).
+  /// is sent) or one the server refuses as data (SQLSTATE class 22, e.g. not
+  /// UTF-8); unavailable with the server's or libpq's message otherwise.
   result<void> put(std::span<const player_record> records) override;
 
  private:
