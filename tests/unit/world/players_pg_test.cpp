@@ -12,6 +12,7 @@
 #include "metronome/world/players/open_player_store.hpp"
 #include "metronome/world/players/pg_player_store.hpp"
 #include "metronome/world/players/sqlite_player_store.hpp"
+#include "player_records_for_tests.hpp"
 #include "postgres_server.hpp"
 
 namespace metronome::world::players {
@@ -20,14 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::postgres_server;
 
-player_record record(int i, std::int64_t version = 0) {
-  return {.id = "p" + std::to_string(i),
-          .display_name = "Player " + std::to_string(i) + " é",
-          .last_position = {i, -i},
-          .created_ms = 1000 + i,
-          .last_seen_ms = 2000 + i + version,
-          .play_time_ms = 30 * i + version};
-}
+using testing::record;
 
 std::unique_ptr<pg_player_store> open_store(const postgres_server& pg, std::size_t pool = 4) {
   auto s = pg_player_store::open({.conninfo = pg.url(), .pool_size = pool});

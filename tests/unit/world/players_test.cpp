@@ -5,20 +5,14 @@
 
 #include "../journal/journal_test_dir.hpp"
 #include "metronome/world/players/sqlite_player_store.hpp"
+#include "player_records_for_tests.hpp"
 
 namespace metronome::world::players {
 namespace {
 
 using journal::testing::temp_dir;
 
-player_record record(int i) {
-  return {.id = "p" + std::to_string(i),
-          .display_name = "Player " + std::to_string(i),
-          .last_position = {i, -i},
-          .created_ms = 1000 + i,
-          .last_seen_ms = 2000 + i,
-          .play_time_ms = 30 * i};
-}
+using testing::record;
 
 std::unique_ptr<sqlite_player_store> open_store(const temp_dir& d) {
   auto s = sqlite_player_store::open((d.path() / "players.db").string());
