@@ -133,8 +133,8 @@ result<void> upsert(PGconn* c, std::span<const player_record> rows) {
     append_number(columns[5], p.last_seen_ms);
     append_number(columns[6], p.play_time_ms);
   }
-  std::vector<const char*> params;
-  for (auto& col : columns) params.push_back((col += '}').c_str());
+  std::vector<const char*> params(columns.size());
+  for (std::size_t k = 0; k < columns.size(); ++k) params[k] = (columns[k] += '}').c_str();
   const char* sql =
       "INSERT INTO players (id, display_name, x, y, created_ms, last_seen_ms, play_time_ms) "
       "SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::integer[], $5::bigint[], $6::bigint[], $7::bigint[]) "
