@@ -48,8 +48,11 @@ result<pg_pool::lease> pg_pool::acquire() {
   }
   // Keywords are applied in order: conninfo (expanded from dbname) comes
   // last, so it may override the defaults before it.
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {connect_timeout_.c_str(), "metronome", conninfo_.c_str(), nullptr};
+  // TCP keepalives and tcp_user_timeout: a server host that vanishes fails
+  // calls within about 25 s instead of leaving them waiting for ever.
+  const char* keys[] = {"connect_timeout",  "application_name", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const char* values[] = {connect_timeout_.c_str(), "metronome", "10", "5", "3", "10000", conninfo_.c_str(), nullptr};
   pg_conn_ptr c(PQconnectdbParams(keys, values, 1));
   if (!c || PQstatus(c.get()) != CONNECTION_OK) {
     auto e = make_error(errc::unavailable, "player store (postgresql): connect: " + pg_message(c.get()));
