@@ -25,6 +25,8 @@ packages=(
   clang-format clang-tidy
   # src/gateway: JWT (HS256) verification and signing for the world gateway (gateway helper)
   libjwt-dev
+  # src/world/players: the PostgreSQL player store (libpq) and its tests' own server (pgplayers helper)
+  libpq-dev postgresql-15
 )
 # Node.js 20 with npm: use the machine's if present (it may come from outside
 # Debian's archive), else Debian's.
@@ -42,7 +44,7 @@ fi
 
 # The Debian packages start services we do not use: tests start their own
 # servers on their own ports.
-for svc in redis-server nginx prometheus; do
+for svc in redis-server nginx prometheus postgresql; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
     "${sudo_cmd[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
   fi

@@ -12,7 +12,7 @@
 #include "cli_args.hpp"
 #include "metronome/journal/record.hpp"
 #include "metronome/journal/snapshot.hpp"
-#include "metronome/world/players/sqlite_player_store.hpp"
+#include "metronome/world/players/open_player_store.hpp"
 #include "metronome/world/runner/thread_executor.hpp"
 
 namespace metronome::cli {
@@ -80,6 +80,7 @@ std::uintmax_t bytes_under(const std::filesystem::path& dir) {  // the files dir
 
 struct durability_bench_flags {
   std::string data_dir, entities = "10000", ticks = "1000", every = "10";
+  std::string players_db;  // empty: DIR/players.db (SQLite)
   bool no_fsync = false;
 };
 
@@ -137,9 +138,10 @@ void durability_bench(const durability_bench_flags& f) {
   std::filesystem::remove(newest);
   auto d = dur::durable_world::open(o, c, pop, threads);
   if (!d) throw std::runtime_error(d.error().message);
-  // Player records through the writer thread into SQLite (one record per player, 20 rounds).
-  auto store = world::players::sqlite_player_store::open((std::filesystem::path(f.data_dir) / "players.db").string());
-  if (!store) throw std::runtime_error(store.error().message);
+  // Player records through the writer thread into the store (one record per player, 20 rounds).
+  const std::string players_db = f.players_db.empty() ? (std::filesystem::path(f.data_dir) / "players.db").string() : f.players_db;
+  auto store = world::players::open_player_store(players_db);
+  if (!store) throw std::runtime_error(fmt::format("--players-db: {}", store.error().message));
   const auto records = std::size_t{pop.players} * 20;
   const auto w0 = std::chrono::steady_clock::now();
   {
@@ -159,11 +161,12 @@ void durability_bench(const durability_bench_flags& f) {
   const std::string line = fmt::format(
       R"({{"bench":"world durability","entities":{},"players":{},"ticks":{},"fsync":{},"commands_per_tick":{:.1f},)"
       R"("log_bytes_per_tick":{:.1f},"step_ms_p50":{:.3f},"step_ms_p99":{:.3f},"snapshot_bytes":{},"snapshot_ms":{:.2f},)"
-      R"("recovery_seconds":{:.4f},"recovered_ticks":{},"recovered_hash":"{:016x}","player_writes_per_second_sqlite":{:.0f}}})"
+      R"("recovery_seconds":{:.4f},"recovered_ticks":{},"recovered_hash":"{:016x}","player_store":"{}","player_writes_per_second":{:.0f}}})"
       "\n",
       pop.entities, pop.players, ticks, o.fsync, static_cast<double>(commands) / static_cast<double>(ticks),
       static_cast<double>(log_bytes) / static_cast<double>(ticks), pct(0.5), pct(0.99), snap_bytes, snapshot_ms, (*d)->recovered().seconds,
-      (*d)->recovered().replayed_ticks, (*d)->state().hash(), static_cast<double>(records) / player_seconds);
+      (*d)->recovered().replayed_ticks, (*d)->state().hash(), world::players::names_postgresql(players_db) ? "postgresql" : "sqlite",
+      static_cast<double>(records) / player_seconds);
   std::fwrite(line.data(), 1, line.size(), stdout);
 }
 
@@ -177,6 +180,8 @@ void add_world_durability_bench_command(CLI::App& world_cmd) {
   b->add_option("--ticks", f->ticks, "Ticks logged, then replayed from the tick-0 snapshot")->capture_default_str();
   b->add_option("--command-every", f->every, "Each player sends one command every this many ticks")->capture_default_str();
   b->add_flag("--no-fsync", f->no_fsync, "Do not fdatasync the log");
+  b->add_option("--players-db", f->players_db,
+                "Player records: a SQLite file (default DIR/players.db) or a postgresql://user@host:port/db URL");
   b->callback([f] { durability_bench(*f); });
 }
 

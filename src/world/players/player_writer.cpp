@@ -29,7 +29,7 @@ bool player_writer::submit(player_record record) {
 bool player_writer::wait_written(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   const std::uint64_t target = submitted_;
-  return done_.wait_for(lock, timeout, [&] { return health_.written >= target; });
+  return done_.wait_for(lock, timeout, [&] { return health_.written + health_.rejected >= target; });
 }
 
 writer_health player_writer::health() const {
@@ -49,13 +49,39 @@ void player_writer::run() {
     batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     lock.unlock();
     auto r = store_->put(batch);
+    std::size_t written = r ? n : 0, rejected = 0;
+    std::string refusal;
+    if (!r && r.error().code == errc::invalid_argument) {
+      // The store refuses what some record holds: retrying the batch would
+      // fail forever. Write the records one at a time, in order; a refused
+      // one is dropped (counted in rejected), and a failure of any other
+      // kind stops here, the rest staying queued for the retry.
+      r = {};
+      for (const player_record& one : batch) {
+        auto w = store_->put(std::span(&one, 1));
+        if (!w && w.error().code != errc::invalid_argument) {
+          r = std::move(w);
+          break;
+        }
+        if (w) {
+          ++written;
+        } else {
+          ++rejected;
+          refusal = w.error().message;
+        }
+      }
+    }
     lock.lock();
-    if (r) {
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-      health_.written += n;
-      health_.outage = false;
+    if (written + rejected > 0) {
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(written + rejected));
+      health_.written += written;
+      health_.rejected += rejected;
+      if (rejected > 0) health_.last_rejection = std::move(refusal);
       health_.queued = queue_.size();
       done_.notify_all();
+    }
+    if (r) {
+      health_.outage = false;
       continue;
     }
     health_.outage = true;

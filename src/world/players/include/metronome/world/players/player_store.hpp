@@ -1,9 +1,9 @@
 // Player records (seed 003's player data): who a player is and where they
 // were, read when a player connects and written behind the simulation.
 //
-//   player_store         the storage interface (one implementation so far:
-//                        SQLite, sqlite_player_store.hpp; PostgreSQL is not
-//                        written yet).
+//   player_store         the storage interface: SQLite
+//                        (sqlite_player_store.hpp) and PostgreSQL
+//                        (pg_player_store.hpp); open_player_store.hpp picks.
 //   player_writer        a writer thread in front of a store: submit() never
 //                        blocks and never touches the disk (the tick thread
 //                        calls it); records are batched, written in one
@@ -11,6 +11,9 @@
 //                        fails; the queue is bounded and a full queue refuses
 //                        (the caller keeps the record); health() shows an
 //                        outage. A record is acknowledged only once written.
+//                        A batch the store refuses for what a record holds
+//                        (invalid_argument) is written one record at a time
+//                        and only the refused records are dropped (counted).
 #pragma once
 
 #include <chrono>
@@ -44,14 +47,18 @@ class player_store {
  public:
   virtual ~player_store() = default;
   virtual result<std::optional<player_record>> get(const std::string& id) = 0;
-  /// Inserts or replaces every record, all or nothing.
+  /// Inserts or replaces every record, all or nothing. errc::invalid_argument
+  /// means a record holds what this store cannot keep (retrying cannot help);
+  /// any other error may pass.
   virtual result<void> put(std::span<const player_record> records) = 0;
 };
 
 struct writer_health {
   bool outage = false;  ///< The last write attempt failed.
   std::string last_error;
-  std::uint64_t written = 0;  ///< Records acknowledged (written).
+  std::uint64_t written = 0;   ///< Records acknowledged (written).
+  std::uint64_t rejected = 0;  ///< Records the store refused for what they hold (dropped, never acknowledged).
+  std::string last_rejection;  ///< The store's reason for the last of them.
   std::uint64_t failed_attempts = 0;
   std::size_t queued = 0;
 };
@@ -72,7 +79,8 @@ class player_writer {
 
   /// Queues a record; false when the queue is full (nothing queued).
   bool submit(player_record record);
-  /// Waits until everything submitted so far is written, or `timeout`; true when written.
+  /// Waits until everything submitted so far is written or rejected, or
+  /// `timeout`; true when none is left (health().rejected counts the refused).
   bool wait_written(std::chrono::milliseconds timeout);
   writer_health health() const;
 
