@@ -14,7 +14,7 @@
 #include "metronome/gateway/server.hpp"
 #include "metronome/gateway/token.hpp"
 #include "metronome/world/command.hpp"
-#include "metronome/world/players/sqlite_player_store.hpp"
+#include "metronome/world/players/open_player_store.hpp"
 
 namespace metronome::cli {
 namespace {
@@ -43,7 +43,8 @@ void print_token(const token_flags& f) {
 
 struct serve_flags {
   std::string port = "8090", data_dir = default_data_dir, seed = "1", npcs = "200", size = "1000", radius = "100", budget = "8000",
-              grace_ms = "10000", max_connections = "20000", shards = "1", snapshot_every = "1000", ticks_per_write = "1", leeway_s = "30";
+              grace_ms = "10000", max_connections = "20000", shards = "1", snapshot_every = "1000", ticks_per_write = "1", leeway_s = "30",
+              players_db;
   bool persist = false;
 };
 
@@ -69,13 +70,13 @@ void serve(const serve_flags& f) {
   }
   const auto snapshot_every = static_cast<std::uint64_t>(parse_int("--snapshot-every", f.snapshot_every, 1, 100'000'000));
   const auto ticks_per_write = static_cast<std::uint32_t>(parse_int("--ticks-per-write", f.ticks_per_write, 1, 10'000));
+  const std::filesystem::path dir(f.data_dir);
   if (f.persist) {
-    const std::filesystem::path dir(f.data_dir);
     c.durable = world::durable::durable_options{.dir = dir / "world", .snapshot_every = snapshot_every, .ticks_per_write = ticks_per_write};
-    c.open_players = [db = (dir / "players.db").string()]() -> result<std::unique_ptr<world::players::player_store>> {
-      auto store = world::players::sqlite_player_store::open(db);
-      if (!store) return store.error();
-      return std::unique_ptr<world::players::player_store>(std::move(*store));
+  }
+  if (f.persist || !f.players_db.empty()) {
+    c.open_players = [db = f.players_db.empty() ? (dir / "players.db").string() : f.players_db] {
+      return world::players::open_player_store(db);
     };
   }
   gateway::world_gateway gw(c);
@@ -110,6 +111,8 @@ void add_world_online_commands(CLI::App& world_cmd) {
   srv->add_flag("--persist", sf->persist,
                 "Keep the world in DATA_DIR/world (event log before every tick, snapshots; survives kill -9) and player records in "
                 "DATA_DIR/players.db; a restart resumes it");
+  srv->add_option("--players-db", sf->players_db,
+                  "Player records: a SQLite file, or postgresql://... (default with --persist: DATA_DIR/players.db)");
   srv->add_option("--snapshot-every", sf->snapshot_every, "With --persist: ticks between snapshots")->capture_default_str();
   srv->add_option("--ticks-per-write", sf->ticks_per_write,
                   "With --persist: ticks per log write and fsync (1: every tick is on disk before it is sent)")

@@ -133,6 +133,7 @@ class world_gateway::impl {
   obs::family<obs::counter>* rejected_ = nullptr;
   obs::family<obs::counter>* refused_ = nullptr;
   obs::handle<obs::counter> records_refused_;
+  obs::handle<obs::gauge> records_outage_, records_queued_;
 
  private:
   struct player {
@@ -266,7 +267,11 @@ world_gateway::impl::impl(gateway_config c)
       records_refused_(registry_
                            .add_counter("metronome_world_player_records_refused_total",
                                         "Player records not queued: the writer's queue was full (the next one carries the state)")
-                           .bind({})) {
+                           .bind({})),
+      records_outage_(
+          registry_.add_gauge("metronome_world_player_store_outage", "1 while the player store refuses writes (they are retried)")
+              .bind({})),
+      records_queued_(registry_.add_gauge("metronome_world_player_records_queued", "Player records waiting for the store").bind({})) {
   entities_per_shard_ = &registry_.add_gauge("metronome_world_entities", "Entities held per shard");
   rejected_ = &registry_.add_counter("metronome_world_rejected_commands_total", "Commands the world refused, by reason");
   refused_ = &registry_.add_counter("metronome_world_refused_total", "Upgrades and connections refused, by reason");
@@ -478,7 +483,7 @@ std::string world_gateway::impl::health() const {
   if (records_) {
     const auto h = records_->health();
     body += ",\"playerRecords\":{\"outage\":" + std::string(h.outage ? "true" : "false") + ",\"written\":" + std::to_string(h.written) +
-            ",\"queued\":" + std::to_string(h.queued);
+            ",\"queued\":" + std::to_string(h.queued) + ",\"rejected\":" + std::to_string(h.rejected);
     if (h.outage) {
       body += ",\"error\":\"";
       net::append_json_escaped(body, h.last_error);
@@ -698,6 +703,11 @@ void world_gateway::impl::one_tick(std::vector<inbound>& batch) {
         ++it;
       }
     }
+  }
+  if (records_ && w.tick() % 20 == 0) {
+    const auto h = records_->health();
+    records_outage_->set(h.outage ? 1 : 0);
+    records_queued_->set(static_cast<double>(h.queued));
   }
   if (records_ && config_.record_every > 0 && w.tick() % config_.record_every == 0) {
     for (auto& [sub, p] : players_) {
