@@ -20,13 +20,11 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <optional>
 #include <string>
 
@@ -43,6 +41,7 @@
 #include <boost/asio/write.hpp>
 
 #include "clock_sync.hpp"
+#include "stamped_recv.hpp"
 #include "wire.hpp"
 #include "ws_frame.hpp"
 
@@ -56,9 +55,7 @@ using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_message = 64 * 1024;  ///< larger server messages are a protocol error here
 
-std::int64_t system_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+std::int64_t system_us() { return system_now_us(); }
 
 }  // namespace
 
@@ -262,26 +259,11 @@ class load_client {
   /// buffer. False when the connection is finished (EOF, error, close
   /// frame, protocol error).
   bool read_available() {
-    std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
     for (;;) {
-      iovec iov{pool_.rx.data(), pool_.rx.size()};
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control.data();
-      msg.msg_controllen = control.size();
-      const ssize_t n = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
-      if (n <= 0) return false;
       std::int64_t arrival_us = 0;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-          timespec ts{};
-          std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-          arrival_us = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
-        }
-      }
-      if (arrival_us == 0) arrival_us = system_us();
+      const ssize_t n = recv_stamped(fd_, pool_.rx.data(), pool_.rx.size(), arrival_us);
+      if (n == recv_would_block) return true;
+      if (n <= 0) return false;
       if (!consume(std::string_view(pool_.rx.data(), static_cast<std::size_t>(n)), arrival_us)) return false;
       if (static_cast<std::size_t>(n) < pool_.rx.size()) return true;  // drained: anything later is a new edge
     }

@@ -5,6 +5,8 @@
 // rate limits, decoding); one tick thread owns the world, the players and
 // their streams. They meet in one bounded inbox (connections -> tick) and in
 // loop::post (tick -> connections). Nothing is sent while a lock is held.
+// GET /world/truth waits (bounded) for the end of the next tick, where the
+// tick thread answers it with every entity's position at that tick.
 #pragma once
 
 #include <chrono>
@@ -39,6 +41,11 @@ struct gateway_config {
   std::size_t soft_queue_bytes = 16 * 1024;        ///< Skip a client's frame while more than this is queued. Default 16 KiB.
   std::size_t max_inbox = 200'000;                 ///< Messages waiting for the tick thread; beyond, dropped and counted.
   std::chrono::milliseconds idle_timeout{30'000};  ///< No frame from a client: close (pings at half). Default 30 s.
+  /// GET /world/truth (docs/protocol.md, "Operator endpoint") needs
+  /// `Authorization: Bearer` with this. Empty: the token secret (whoever
+  /// holds it can mint any player's token, so is an operator already).
+  std::string operator_secret{};
+  std::size_t max_truth_waiters = 16;  ///< Truth requests waiting for the next tick; more get 503.
 };
 
 class world_gateway {
