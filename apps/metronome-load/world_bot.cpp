@@ -141,14 +141,18 @@ world_bot::outcome world_bot::on_message(std::string_view payload, std::int64_t 
   return o;
 }
 
-/// A probe ends at the first frame after the command that shows the bot's
-/// own entity moved from where it rested, in the commanded direction.
+/// A probe ends at the first frame that arrived after the command and shows
+/// the bot's own entity moved from where it rested the commanded way: within
+/// 30 degrees of the velocity and by at least half a tick of it (a push from
+/// a crowd seldom passes both).
 void world_bot::measure(const wire::frame_msg& f, std::int64_t arrival_us, bool measuring) {
-  if (!probe_ || f.tick <= probe_->after_tick) return;
+  if (!probe_ || f.tick <= probe_->after_tick || arrival_us < probe_->sent_us) return;
   const auto me = view_.position(self_);
   if (me && *me != probe_->rest) {
-    const std::int64_t dx = std::int64_t{me->x} - probe_->rest.x, dy = std::int64_t{me->y} - probe_->rest.y;
-    if (dx * probe_->vx + dy * probe_->vy > 0) {
+    const double dx = static_cast<double>(wire::dequantize(std::int64_t{me->x} - probe_->rest.x));
+    const double dy = static_cast<double>(wire::dequantize(std::int64_t{me->y} - probe_->rest.y));
+    const double d = std::hypot(dx, dy), v = std::hypot(probe_->vx, probe_->vy);
+    if (dx * probe_->vx + dy * probe_->vy >= 0.866 * d * v && d >= v / 2) {
       if (measuring) stats_.latency.record(arrival_us - probe_->sent_us);
       probe_.reset();
       return;
