@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "client_pool.hpp"
+#include "pool_threads.hpp"
 #include "self_usage.hpp"
 
 namespace metronome::load {
@@ -20,33 +21,13 @@ load_result run_load(const load_config& cfg, const endpoint_url& server, std::os
   run_state state;
   state.start = steady::now() + std::chrono::milliseconds(50);
 
-  const int nthreads = std::max(1, std::min(cfg.threads, cfg.clients));
-  std::vector<std::vector<int>> shares(static_cast<std::size_t>(nthreads));
-  for (int i = 0; i < cfg.clients; ++i) shares[static_cast<std::size_t>(i % nthreads)].push_back(i);
+  auto shares = shares_of(cfg.clients, cfg.threads);
   std::vector<std::unique_ptr<client_pool>> pools;
   pools.reserve(shares.size());
   for (auto& share : shares) pools.push_back(std::make_unique<client_pool>(cfg, server, state, std::move(share)));
-  std::vector<std::thread> threads;
-  std::vector<std::unique_ptr<std::atomic<bool>>> done;
-  for (auto& p : pools) {
-    done.push_back(std::make_unique<std::atomic<bool>>(false));
-    threads.emplace_back([&p, flag = done.back().get()] {
-      p->run();
-      flag->store(true);
-    });
-  }
-
-  // Ramp: until every client is ready or failed, bounded by the ramp's
-  // length plus the connect timeout.
-  const double ramp_len = cfg.ramp_per_second > 0 ? cfg.clients / cfg.ramp_per_second : 0;
-  const auto ramp_deadline = state.start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(ramp_len)) +
-                             std::chrono::milliseconds(cfg.connect_timeout_ms + 2000);
-  while (state.ready.load() + state.failed.load() < cfg.clients && steady::now() < ramp_deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  pool_threads<client_pool> threads(pools);
   load_result r;
-  r.ramp_s = seconds_since(state.start);
-  events << "event ramp_done connected=" << state.ready.load() << " failed=" << state.failed.load() << " ramp_s=" << r.ramp_s << std::endl;
+  r.ramp_s = wait_for_ramp(state, cfg.clients, cfg.ramp_per_second, cfg.connect_timeout_ms, events);
 
   std::this_thread::sleep_for(std::chrono::duration<double>(cfg.warmup_s));
   const double cpu0 = cpu_seconds();
@@ -64,13 +45,7 @@ load_result run_load(const load_config& cfg, const endpoint_url& server, std::os
   r.closed_early = state.closed.load();
 
   // Close: WebSocket close handshakes, bounded; then drop whatever is left.
-  for (auto& p : pools) p->stop();
-  const auto close_deadline = steady::now() + std::chrono::milliseconds(cfg.connect_timeout_ms + 1000);
-  for (std::size_t i = 0; i < pools.size(); ++i) {
-    while (!done[i]->load() && steady::now() < close_deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (!done[i]->load()) pools[i]->abort();
-    threads[i].join();
-  }
+  threads.close(std::chrono::milliseconds(cfg.connect_timeout_ms + 1000));
   for (auto& p : pools) r.stats.merge(p->stats());
   events << "event closed" << std::endl;
   return r;

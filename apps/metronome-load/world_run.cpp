@@ -7,6 +7,7 @@
 #include <ostream>
 #include <thread>
 
+#include "pool_threads.hpp"
 #include "self_usage.hpp"
 #include "session_setup.hpp"
 #include "world_pool.hpp"
@@ -55,6 +56,7 @@ void check_loop(const world_load_config& cfg, const endpoint_url& server, std::v
     auto round = std::make_shared<check_round>();
     const int n = std::min(cfg.check_bots, cfg.bots);
     std::vector<int> picks;
+    picks.reserve(static_cast<std::size_t>(n));
     for (int k = 0; k < n; ++k) picks.push_back((cursor + k) % cfg.bots);
     cursor = (cursor + n) % cfg.bots;
     for (const int i : picks) pools[static_cast<std::size_t>(i) % pools.size()]->arm(i, round);
@@ -82,31 +84,13 @@ world_result run_world(const world_load_config& cfg, const endpoint_url& server,
                        std::ostream& events) {
   run_state state;
   state.start = steady::now() + std::chrono::milliseconds(50);
-  const int nthreads = std::max(1, std::min(cfg.threads, cfg.bots));
-  std::vector<std::vector<int>> shares(static_cast<std::size_t>(nthreads));
-  for (int i = 0; i < cfg.bots; ++i) shares[static_cast<std::size_t>(i % nthreads)].push_back(i);
+  auto shares = shares_of(cfg.bots, cfg.threads);
   std::vector<std::unique_ptr<world_pool>> pools;
+  pools.reserve(shares.size());
   for (auto& share : shares) pools.push_back(std::make_unique<world_pool>(cfg, server, state, std::move(share), tokens));
-  std::vector<std::thread> threads;
-  std::vector<std::unique_ptr<std::atomic<bool>>> done;
-  for (auto& p : pools) {
-    done.push_back(std::make_unique<std::atomic<bool>>(false));
-    threads.emplace_back([&p, flag = done.back().get()] {
-      p->run();
-      flag->store(true);
-    });
-  }
-
-  // Ramp: until every bot has its first frame or failed, bounded.
-  const double ramp_len = cfg.ramp_per_second > 0 ? cfg.bots / cfg.ramp_per_second : 0;
-  const auto ramp_deadline = state.start + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(ramp_len)) +
-                             std::chrono::milliseconds(cfg.connect_timeout_ms + 2000);
-  while (state.ready.load() + state.failed.load() < cfg.bots && steady::now() < ramp_deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  pool_threads<world_pool> threads(pools);
   world_result r;
-  r.ramp_s = seconds_since(state.start);
-  events << "event ramp_done connected=" << state.ready.load() << " failed=" << state.failed.load() << " ramp_s=" << r.ramp_s << std::endl;
+  r.ramp_s = wait_for_ramp(state, cfg.bots, cfg.ramp_per_second, cfg.connect_timeout_ms, events);
 
   std::this_thread::sleep_for(std::chrono::duration<double>(cfg.warmup_s));
   const double cpu0 = cpu_seconds();
@@ -128,13 +112,7 @@ world_result run_world(const world_load_config& cfg, const endpoint_url& server,
   r.failed = state.failed.load();
   r.closed_early = state.closed.load();
 
-  for (auto& p : pools) p->stop();
-  const auto close_deadline = steady::now() + std::chrono::milliseconds(cfg.connect_timeout_ms + 1000);
-  for (std::size_t i = 0; i < pools.size(); ++i) {
-    while (!done[i]->load() && steady::now() < close_deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (!done[i]->load()) pools[i]->abort();
-    threads[i].join();
-  }
+  threads.close(std::chrono::milliseconds(cfg.connect_timeout_ms + 1000));
   for (auto& p : pools) r.stats.merge(p->stats());
   events << "event closed" << std::endl;
   return r;
