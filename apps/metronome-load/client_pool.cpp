@@ -44,6 +44,7 @@
 #include "stamped_recv.hpp"
 #include "wire.hpp"
 #include "ws_frame.hpp"
+#include "xorshift.hpp"
 
 namespace metronome::load {
 namespace {
@@ -69,15 +70,10 @@ struct pool_state {
   pool_state(const load_config& c, const endpoint_url& s, run_state& st) : cfg(c), server(s), state(st) {
     endpoint = tcp::endpoint(asio::ip::make_address_v4(server.host), server.port);
     host_header = server.host + ":" + std::to_string(server.port);
-    rng = 0x9E3779B97F4A7C15ULL ^ static_cast<std::uint64_t>(system_us());
+    rng.state ^= static_cast<std::uint64_t>(system_us());
   }
 
-  std::uint64_t random() {  // xorshift64: mask keys and handshake keys, not security
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-  }
+  std::uint64_t random() { return rng.next(); }  // mask keys and handshake keys
 
   const load_config& cfg;
   const endpoint_url& server;
@@ -86,7 +82,7 @@ struct pool_state {
   std::string host_header;
   client_stats stats;
   bool stopping = false;
-  std::uint64_t rng;
+  xorshift64 rng;
   std::array<char, 64 * 1024> rx{};  ///< every client's reads land here first
   asio::io_context io{1};
   /// The upgraded sockets (edge-triggered, data.ptr = the load_client: a

@@ -71,14 +71,9 @@ void world_bot_stats::merge(const world_bot_stats& o) {
   for (const auto& [k, v] : o.failures) failures[k] += v;
 }
 
-world_bot::world_bot(int index, std::uint64_t seed, world_bot_stats& stats) : index_(index), rng_(seed_of(seed, index)), stats_(stats) {}
+world_bot::world_bot(int index, std::uint64_t seed, world_bot_stats& stats) : index_(index), rng_{seed_of(seed, index)}, stats_(stats) {}
 
-std::uint64_t world_bot::random() {  // xorshift64: the walk, not security
-  rng_ ^= rng_ << 13;
-  rng_ ^= rng_ >> 7;
-  rng_ ^= rng_ << 17;
-  return rng_;
-}
+std::uint64_t world_bot::random() { return rng_.next(); }
 
 void world_bot::command(const wire::command_msg& c, bool measuring, std::vector<std::string>& out) {
   std::string bytes;

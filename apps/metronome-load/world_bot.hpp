@@ -22,6 +22,7 @@
 #include "lag_histogram.hpp"
 #include "metronome/gateway/client_view.hpp"
 #include "world_check.hpp"
+#include "xorshift.hpp"
 
 namespace metronome::load {
 
@@ -102,7 +103,7 @@ class world_bot {
   void finish_round();
 
   int index_;
-  std::uint64_t rng_;
+  xorshift64 rng_;  ///< the walk
   world_bot_stats& stats_;
   gateway::client_view view_;
   bool welcomed_ = false;

@@ -29,6 +29,7 @@
 #include "metronome/gateway/wire.hpp"
 #include "stamped_recv.hpp"
 #include "ws_frame.hpp"
+#include "xorshift.hpp"
 
 namespace metronome::load {
 namespace {
@@ -48,14 +49,9 @@ struct world_pool::impl {
   impl(const world_load_config& c, const endpoint_url& s, run_state& st) : cfg(c), server(s), state(st) {
     endpoint = tcp::endpoint(asio::ip::make_address_v4(server.host), server.port);
     host_header = server.host + ":" + std::to_string(server.port);
-    rng = 0x9E3779B97F4A7C15ULL ^ static_cast<std::uint64_t>(system_now_us());
+    rng.state ^= static_cast<std::uint64_t>(system_now_us());
   }
-  std::uint64_t random() {  // xorshift64: mask and handshake keys, not security
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-  }
+  std::uint64_t random() { return rng.next(); }
   bot_conn* find(int index);
 
   const world_load_config& cfg;
@@ -65,7 +61,7 @@ struct world_pool::impl {
   std::string host_header;
   world_bot_stats stats;
   bool stopping = false;
-  std::uint64_t rng;
+  xorshift64 rng;                    ///< mask and handshake keys
   std::array<char, 64 * 1024> rx{};  ///< every bot's reads land here first
   asio::io_context io{1};
   std::vector<std::unique_ptr<bot_conn>> bots;  // declared after io: destroyed before it
