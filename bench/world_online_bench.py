@@ -2,8 +2,8 @@
 """World gateway benchmark: `metronome-load world` bots against `metronome
 world serve`, server and bots on the same machine (seed 003, issue 10).
 
-    bench/world_online_bench.py [--bots 1000,2000,5000,10000] [--duration 10] [--warmup 3]
-                                [--radius 100] [--budget 8000] [--check-every 40]
+    bench/world_online_bench.py [--bots 1000,2000,5000,10000] [--duration 10] [--warmup S]
+                                [--radius 30] [--spread 300] [--budget 8000] [--check-every 40]
                                 [--build-dir build/release] [--out results.json]
 
 Builds nothing: build `metronome` and `metronome-load` in Release first
@@ -13,8 +13,12 @@ Stdlib only.
 For each bot count N: start `metronome world serve` on a free 127.0.0.1 port
 (a temporary data directory, 200 NPCs, --max-connections N + 100, the
 descriptor limit raised to the hard limit), run `metronome-load world --bots
-N` (ramp 500/s from 254 source addresses, warm-up, then a --duration window
-with the brute-force check every --check-every ticks). The load client prints
+N` (ramp 500/s from 254 source addresses; each bot first moves at the speed
+limit to a random point of the disc of --spread world units around the
+origin, since every player joins at the origin; a warm-up long enough for
+that, spread / 6 + 5 s unless --warmup; then a --duration window with the
+brute-force check every --check-every ticks). With the defaults (area of
+interest 30 world units, disc 300) a bot sees about N / 100 others. The load client prints
 "event measure_start" / "event measure_end"; at exactly those two moments
 this script reads the server's utime+stime (/proc/PID/stat) and its /metrics,
 so every server figure is over the window:
@@ -34,7 +38,7 @@ entity update, checks and mismatches, the bots' own CPU.
 A count "fits" when every bot connected, the bots received at least 19 of 20
 frames per second each, the step p99 is at most 25 ms and no check failed.
 The first count that does not fit ends the sweep (larger ones would not
-either). Each row records the 1-minute load average: above 3 the machine is
+either) unless --keep-going. Each row records the 1-minute load average: above 3 the machine is
 shared and the figures are skewed. Loopback only; every process it starts is
 stopped by PID; every wait is bounded.
 """
@@ -145,6 +149,7 @@ def one_run(args, n):
             cmd = [load, "world", "--url", f"ws://127.0.0.1:{port}/world", "--bots", str(n),
                    "--duration", str(args.duration), "--warmup", str(args.warmup), "--ramp-per-second", "500",
                    "--source-addresses", "254", "--threads", str(args.threads), "--check-every", str(args.check_every),
+                   "--spread", str(args.spread),
                    "--data-dir", data_dir, "--connect-timeout-ms", "20000", "--out", report]
             bound = n / 500 + args.warmup + args.duration + 120
             bots = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=raise_nofile)
@@ -213,14 +218,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bots", default="1000,2000,5000,10000")
     ap.add_argument("--duration", type=float, default=10)
-    ap.add_argument("--warmup", type=float, default=3)
-    ap.add_argument("--radius", type=int, default=100)
+    ap.add_argument("--warmup", type=float)
+    ap.add_argument("--radius", type=int, default=30)
+    ap.add_argument("--spread", type=float, default=300)
     ap.add_argument("--budget", type=int, default=8000)
     ap.add_argument("--check-every", type=int, default=40)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "release"))
+    ap.add_argument("--keep-going", action="store_true", help="run every count even after one did not fit")
     ap.add_argument("--out")
     args = ap.parse_args()
+    if args.warmup is None:
+        args.warmup = args.spread / 6 + 5
     counts = [int(x) for x in args.bots.split(",") if x]
     rows = []
     for n in counts:
@@ -228,12 +237,13 @@ def main():
         row = one_run(args, n)
         rows.append(row)
         print(json.dumps(row), flush=True)
-        if not row["fits"]:
+        if not row["fits"] and not args.keep_going:
             print(f"== {n} bots do not fit; stopping the sweep", flush=True)
             break
     if args.out:
         with open(args.out, "w") as f:
-            json.dump({"radius": args.radius, "budget": args.budget, "duration": args.duration, "rows": rows}, f, indent=1)
+            json.dump({"radius": args.radius, "spread": args.spread, "budget": args.budget, "duration": args.duration,
+                       "warmup": args.warmup, "rows": rows}, f, indent=1)
     print("| bots | load | in->bcast p50/p99 ms | step p99 <= ms | frames/client/s | B/client/s | bits/update | deferred/s | CPU-us/frame | checks/mismatches |")
     for r in rows:
         lat = r["input_to_broadcast_ms"]

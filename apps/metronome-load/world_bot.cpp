@@ -94,6 +94,7 @@ world_bot::outcome world_bot::on_message(std::string_view payload, std::int64_t 
     self_ = w->entity;
     max_speed_ = static_cast<std::int32_t>(std::min<std::uint32_t>(w->max_speed, 1U << 20));
     tick_us_ = 1'000'000 / std::max<std::uint32_t>(w->tick_hz, 1);
+    half_ = static_cast<std::int32_t>(std::min<std::uint64_t>(std::uint64_t{w->half} * wire::fixed_per_q, 1U << 30));
     seq_ = 0;  // a new connection counts from 1 (docs/protocol.md)
     return {};
   }
@@ -127,6 +128,7 @@ world_bot::outcome world_bot::on_message(std::string_view payload, std::int64_t 
   }
   measure(f, arrival_us, measuring);
   outcome o;
+  if (spread_ > 0 && !spread_sent_) start_spread(measuring, out);
   o.walk_in_us = walk(view_.position(self_));
   if (round_) {
     ring_.push_back(world_check::snapshot_of(view_, self_));
@@ -165,7 +167,7 @@ std::int64_t world_bot::walk(const std::optional<gateway::qpos>& me) {
   last_pos_ = me;
   if (walk_pending_) return -1;
   if (phase_ == phase::moving && frames_in_phase_ < leg_) return -1;
-  if (phase_ == phase::stopping && still_ < 2 && frames_in_phase_ < max_stopping_frames) return -1;
+  if (phase_ == phase::stopping && still_ < 2 && frames_in_phase_ < stop_cap_) return -1;
   walk_pending_ = true;
   return static_cast<std::int64_t>(random() % static_cast<std::uint64_t>(tick_us_));
 }
@@ -188,7 +190,23 @@ void world_bot::on_walk(std::int64_t now_us, bool measuring, std::vector<std::st
   command({.seq = ++seq_, .kind = wire::command_kind::velocity, .a = vx, .b = vy}, measuring, out);
   phase_ = phase::moving;
   frames_in_phase_ = 0;
+  stop_cap_ = max_stopping_frames;
   leg_ = 5 + static_cast<int>(random() % 16);
+}
+
+/// Uniform in the disc (radius spread_ * sqrt(u)), inside the world; the
+/// walk starts once the bot stands still there (move-to stops on arrival).
+void world_bot::start_spread(bool measuring, std::vector<std::string>& out) {
+  spread_sent_ = true;
+  const double angle = static_cast<double>(random() % 3600) * std::numbers::pi / 1800.0;
+  const double r = static_cast<double>(spread_) * std::sqrt(static_cast<double>(random() % 1'000'001) / 1e6);
+  const double inside = std::max(0.0, static_cast<double>(half_) - 1024.0);
+  const auto x = static_cast<std::int32_t>(std::clamp(r * std::cos(angle), -inside, inside));
+  const auto y = static_cast<std::int32_t>(std::clamp(r * std::sin(angle), -inside, inside));
+  command({.seq = ++seq_, .kind = wire::command_kind::move_to, .a = x, .b = y, .speed = std::max(1, max_speed_)}, measuring, out);
+  phase_ = phase::stopping;
+  frames_in_phase_ = 0;
+  stop_cap_ = static_cast<int>(r / std::max(1, max_speed_)) + max_stopping_frames;
 }
 
 void world_bot::arm(std::shared_ptr<check_round> round) {

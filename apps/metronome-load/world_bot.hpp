@@ -75,6 +75,11 @@ class world_bot {
   /// The walk delay asked for by on_message has passed; now_us on the system clock.
   void on_walk(std::int64_t now_us, bool measuring, std::vector<std::string>& out);
 
+  /// Before the walk, move (at the speed limit) to a random point of the disc
+  /// of this radius (fixed-point units) around the origin, where every
+  /// player joins; 0: walk from where the bot joined.
+  void set_spread(std::int32_t radius) noexcept { spread_ = radius; }
+
   /// Starts keeping views for `round` (its truth comes later).
   void arm(std::shared_ptr<check_round> round);
   /// The round's truth is set: compare as soon as the view reaches its tick.
@@ -98,6 +103,7 @@ class world_bot {
   std::uint64_t random();
   void command(const gateway::wire::command_msg& c, bool measuring, std::vector<std::string>& out);
   std::int64_t walk(const std::optional<gateway::qpos>& me);
+  void start_spread(bool measuring, std::vector<std::string>& out);
   void measure(const gateway::wire::frame_msg& f, std::int64_t arrival_us, bool measuring);
   void try_check();
   void finish_round();
@@ -113,6 +119,9 @@ class world_bot {
   std::uint64_t seq_ = 0;
   phase phase_ = phase::stopping;
   int frames_in_phase_ = 0, leg_ = 0, still_ = 0;
+  int stop_cap_ = 40;  ///< frames of stopping after which the next leg starts anyway
+  std::int32_t spread_ = 0, half_ = 0;
+  bool spread_sent_ = false;
   bool walk_pending_ = false;
   std::optional<gateway::qpos> last_pos_;
   std::optional<probe> probe_;

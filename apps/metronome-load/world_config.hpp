@@ -17,6 +17,7 @@ struct world_load_config {
   int threads = 1;                                ///< I/O threads, one io_context each
   int check_every = 20;                           ///< ticks between brute-force checks; 0 = none
   int check_bots = 4;                             ///< bots sampled per check
+  double spread = 0;                              ///< first move to a random point this far from the origin (world units)
   int connect_timeout_ms = 10'000;                ///< connect + upgrade + welcome within this (ms)
   std::uint64_t seed = 1;                         ///< the walks' random streams
   std::string secret;                             ///< HS256 key the tokens are signed with

@@ -46,6 +46,9 @@ CLI::App* add_world_command(CLI::App& app, world_flags& f) {
       ->capture_default_str()
       ->check(CLI::Range(100, 600'000));
   w->add_option("--seed", c.seed, "Seed of the bots' walks")->capture_default_str();
+  w->add_option("--spread", c.spread, "First move (at the speed limit) to a random point within this many world units of the origin")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100'000.0));
   auto* secret = w->add_option("--secret-file", f.secret_file, "The HS256 secret (first line) the gateway checks tokens with");
   w->add_option("--data-dir", f.data_dir, "The data directory whose world-secret the gateway uses (default metronome-data)")
       ->excludes(secret);

@@ -27,6 +27,7 @@
 #include <boost/asio/write.hpp>
 
 #include "metronome/gateway/wire.hpp"
+#include "metronome/world/fixed.hpp"
 #include "stamped_recv.hpp"
 #include "ws_frame.hpp"
 #include "xorshift.hpp"
@@ -70,7 +71,9 @@ struct world_pool::impl {
 /// One bot's connection. Lives until the pool is destroyed, so handlers may capture `this`.
 struct world_pool::impl::bot_conn {
   bot_conn(impl& p, int i, std::string t)
-      : pool(p), index(i), token(std::move(t)), bot(i, p.cfg.seed, p.stats), sock(p.io), watchdog(p.io), walk_timer(p.io) {}
+      : pool(p), index(i), token(std::move(t)), bot(i, p.cfg.seed, p.stats), sock(p.io), watchdog(p.io), walk_timer(p.io) {
+    bot.set_spread(static_cast<std::int32_t>(p.cfg.spread * world::units_per_world_unit));
+  }
 
   asio::awaitable<void> run() {
     co_await ramp_slot();
