@@ -299,7 +299,7 @@ world_pool::impl::bot_conn* world_pool::impl::find(int index) {
   return nullptr;
 }
 
-world_pool::world_pool(const world_load_config& cfg, const endpoint_url& server, run_state& state, std::vector<int> indices,
+world_pool::world_pool(const world_load_config& cfg, const endpoint_url& server, run_state& state, const std::vector<int>& indices,
                        const std::vector<std::string>& tokens)
     : impl_(std::make_unique<impl>(cfg, server, state)) {
   impl_->bots.reserve(indices.size());

@@ -18,7 +18,7 @@ class world_pool {
  public:
   /// Bots `indices` (global numbers: they pick the sub, the source address
   /// and the ramp slot) connect to `server` with tokens[i].
-  world_pool(const world_load_config& cfg, const endpoint_url& server, run_state& state, std::vector<int> indices,
+  world_pool(const world_load_config& cfg, const endpoint_url& server, run_state& state, const std::vector<int>& indices,
              const std::vector<std::string>& tokens);
   ~world_pool();
   world_pool(const world_pool&) = delete;

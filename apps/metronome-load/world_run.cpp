@@ -87,7 +87,7 @@ world_result run_world(const world_load_config& cfg, const endpoint_url& server,
   auto shares = shares_of(cfg.bots, cfg.threads);
   std::vector<std::unique_ptr<world_pool>> pools;
   pools.reserve(shares.size());
-  for (auto& share : shares) pools.push_back(std::make_unique<world_pool>(cfg, server, state, std::move(share), tokens));
+  for (auto& share : shares) pools.push_back(std::make_unique<world_pool>(cfg, server, state, share, tokens));
   pool_threads<world_pool> threads(pools);
   world_result r;
   r.ramp_s = wait_for_ramp(state, cfg.bots, cfg.ramp_per_second, cfg.connect_timeout_ms, events);
