@@ -6,14 +6,11 @@
 
 #include "client_pool.hpp"
 #include "pool_threads.hpp"
-#include "self_usage.hpp"
 
 namespace metronome::load {
 namespace {
 
 using steady = std::chrono::steady_clock;
-
-double seconds_since(steady::time_point t) { return std::chrono::duration<double>(steady::now() - t).count(); }
 
 }  // namespace
 
@@ -29,17 +26,11 @@ load_result run_load(const load_config& cfg, const endpoint_url& server, std::os
   load_result r;
   r.ramp_s = wait_for_ramp(state, cfg.clients, cfg.ramp_per_second, cfg.connect_timeout_ms, events);
 
-  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.warmup_s));
-  const double cpu0 = cpu_seconds();
-  const auto t0 = steady::now();
-  state.measuring.store(true);
-  events << "event measure_start" << std::endl;
-  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.duration_s));
-  state.measuring.store(false);
-  r.window_s = seconds_since(t0);
-  r.client_cpu_s = cpu_seconds() - cpu0;
-  r.client_rss_kib = rss_kib();
-  events << "event measure_end" << std::endl;
+  const window_usage w =
+      measure_window(state, cfg.warmup_s, cfg.duration_s, events, [](steady::time_point end) { std::this_thread::sleep_until(end); });
+  r.window_s = w.window_s;
+  r.client_cpu_s = w.cpu_s;
+  r.client_rss_kib = w.rss_kib;
   r.connected = state.ready.load();
   r.failed = state.failed.load();
   r.closed_early = state.closed.load();

@@ -5,12 +5,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <ostream>
 #include <thread>
 #include <vector>
 
 #include "client_stats.hpp"
+#include "self_usage.hpp"
 
 namespace metronome::load {
 
@@ -35,6 +37,31 @@ inline double wait_for_ramp(const run_state& state, int clients, double ramp_per
   const double ramp_s = std::chrono::duration<double>(steady::now() - state.start).count();
   events << "event ramp_done connected=" << state.ready.load() << " failed=" << state.failed.load() << " ramp_s=" << ramp_s << std::endl;
   return ramp_s;
+}
+
+/// What the measuring window took: its length, this process's CPU over it
+/// and its RSS at the end.
+struct window_usage {
+  double window_s = 0, cpu_s = 0;
+  std::int64_t rss_kib = 0;
+};
+
+/// Waits out the warm-up, then runs the measuring window: state.measuring
+/// set, "event measure_start", `during(end)` (which returns at `end` or
+/// later), "event measure_end".
+template <class F>
+window_usage measure_window(run_state& state, double warmup_s, double duration_s, std::ostream& events, F&& during) {
+  using steady = std::chrono::steady_clock;
+  std::this_thread::sleep_for(std::chrono::duration<double>(warmup_s));
+  const double cpu0 = cpu_seconds();
+  const auto t0 = steady::now();
+  state.measuring.store(true);
+  events << "event measure_start" << std::endl;
+  during(t0 + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(duration_s)));
+  state.measuring.store(false);
+  window_usage u{std::chrono::duration<double>(steady::now() - t0).count(), cpu_seconds() - cpu0, rss_kib()};
+  events << "event measure_end" << std::endl;
+  return u;
 }
 
 template <class Pool>

@@ -8,7 +8,6 @@
 #include <thread>
 
 #include "pool_threads.hpp"
-#include "self_usage.hpp"
 #include "session_setup.hpp"
 #include "world_pool.hpp"
 
@@ -19,8 +18,6 @@ using steady = std::chrono::steady_clock;
 constexpr auto tick = std::chrono::milliseconds(50);           ///< the gateway's 20 Hz
 constexpr std::size_t max_truth_bytes = 64U << 20;             ///< 4,000,000 entities at most, ~20 B each
 constexpr auto round_bound = std::chrono::milliseconds(3000);  ///< sampled bots must answer within this
-
-double seconds_since(steady::time_point t) { return std::chrono::duration<double>(steady::now() - t).count(); }
 
 /// GET /world/truth on the gateway; the parsed truth, or why not.
 std::shared_ptr<const world_check::truth> fetch_truth(const world_load_config& cfg, const endpoint_url& server, std::string& error) {
@@ -92,22 +89,16 @@ world_result run_world(const world_load_config& cfg, const endpoint_url& server,
   world_result r;
   r.ramp_s = wait_for_ramp(state, cfg.bots, cfg.ramp_per_second, cfg.connect_timeout_ms, events);
 
-  std::this_thread::sleep_for(std::chrono::duration<double>(cfg.warmup_s));
-  const double cpu0 = cpu_seconds();
-  const auto t0 = steady::now();
-  const auto end = t0 + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(cfg.duration_s));
-  state.measuring.store(true);
-  events << "event measure_start" << std::endl;
-  if (cfg.check_every > 0 && cfg.check_bots > 0) {
-    check_loop(cfg, server, pools, end, r);
-  } else {
-    std::this_thread::sleep_until(end);
-  }
-  state.measuring.store(false);
-  r.window_s = seconds_since(t0);
-  r.client_cpu_s = cpu_seconds() - cpu0;
-  r.client_rss_kib = rss_kib();
-  events << "event measure_end" << std::endl;
+  const window_usage w = measure_window(state, cfg.warmup_s, cfg.duration_s, events, [&](steady::time_point end) {
+    if (cfg.check_every > 0 && cfg.check_bots > 0) {
+      check_loop(cfg, server, pools, end, r);
+    } else {
+      std::this_thread::sleep_until(end);
+    }
+  });
+  r.window_s = w.window_s;
+  r.client_cpu_s = w.cpu_s;
+  r.client_rss_kib = w.rss_kib;
   r.connected = state.ready.load();
   r.failed = state.failed.load();
   r.closed_early = state.closed.load();
