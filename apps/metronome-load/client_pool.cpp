@@ -43,6 +43,7 @@
 #include "clock_sync.hpp"
 #include "stamped_recv.hpp"
 #include "wire.hpp"
+#include "ws_connect.hpp"
 #include "ws_frame.hpp"
 #include "xorshift.hpp"
 
@@ -220,35 +221,13 @@ class load_client {
   /// TCP connect from the client's source address, then the WebSocket
   /// handshake. Returns why it failed, or "".
   asio::awaitable<std::string> connect() {
-    error_code ec;
-    sock_.open(tcp::v4(), ec);
-    if (ec) co_return "socket: " + ec.message();
-    const int one = 1;
-    // Let connect() pick the source port per destination, so that the same
-    // port can serve several (source, destination) pairs.
-    ::setsockopt(sock_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    ::setsockopt(sock_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
-    const auto k = static_cast<unsigned>(index_ % std::max(1, cfg_.source_addresses));
-    const asio::ip::address_v4 source((127u << 24) | (1u + k));
-    sock_.bind(tcp::endpoint(source, 0), ec);
-    if (ec) co_return "bind " + source.to_string() + ": " + ec.message();
-    if (auto [cec] = co_await sock_.async_connect(pool_.endpoint, use_tuple); cec) {
-      co_return timed_out_ ? "timeout" : "connect: " + cec.message();
-    }
-    sock_.set_option(tcp::no_delay(true), ec);
-
     std::string sub;
     if (cfg_.peer == peer_kind::metronome) sub = cfg_.protocol == wire_protocol::bin ? "metronome.v1.bin" : "metronome.v1.json";
-    const std::string request =
-        ws::handshake_request(pool_.host_header, pool_.server.path, ws::make_key(pool_.random(), pool_.random()), sub);
-    if (auto [wec, n] = co_await asio::async_write(sock_, asio::buffer(request), use_tuple); wec) {
-      co_return timed_out_ ? "timeout" : "handshake write: " + wec.message();
-    }
-    auto [rec, head_len] = co_await asio::async_read_until(sock_, asio::dynamic_buffer(carry_, 8192), "\r\n\r\n", use_tuple);
-    if (rec) co_return timed_out_ ? "timeout" : "handshake read: " + rec.message();
-    if (auto why = ws::check_handshake_response(std::string_view(carry_).substr(0, head_len)); !why.empty()) co_return why;
-    carry_.erase(0, head_len);  // anything after the head is already frames
-    co_return "";
+    const auto k = static_cast<unsigned>(index_ % std::max(1, cfg_.source_addresses));
+    const ws_target t{pool_.endpoint,    asio::ip::address_v4((127u << 24) | (1u + k)), pool_.host_header,
+                      pool_.server.path, ws::make_key(pool_.random(), pool_.random()),  sub};
+    std::string why = co_await ws_connect(sock_, t, carry_);
+    co_return !why.empty() && timed_out_ ? "timeout" : why;
   }
 
   /// Reads what the socket holds: one recvmsg, more only if it filled the

@@ -29,6 +29,7 @@
 #include "metronome/gateway/wire.hpp"
 #include "metronome/world/fixed.hpp"
 #include "stamped_recv.hpp"
+#include "ws_connect.hpp"
 #include "ws_frame.hpp"
 #include "xorshift.hpp"
 
@@ -133,30 +134,18 @@ struct world_pool::impl::bot_conn {
     co_await walk_timer.async_wait(use_tuple);
   }
 
-  /// TCP from the bot's source address, then the upgrade. Returns why it failed, or "".
+  /// TCP from the bot's source address, then the upgrade with the token in
+  /// the query. Returns why it failed, or "".
   asio::awaitable<std::string> connect() {
-    error_code ec;
-    sock.open(tcp::v4(), ec);
-    if (ec) co_return "socket: " + ec.message();
-    const int one = 1;
-    ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     const auto k = static_cast<unsigned>(index % std::max(1, pool.cfg.source_addresses));
-    const asio::ip::address_v4 source((127U << 24) | (1U + k));
-    sock.bind(tcp::endpoint(source, 0), ec);
-    if (ec) co_return "bind " + source.to_string() + ": " + ec.message();
-    if (auto [cec] = co_await sock.async_connect(pool.endpoint, use_tuple); cec) co_return "connect: " + cec.message();
-    sock.set_option(tcp::no_delay(true), ec);
-    const std::string target = pool.server.path + (pool.server.path.find('?') == std::string::npos ? "?" : "&") + "token=" + token;
-    const std::string request =
-        ws::handshake_request(pool.host_header, target, ws::make_key(pool.random(), pool.random()), gateway::wire::subprotocol);
-    if (auto [wec, n] = co_await asio::async_write(sock, asio::buffer(request), use_tuple); wec)
-      co_return "upgrade write: " + wec.message();
-    auto [rec, head_len] = co_await asio::async_read_until(sock, asio::dynamic_buffer(carry, 16384), "\r\n\r\n", use_tuple);
-    if (rec) co_return "upgrade read: " + rec.message();
-    if (auto why = ws::check_handshake_response(std::string_view(carry).substr(0, head_len)); !why.empty()) co_return why;
-    carry.erase(0, head_len);  // anything after the head is already frames
-    co_return "";
+    const std::string& path = pool.server.path;
+    const ws_target t{pool.endpoint,
+                      asio::ip::address_v4((127U << 24) | (1U + k)),
+                      pool.host_header,
+                      path + (path.find('?') == std::string::npos ? "?" : "&") + "token=" + token,
+                      ws::make_key(pool.random(), pool.random()),
+                      std::string(gateway::wire::subprotocol)};
+    co_return co_await ws_connect(sock, t, carry);
   }
 
   /// What the socket holds. False once the connection is finished.
