@@ -431,16 +431,7 @@ class load_client {
   /// Sends what the socket takes now; if it is full, asks the ready set
   /// for writability (and stops asking once the queue is empty).
   void flush() {
-    while (!outbox_.empty()) {
-      const ssize_t n = ::send(fd_, outbox_.data(), outbox_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      if (n <= 0) {
-        outbox_.clear();  // the read side sees the error too
-        break;
-      }
-      outbox_.erase(0, static_cast<std::size_t>(n));
-    }
+    send_pending(fd_, outbox_);
     const bool want_out = !outbox_.empty();
     if (want_out != watching_out_) {
       epoll_event ev{};

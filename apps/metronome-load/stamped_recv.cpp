@@ -14,6 +14,19 @@ std::int64_t system_now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+void send_pending(int fd, std::string& outbox) {
+  while (!outbox.empty()) {
+    const ssize_t n = ::send(fd, outbox.data(), outbox.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) {
+      outbox.clear();
+      return;
+    }
+    outbox.erase(0, static_cast<std::size_t>(n));
+  }
+}
+
 ssize_t recv_stamped(int fd, char* buf, std::size_t size, std::int64_t& arrival_us) {
   std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
   iovec iov{buf, size};

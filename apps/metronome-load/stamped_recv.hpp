@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace metronome::load {
 
@@ -19,6 +20,11 @@ inline constexpr ssize_t recv_would_block = -2;
 /// `arrival_us` is the kernel's stamp in microseconds since the epoch (the
 /// system clock now if the kernel gave none).
 ssize_t recv_stamped(int fd, char* buf, std::size_t size, std::int64_t& arrival_us);
+
+/// Sends what the socket takes now of `outbox` (non-blocking) and erases
+/// it; what is left waits for writability. On a hard error the outbox is
+/// cleared (the read side sees the error too).
+void send_pending(int fd, std::string& outbox);
 
 /// The system clock in microseconds since the epoch.
 std::int64_t system_now_us();

@@ -242,16 +242,7 @@ struct world_pool::impl::bot_conn {
 
   /// Sends what the socket takes now; the rest waits for writability.
   void flush() {
-    while (!outbox.empty()) {
-      const ssize_t n = ::send(sock.native_handle(), outbox.data(), outbox.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      if (n <= 0) {
-        outbox.clear();  // the read side sees the error too
-        return;
-      }
-      outbox.erase(0, static_cast<std::size_t>(n));
-    }
+    send_pending(sock.native_handle(), outbox);
     if (!outbox.empty() && !waiting_write) {
       waiting_write = true;
       sock.async_wait(tcp::socket::wait_write, [this](error_code ec) {
