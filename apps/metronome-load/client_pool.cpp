@@ -20,13 +20,11 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <optional>
 #include <string>
 
@@ -43,8 +41,11 @@
 #include <boost/asio/write.hpp>
 
 #include "clock_sync.hpp"
+#include "stamped_recv.hpp"
 #include "wire.hpp"
+#include "ws_connect.hpp"
 #include "ws_frame.hpp"
+#include "xorshift.hpp"
 
 namespace metronome::load {
 namespace {
@@ -56,9 +57,7 @@ using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_message = 64 * 1024;  ///< larger server messages are a protocol error here
 
-std::int64_t system_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+std::int64_t system_us() { return system_now_us(); }
 
 }  // namespace
 
@@ -72,15 +71,10 @@ struct pool_state {
   pool_state(const load_config& c, const endpoint_url& s, run_state& st) : cfg(c), server(s), state(st) {
     endpoint = tcp::endpoint(asio::ip::make_address_v4(server.host), server.port);
     host_header = server.host + ":" + std::to_string(server.port);
-    rng = 0x9E3779B97F4A7C15ULL ^ static_cast<std::uint64_t>(system_us());
+    rng.state ^= static_cast<std::uint64_t>(system_us());
   }
 
-  std::uint64_t random() {  // xorshift64: mask keys and handshake keys, not security
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-  }
+  std::uint64_t random() { return rng.next(); }  // mask keys and handshake keys
 
   const load_config& cfg;
   const endpoint_url& server;
@@ -89,7 +83,7 @@ struct pool_state {
   std::string host_header;
   client_stats stats;
   bool stopping = false;
-  std::uint64_t rng;
+  xorshift64 rng;
   std::array<char, 64 * 1024> rx{};  ///< every client's reads land here first
   asio::io_context io{1};
   /// The upgraded sockets (edge-triggered, data.ptr = the load_client: a
@@ -227,61 +221,24 @@ class load_client {
   /// TCP connect from the client's source address, then the WebSocket
   /// handshake. Returns why it failed, or "".
   asio::awaitable<std::string> connect() {
-    error_code ec;
-    sock_.open(tcp::v4(), ec);
-    if (ec) co_return "socket: " + ec.message();
-    const int one = 1;
-    // Let connect() pick the source port per destination, so that the same
-    // port can serve several (source, destination) pairs.
-    ::setsockopt(sock_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    ::setsockopt(sock_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
-    const auto k = static_cast<unsigned>(index_ % std::max(1, cfg_.source_addresses));
-    const asio::ip::address_v4 source((127u << 24) | (1u + k));
-    sock_.bind(tcp::endpoint(source, 0), ec);
-    if (ec) co_return "bind " + source.to_string() + ": " + ec.message();
-    if (auto [cec] = co_await sock_.async_connect(pool_.endpoint, use_tuple); cec) {
-      co_return timed_out_ ? "timeout" : "connect: " + cec.message();
-    }
-    sock_.set_option(tcp::no_delay(true), ec);
-
     std::string sub;
     if (cfg_.peer == peer_kind::metronome) sub = cfg_.protocol == wire_protocol::bin ? "metronome.v1.bin" : "metronome.v1.json";
-    const std::string request =
-        ws::handshake_request(pool_.host_header, pool_.server.path, ws::make_key(pool_.random(), pool_.random()), sub);
-    if (auto [wec, n] = co_await asio::async_write(sock_, asio::buffer(request), use_tuple); wec) {
-      co_return timed_out_ ? "timeout" : "handshake write: " + wec.message();
-    }
-    auto [rec, head_len] = co_await asio::async_read_until(sock_, asio::dynamic_buffer(carry_, 8192), "\r\n\r\n", use_tuple);
-    if (rec) co_return timed_out_ ? "timeout" : "handshake read: " + rec.message();
-    if (auto why = ws::check_handshake_response(std::string_view(carry_).substr(0, head_len)); !why.empty()) co_return why;
-    carry_.erase(0, head_len);  // anything after the head is already frames
-    co_return "";
+    const auto k = static_cast<unsigned>(index_ % std::max(1, cfg_.source_addresses));
+    const ws_target t{pool_.endpoint,    asio::ip::address_v4((127u << 24) | (1u + k)), pool_.host_header,
+                      pool_.server.path, ws::make_key(pool_.random(), pool_.random()),  sub};
+    std::string why = co_await ws_connect(sock_, t, carry_);
+    co_return !why.empty() && timed_out_ ? "timeout" : why;
   }
 
   /// Reads what the socket holds: one recvmsg, more only if it filled the
   /// buffer. False when the connection is finished (EOF, error, close
   /// frame, protocol error).
   bool read_available() {
-    std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
     for (;;) {
-      iovec iov{pool_.rx.data(), pool_.rx.size()};
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control.data();
-      msg.msg_controllen = control.size();
-      const ssize_t n = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
-      if (n <= 0) return false;
       std::int64_t arrival_us = 0;
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-          timespec ts{};
-          std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-          arrival_us = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
-        }
-      }
-      if (arrival_us == 0) arrival_us = system_us();
+      const ssize_t n = recv_stamped(fd_, pool_.rx.data(), pool_.rx.size(), arrival_us);
+      if (n == recv_would_block) return true;
+      if (n <= 0) return false;
       if (!consume(std::string_view(pool_.rx.data(), static_cast<std::size_t>(n)), arrival_us)) return false;
       if (static_cast<std::size_t>(n) < pool_.rx.size()) return true;  // drained: anything later is a new edge
     }
@@ -474,16 +431,7 @@ class load_client {
   /// Sends what the socket takes now; if it is full, asks the ready set
   /// for writability (and stops asking once the queue is empty).
   void flush() {
-    while (!outbox_.empty()) {
-      const ssize_t n = ::send(fd_, outbox_.data(), outbox_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      if (n <= 0) {
-        outbox_.clear();  // the read side sees the error too
-        break;
-      }
-      outbox_.erase(0, static_cast<std::size_t>(n));
-    }
+    send_pending(fd_, outbox_);
     const bool want_out = !outbox_.empty();
     if (want_out != watching_out_) {
       epoll_event ev{};

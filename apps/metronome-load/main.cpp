@@ -1,6 +1,7 @@
 // metronome-load: N WebSocket clients over M sessions of a tick broadcaster
 // (or of a plain broadcast peer); reports delivered messages/s, delivery lag
 // percentiles, kicks and its own CPU as JSON. See docs/protocol.md.
+// `metronome-load world`: bots for the world gateway (world_main.hpp).
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "load_run.hpp"
 #include "report.hpp"
 #include "session_setup.hpp"
+#include "world_main.hpp"
 
 namespace {
 
@@ -68,7 +70,22 @@ int run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(100, 600'000));
   app.add_option("--out", cfg.out, "Write the JSON report here");
-  CLI11_PARSE(app, argc, argv);
+  world_flags world;
+  CLI::App* world_cmd = add_world_command(app, world);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "metronome-load: " << e.what() << "\n";
+    return 2;  // bad flags
+  }
+  if (world_cmd->parsed()) {
+    raise_fd_limit();
+    return run_world_command(world);
+  }
 
   cfg.protocol = protocol == "bin" ? wire_protocol::bin : wire_protocol::json;
   cfg.peer = peer == "plain" ? peer_kind::plain : peer_kind::metronome;

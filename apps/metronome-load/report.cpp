@@ -4,30 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "json_parts.hpp"
+
 namespace metronome::load {
 namespace {
-
-double ms(std::int64_t us) { return static_cast<double>(us) / 1000.0; }
-
-std::string escaped(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out.push_back(c);
-  }
-  return out;
-}
-
-template <class Map>
-std::string object_of(const Map& m) {
-  std::string out = "{";
-  for (const auto& [k, v] : m) {
-    if (out.size() > 1) out += ",";
-    out += fmt::format("\"{}\":{}", escaped(fmt::format("{}", k)), v);
-  }
-  return out + "}";
-}
 
 /// The estimates' spread, and their error against the truth on one machine:
 /// the server reads the system clock and the client pretends to be
@@ -47,12 +27,6 @@ std::string offsets_json(const load_config& cfg, std::vector<std::int64_t> est) 
       "{{\"synced_clients\":{},\"estimate_ms\":{{\"min\":{:.3f},\"p50\":{:.3f},\"max\":{:.3f}}},"
       "\"abs_error_ms\":{{\"p50\":{:.3f},\"p99\":{:.3f},\"max\":{:.3f}}}}}",
       est.size(), ms(est.front()), ms(at(est, 0.5)), ms(est.back()), ms(at(err, 0.5)), ms(at(err, 0.99)), ms(err.back()));
-}
-
-std::string percentiles_json(const lag_histogram& h) {
-  return fmt::format("{{\"samples\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f},\"min\":{:.3f},\"mean\":{:.3f}}}",
-                     h.count(), ms(h.percentile_us(0.5)), ms(h.percentile_us(0.99)), ms(h.percentile_us(0.999)), ms(h.max_us()),
-                     ms(h.min_us()), h.mean_us() / 1000.0);
 }
 
 }  // namespace

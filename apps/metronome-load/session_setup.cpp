@@ -11,10 +11,8 @@
 #include "wire.hpp"
 
 namespace metronome::load {
-namespace {
 
-/// One request on its own connection; the whole response (Connection: close).
-std::string http_exchange(const endpoint_url& u, const std::string& request, std::string& error) {
+std::string http_exchange(const endpoint_url& u, const std::string& request, std::string& error, std::size_t max_bytes) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
     error = "socket failed";
@@ -36,13 +34,11 @@ std::string http_exchange(const endpoint_url& u, const std::string& request, std
   } else {
     char buf[4096];
     ssize_t n = 0;
-    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0 && response.size() < (1u << 20)) response.append(buf, static_cast<std::size_t>(n));
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0 && response.size() < max_bytes) response.append(buf, static_cast<std::size_t>(n));
   }
   ::close(fd);
   return response;
 }
-
-}  // namespace
 
 created_sessions create_sessions(const endpoint_url& region, int count, int tick_ms) {
   created_sessions out;

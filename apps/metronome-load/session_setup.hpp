@@ -2,6 +2,7 @@
 // (one short connection per request; a few hundred requests at most).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,11 @@ struct created_sessions {
   std::vector<std::string> ids;
   std::string error;  ///< empty on success
 };
+
+/// One request on its own connection (send "Connection: close"): the whole
+/// response, at most max_bytes of it; every send and receive bounded by 5 s.
+/// On failure `error` says why.
+std::string http_exchange(const endpoint_url& u, const std::string& request, std::string& error, std::size_t max_bytes = 1U << 20);
 
 /// Creates `count` server-mode sessions with tick length tick_ms (ms).
 created_sessions create_sessions(const endpoint_url& region, int count, int tick_ms);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <string>
@@ -44,9 +45,18 @@ void print_token(const token_flags& f) {
 struct serve_flags {
   std::string port = "8090", data_dir = default_data_dir, seed = "1", npcs = "200", size = "1000", radius = "100", budget = "8000",
               grace_ms = "10000", max_connections = "20000", shards = "1", snapshot_every = "1000", ticks_per_write = "1", leeway_s = "30",
-              players_db;
+              players_db, operator_secret_file;
   bool persist = false;
 };
+
+/// The first line of --operator-secret-file (at least 16 bytes).
+std::string read_operator_secret(const std::string& file) {
+  std::ifstream in(file);
+  std::string secret;
+  if (!in || !std::getline(in, secret)) throw usage_error("--operator-secret-file: cannot read " + file);
+  if (secret.size() < 16) throw usage_error("--operator-secret-file: the first line must hold at least 16 bytes");
+  return secret;
+}
 
 volatile std::sig_atomic_t stop_requested = 0;
 
@@ -79,6 +89,7 @@ void serve(const serve_flags& f) {
       return world::players::open_player_store(db);
     };
   }
+  if (!f.operator_secret_file.empty()) c.operator_secret = read_operator_secret(f.operator_secret_file);
   gateway::world_gateway gw(c);
   if (auto started = gw.start(); !started) {
     std::fprintf(stderr, "metronome: world serve: %s\n", started.error().message.c_str());
@@ -127,6 +138,8 @@ void add_world_online_commands(CLI::App& world_cmd) {
   srv->add_option("--max-connections", sf->max_connections, "Open /world connections; more get 503")->capture_default_str();
   srv->add_option("--token-leeway-s", sf->leeway_s, "Clock skew allowed on a token's exp and nbf (s); a connection ends at exp + this")
       ->capture_default_str();
+  srv->add_option("--operator-secret-file", sf->operator_secret_file,
+                  "GET /world/truth needs this file's first line as Bearer (default: the world secret)");
   srv->callback([sf] { serve(*sf); });
 }
 

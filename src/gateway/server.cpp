@@ -80,6 +80,14 @@ std::string token_of(const net::request& req) {
   return req.query_param("token").value_or("");
 }
 
+/// Equal bytes, in a time that depends on the lengths only.
+bool same_secret(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 bool offers_subprotocol(const net::request& req) {
   const std::string_view offered = req.header("sec-websocket-protocol");
   std::size_t pos = 0;
@@ -121,6 +129,7 @@ class world_gateway::impl {
   std::optional<net::response> accept(const net::request& req);
   std::shared_ptr<net::ws_session_handler> open(std::shared_ptr<net::ws_connection> conn, const net::request& req);
   void handle_http(net::request&& req, net::reply_fn reply);
+  void handle_truth(const net::request& req, net::reply_fn reply);
 
   const gateway_config config_;
   std::atomic<std::size_t> open_connections_{0};
@@ -165,6 +174,7 @@ class world_gateway::impl {
   void attach(player& p, const std::shared_ptr<connection>& conn);
   void send(const std::shared_ptr<connection>& conn, std::string bytes);
   void close(const std::shared_ptr<connection>& conn, std::uint16_t code, std::string_view err, std::string_view message);
+  void answer_truth();
 
   std::unique_ptr<net::http_server> server_;
   std::optional<world::world> memory_world_;                // without persistence
@@ -184,6 +194,8 @@ class world_gateway::impl {
   std::atomic<bool> stopping_{false};  ///< stop() began: push() drops everything.
   std::mutex wake_mu_;
   std::condition_variable wake_;
+  std::mutex truth_mu_;
+  std::vector<net::reply_fn> truth_waiters_;  // answered by the tick thread after its next step
   // Tick thread only.
   std::map<std::string, player> players_;                     // by sub
   std::unordered_map<std::uint32_t, std::string> by_entity_;  // entity -> sub
@@ -338,6 +350,7 @@ void world_gateway::impl::handle_http(net::request&& req, net::reply_fn reply) {
     r.route = "/metrics";
     return reply(std::move(r));
   }
+  if (req.path == "/world/truth") return handle_truth(req, std::move(reply));
   if (req.path == "/health") {
     net::response r;
     r.body = health();
@@ -346,6 +359,67 @@ void world_gateway::impl::handle_http(net::request&& req, net::reply_fn reply) {
     return reply(std::move(r));
   }
   reply(refusal(404, "not_found", "no such route"));
+}
+
+void world_gateway::impl::handle_truth(const net::request& req, net::reply_fn reply) {
+  const std::string_view secret = config_.operator_secret.empty() ? config_.token.secret : config_.operator_secret;
+  const std::string_view auth = req.header("authorization");
+  constexpr std::string_view bearer = "Bearer ";
+  if (auth.size() <= bearer.size() || auth.substr(0, bearer.size()) != bearer || !same_secret(auth.substr(bearer.size()), secret)) {
+    refused_->with({{"reason", "bad_operator_secret"}}).inc();
+    return reply(refusal(401, "unauthorized", "GET /world/truth needs Authorization: Bearer OPERATOR_SECRET"));
+  }
+  if (req.method != "GET") {
+    net::response r = refusal(405, "method_not_allowed", "only GET /world/truth");
+    r.headers.emplace_back("Allow", "GET");
+    return reply(std::move(r));
+  }
+  std::lock_guard lock(truth_mu_);
+  if (stopping_) return reply(refusal(503, "stopping", "the gateway is shutting down"));
+  if (truth_waiters_.size() >= config_.max_truth_waiters) return reply(refusal(503, "busy", "too many truth requests waiting"));
+  truth_waiters_.push_back(std::move(reply));
+}
+
+/// Every live entity at the tick just stepped, in fixed-point units
+/// (docs/protocol.md, "Operator endpoint"); built only when someone asked.
+void world_gateway::impl::answer_truth() {
+  std::vector<net::reply_fn> waiters;
+  {
+    std::lock_guard lock(truth_mu_);
+    if (truth_waiters_.empty()) return;
+    waiters.swap(truth_waiters_);
+  }
+  const world::world& w = state();
+  const auto& c = w.config();
+  std::string body;
+  body.reserve(64 + std::size_t{w.entity_count()} * 24);
+  body += "{\"tick\":" + std::to_string(w.tick()) + ",\"half\":" + std::to_string(c.half_size) +
+          ",\"radius\":" + std::to_string(c.aoi_radius) + ",\"margin\":" + std::to_string(c.aoi_margin) +
+          ",\"maxSpeed\":" + std::to_string(c.max_speed) + ",\"entityRadius\":" + std::to_string(c.entity_radius) +
+          ",\"obstacles\":" + std::to_string(c.obstacles.size()) + ",\"entities\":[";
+  bool first = true;
+  for (std::uint32_t e = 0; e < w.entity_count(); ++e) {
+    if (!w.alive(e)) continue;
+    const world::vec2 p = w.position(e);
+    if (!first) body += ',';
+    first = false;
+    body += '[';
+    body += std::to_string(e);
+    body += ',';
+    body += std::to_string(static_cast<int>(w.kind(e)));
+    body += ',';
+    body += std::to_string(p.x);
+    body += ',';
+    body += std::to_string(p.y);
+    body += ']';
+  }
+  body += "]}";
+  for (net::reply_fn& reply : waiters) {
+    net::response r;
+    r.body = body;
+    r.route = "/world/truth";
+    reply(std::move(r));
+  }
 }
 
 result<void> world_gateway::impl::start() {
@@ -390,6 +464,14 @@ void world_gateway::impl::stop() {
   // server's workers exist (net::http_server::stop()).
   players_.clear();
   by_entity_.clear();
+  {
+    std::vector<net::reply_fn> waiters;
+    {
+      std::lock_guard lock(truth_mu_);
+      waiters.swap(truth_waiters_);
+    }
+    for (net::reply_fn& reply : waiters) reply(refusal(503, "stopping", "the gateway is shutting down"));
+  }
   {
     std::lock_guard lock(inbox_mu_);
     inbox_.clear();
@@ -739,6 +821,7 @@ void world_gateway::impl::one_tick(std::vector<inbound>& batch) {
     if (state().alive(e)) ++held[state().shard_of(e)];
   }
   for (std::uint32_t s = 0; s < held.size(); ++s) entities_per_shard_->with({{"shard", std::to_string(s)}}).set(held[s]);
+  answer_truth();
 }
 
 world_gateway::world_gateway(gateway_config config) : impl_(std::make_unique<impl>(std::move(config))) {}

@@ -7,6 +7,8 @@
 // loop::post (tick -> connections). Nothing is sent while a lock is held.
 // Persistence (optional) runs on the tick thread: the event log is written
 // before each step; player records go to their own writer thread.
+// GET /world/truth waits (bounded) for the end of the next tick, where the
+// tick thread answers it with every entity's position at that tick.
 #pragma once
 
 #include <chrono>
@@ -57,6 +59,11 @@ struct gateway_config {
   /// for the connection threads' reads.
   std::function<result<std::unique_ptr<world::players::player_store>>()> open_players{};
   std::uint64_t record_every = 100;  ///< Ticks between the records of a connected player. Default 100 (5 s).
+  /// GET /world/truth (docs/protocol.md, "Operator endpoint") needs
+  /// `Authorization: Bearer` with this. Empty: the token secret (whoever
+  /// holds it can mint any player's token, so is an operator already).
+  std::string operator_secret{};
+  std::size_t max_truth_waiters = 16;  ///< Truth requests waiting for the next tick; more get 503.
 };
 
 class world_gateway {
