@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -163,14 +162,8 @@ def main():
                 return 1
             scenarios(port, token, secret)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                code = proc.wait(timeout=30)
-                check(code == 0, f"world serve exit code {code} on SIGTERM")
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-                check(False, "world serve did not stop within 30 s of SIGTERM")
+            code = wc.terminate(proc)
+            check(code == 0, f"world serve exit code {code} on SIGTERM (30 s)")
             log.close()
             if FAILURES:
                 with open(os.path.join(tmp, "serve.log")) as f:

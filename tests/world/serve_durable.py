@@ -75,13 +75,7 @@ class Server:
         self.log.close()
 
     def term(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-            code = "timeout"
+        code = wc.terminate(self.proc)
         self.log.close()
         return code
 

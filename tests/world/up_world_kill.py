@@ -102,14 +102,8 @@ def main():
             check(up.poll() is None, "up exited")
         finally:
             if up.poll() is None:
-                up.send_signal(signal.SIGTERM)
-                try:
-                    code = up.wait(timeout=60)
-                    check(code == 0, f"up exit code {code} on SIGTERM")
-                except subprocess.TimeoutExpired:
-                    up.kill()
-                    up.wait(timeout=10)
-                    check(False, "up did not stop within 60 s of SIGTERM")
+                code = wc.terminate(up, 60)
+                check(code == 0, f"up exit code {code} on SIGTERM (60 s)")
             log.close()
             if sd.FAILURES:
                 with open(os.path.join(tmp, "up.log")) as f:

@@ -3,6 +3,7 @@ RFC 6455 framing (client frames masked), varints, the welcome and commands.
 Standard library only; every read is bounded. Shared by the tests here."""
 import base64
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -24,6 +25,17 @@ def is_free(port):
             return True
         except OSError:
             return False
+
+
+def terminate(proc, timeout=30.0):
+    """SIGTERM, then the exit code; "timeout" (after a SIGKILL) if it did not end within `timeout` s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+        return "timeout"
 
 
 def wait_listening(port, proc, timeout=60.0):
