@@ -67,21 +67,33 @@ export async function delayWebSockets(page: import('playwright-core').Page, oneW
     const proxy = await proxies.get(t.host)!;
     return `ws://127.0.0.1:${proxy.port}${t.pathname}${t.search}`;
   };
-  const start = async (route: import('playwright-core').Route) => {
+  // Unrouting does not wait for a handler in flight: Playwright then handles
+  // its request itself, and our fulfill (or fetch, if the page closed) throws.
+  // That is the end of the test, not a failure.
+  let closing = false;
+  const unlessClosing = (handler: (route: import('playwright-core').Route) => Promise<void>) => async (route: import('playwright-core').Route) => {
+    try {
+      await handler(route);
+    } catch (e) {
+      if (!closing) throw e;
+    }
+  };
+  const start = unlessClosing(async (route) => {
     const res = await route.fetch();
     const body = (await res.json()) as Record<string, unknown>;
     if (typeof body.wsEndpoint === 'string') body.wsEndpoint = await via(body.wsEndpoint);
     await route.fulfill({ response: res, json: body });
-  };
-  const regions = async (route: import('playwright-core').Route) => {
+  });
+  const regions = unlessClosing(async (route) => {
     const res = await route.fetch();
     const body = (await res.json()) as { regions?: Record<string, unknown>[] };
     for (const r of body.regions ?? []) if (typeof r.ws_url === 'string') r.ws_url = await via(r.ws_url);
     await route.fulfill({ response: res, json: body });
-  };
+  });
   await page.route('**/edge/game/start', start);
   await page.route('**/api/regions', regions);
   return async () => {
+    closing = true;
     await page.unroute('**/edge/game/start', start);
     await page.unroute('**/api/regions', regions);
     for (const p of proxies.values()) await (await p).close();
