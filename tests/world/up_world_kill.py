@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""`metronome up`'s world survives kill -9 (issue 11's acceptance).
+"""`metronome up`'s world survives kill -9, and bots see what is near them
+there (issues 11 and 10, their acceptance in `up`).
 
-    tests/world/up_world_kill.py METRONOME_BIN
+    tests/world/up_world_kill.py METRONOME_BIN METRONOME_LOAD_BIN
 
 Starts `metronome up` on free 127.0.0.1 ports with a temporary data
 directory. Three players connect to its world gateway and move. The test
@@ -11,8 +12,12 @@ command line) with SIGKILL. Then it requires that up starts the gateway
 again, that the restarted world has recovered at least to the last sampled
 tick, that `metronome world replay` gives the live hash at that tick, that
 each player's record is in DATA_DIR/players.db, and that each player resumes
-its own entity. Stops up with SIGTERM (exit 0). Stdlib only; bounded waits.
+its own entity. Then 30 bots (`metronome-load world`) move in up's world,
+and their sampled views must agree with the server's truth (brute force,
+GET /world/truth) with no mismatch. Stops up with SIGTERM (exit 0). Stdlib
+only; bounded waits.
 """
+import json
 import os
 import signal
 import sqlite3
@@ -57,10 +62,10 @@ def eventually(pred, timeout, step=0.05):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
-    binary = sys.argv[1]
+    binary, load = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix="metronome-up-world-") as tmp:
         data_dir = os.path.join(tmp, "data")
         edge_port, world_port = wc.free_port(), wc.free_port()
@@ -99,6 +104,15 @@ def main():
             check(set(sd.PLAYERS) <= rows, f"player records {sorted(rows)}, want {sd.PLAYERS}")
             for c in sd.connect_all(world_port, tokens, entities):  # resumed, same entities (checked inside)
                 c.close()
+            report = os.path.join(tmp, "bots.json")
+            bots = subprocess.run([load, "world", "--url", f"ws://127.0.0.1:{world_port}/world", "--bots", "30", "--duration", "3",
+                                   "--warmup", "1", "--check-every", "10", "--check-bots", "5", "--data-dir", data_dir, "--out", report],
+                                  capture_output=True, text=True, timeout=180)
+            if check(bots.returncode == 0 and os.path.exists(report), f"bots in up: exit {bots.returncode}: {bots.stderr[-2000:]}"):
+                r = json.load(open(report))
+                check(r["connected"] == 30 and r["check"]["comparisons"] >= 5 and r["check"]["mismatches"] == 0,
+                      f"bots in up: connected {r['connected']}, comparisons {r['check']['comparisons']}, "
+                      f"mismatches {r['check']['mismatches']}: {r['first_failures'][:3]}")
             check(up.poll() is None, "up exited")
         finally:
             if up.poll() is None:
