@@ -161,8 +161,13 @@ class http_session : public std::enable_shared_from_this<http_session> {
         break;
       }
       if (reader_.websocket_upgrade() && worker_.shared_->on_ws_open && req_.path == worker_.shared_->websocket.path) {
-        hand_off();
-        co_return;
+        std::optional<response> refusal = screen_upgrade();
+        if (!refusal) {
+          hand_off();
+          co_return;
+        }
+        co_await write(std::move(*refusal), false, started);
+        break;
       }
       const bool keep_alive = req_.keep_alive && ++served < cfg.max_requests_per_connection;
       response res = co_await dispatch();
@@ -222,16 +227,35 @@ class http_session : public std::enable_shared_from_this<http_session> {
     }
   }
 
-  /// Hands req_ to the handler and waits for its reply or the timeout.
-  asio::awaitable<response> dispatch() {
-    // What the access log needs survives the move into the handler; the
-    // assignments reuse the strings' capacity.
+  /// Gives req_ its request id and remote address and copies what the
+  /// access log needs (it survives the move into the handler; the
+  /// assignments reuse the strings' capacity).
+  void stamp_request() {
     if (req_.request_id.empty()) new_request_id(req_.request_id);
     req_.remote_address = remote_;
     log_.method = req_.method;
     log_.path = req_.path;
     log_.request_id = req_.request_id;
     log_.remote_address = remote_;
+  }
+
+  /// ws_config::accept on an upgrade request, before anything is allocated
+  /// for a WebSocket: nullopt hands the connection over, a response refuses
+  /// it (a hook that throws refuses with 500).
+  std::optional<response> screen_upgrade() {
+    const ws_accept_fn& accept = worker_.shared_->websocket.accept;
+    if (!accept) return std::nullopt;
+    stamp_request();
+    try {
+      return accept(req_);
+    } catch (const std::exception& e) {
+      return error_response(make_error(errc::internal, std::string("upgrade check failed: ") + e.what()));
+    }
+  }
+
+  /// Hands req_ to the handler and waits for its reply or the timeout.
+  asio::awaitable<response> dispatch() {
+    stamp_request();
 
     reply_state& st = fresh_reply_state();
     const std::uint64_t gen = st.generation_;

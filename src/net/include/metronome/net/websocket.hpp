@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +97,11 @@ class ws_session_handler {
   virtual void on_close() = 0;
 };
 
+/// Decides on an upgrade request before the handshake: nullopt accepts it; a
+/// response refuses it (sent as is, with Connection: close, then the socket
+/// closes). Called on the connection's loop thread.
+using ws_accept_fn = std::function<std::optional<response>(const request&)>;
+
 struct ws_config {
   std::string path = "/ws";                           ///< Upgrade requests to this path are WebSocket.
   std::vector<std::string> subprotocols;              ///< Server preference order; the first the client offers wins.
@@ -104,6 +110,7 @@ struct ws_config {
   std::chrono::milliseconds write_timeout{10'000};    ///< A write blocked this long closes the connection. Default 10 s.
   std::chrono::milliseconds handshake_timeout{5000};  ///< Opening and closing handshakes. Default 5 s.
   std::chrono::milliseconds idle_timeout{30'000};     ///< No frame from the peer (protocol pings are sent at half). Default 30 s.
+  ws_accept_fn accept;                                ///< Empty: every upgrade to `path` is accepted.
 };
 
 /// Called on the connection's loop when a handshake succeeds; returns the
