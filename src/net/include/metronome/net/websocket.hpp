@@ -110,7 +110,7 @@ struct ws_config {
   std::chrono::milliseconds write_timeout{10'000};    ///< A write blocked this long closes the connection. Default 10 s.
   std::chrono::milliseconds handshake_timeout{5000};  ///< Opening and closing handshakes. Default 5 s.
   std::chrono::milliseconds idle_timeout{30'000};     ///< No frame from the peer (protocol pings are sent at half). Default 30 s.
-  ws_accept_fn accept;                                ///< Empty: every upgrade to `path` is accepted.
+  ws_accept_fn accept{};                              ///< Empty: every upgrade to `path` is accepted.
 };
 
 /// Called on the connection's loop when a handshake succeeds; returns the
