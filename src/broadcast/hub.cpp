@@ -34,14 +34,17 @@ std::shared_ptr<net::ws_session_handler> hub::open(std::shared_ptr<net::ws_conne
 
 template <class Encode>
 void hub::broadcast(channel& c, Encode&& encode, int coalesce_key, const char* type) {
-  std::shared_ptr<const std::string> frames[2];
+  // One complete frame (header + payload) per wire format, shared by every
+  // connection: the transport writes these bytes as they are.
+  net::ws_frame frames[2];
   std::size_t sent = 0;
   for (auto& [user, p] : c.players) {
     const auto l = p.conn.lock();
     if (!l || !l->is_open()) continue;
-    const auto w = static_cast<std::size_t>(l->format());
-    if (!frames[w]) frames[w] = std::make_shared<const std::string>(encode(l->format()));
-    l->send_shared(frames[w], coalesce_key);
+    const wire w = l->format();
+    net::ws_frame& f = frames[static_cast<std::size_t>(w)];
+    if (!f.data) f = net::make_ws_frame(encode(w), w == wire::binary, coalesce_key);
+    l->send_frame(f);
     ++sent;
   }
   if (sent != 0) count(type, sent);
@@ -227,8 +230,7 @@ void hub::on_housekeeping(const std::string& id) {
       kick(c, p, "unresponsive");
       continue;
     }
-    p.pending[seq] = now_us;
-    while (p.pending.size() > 16) p.pending.erase(p.pending.begin());
+    p.pending[seq % p.pending.size()] = {seq, now_us};
     l->ping(payload);
   }
 
@@ -272,10 +274,10 @@ void hub::pong(link& l, std::uint32_t seq) {
   if (p_it == c.players.end()) return;
   player& p = p_it->second;
   if (p.conn.lock().get() != &l) return;
-  const auto sent = p.pending.find(seq);
-  if (sent == p.pending.end()) return;  // answered already, or older than the last 16: no sample
-  const double rtt_ms = static_cast<double>(clock_.monotonic_us() - sent->second) / 1000.0;
-  p.pending.erase(p.pending.begin(), std::next(sent));  // older ones will never count now
+  auto& sent = p.pending[seq % p.pending.size()];
+  if (sent.seq != seq || sent.sent_us < 0) return;  // answered already, or too old: no sample
+  const double rtt_ms = static_cast<double>(clock_.monotonic_us() - sent.sent_us) / 1000.0;
+  sent.sent_us = -1;
   p.latency.add(rtt_ms);
   const verdict v = judge(p.latency, settings_);
   if (v == verdict::kick_latency || v == verdict::kick_jitter) {

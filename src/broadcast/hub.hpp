@@ -2,6 +2,7 @@
 // players and timers. Used only on that thread.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -55,7 +56,11 @@ class hub {
     std::weak_ptr<link> conn;
     player_state state = player_state::ready;
     latency_window latency;
-    std::map<std::uint32_t, std::int64_t> pending;  ///< ping control frame seq -> monotonic us when sent (last 16)
+    struct sent_ping {
+      std::uint32_t seq = 0;
+      std::int64_t sent_us = -1;  ///< monotonic us when sent; -1 once answered
+    };
+    std::array<sent_ping, 8> pending{};  ///< the last 8 ping control frames, by seq % 8
     std::int64_t disconnected_at_ms = 0;
     std::uint64_t token = 0;  ///< The link that holds (or last held) this player.
   };
@@ -118,9 +123,11 @@ class link final : public net::ws_session_handler, public std::enable_shared_fro
   void on_close() override;
 
   void send(std::string bytes, int coalesce_key, const char* type);
-  /// Queues bytes shared with other connections (not counted here: the hub
-  /// counts a broadcast once).
-  void send_shared(const std::shared_ptr<const std::string>& bytes, int coalesce_key);
+  /// Queues a frame shared with other connections (not counted here: the
+  /// hub counts a broadcast once).
+  void send_frame(const net::ws_frame& frame) {
+    if (is_open()) conn_->send(frame);
+  }
   void send_document(const std::string& json_object, const char* type);
   /// A ping control frame (the latency probe); its pong comes to on_pong.
   void ping(std::string_view payload) {

@@ -10,8 +10,19 @@ latency_window::latency_window(std::size_t capacity, const std::vector<double>& 
 }
 
 void latency_window::add(double rtt_ms) {
-  samples_.push_back(rtt_ms);
-  while (samples_.size() > capacity_) samples_.pop_front();
+  if (samples_.size() < capacity_) {
+    if (samples_.empty()) samples_.reserve(capacity_);
+    samples_.push_back(rtt_ms);
+    return;
+  }
+  samples_[next_] = rtt_ms;
+  next_ = (next_ + 1) % capacity_;
+}
+
+std::vector<double> latency_window::samples() const {
+  std::vector<double> out(samples_.begin() + static_cast<std::ptrdiff_t>(next_), samples_.end());
+  out.insert(out.end(), samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(next_));
+  return out;
 }
 
 double latency_window::mean_ms() const noexcept {

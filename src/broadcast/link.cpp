@@ -83,12 +83,8 @@ void link::on_close() {
 
 void link::send(std::string bytes, int coalesce_key, const char* type) {
   if (!is_open()) return;
-  send_shared(std::make_shared<const std::string>(std::move(bytes)), coalesce_key);
+  conn_->send(net::ws_frame{std::make_shared<const std::string>(std::move(bytes)), wire_ == wire::binary, coalesce_key});
   hub_.count(type);
-}
-
-void link::send_shared(const std::shared_ptr<const std::string>& bytes, int coalesce_key) {
-  if (is_open()) conn_->send(net::ws_frame{bytes, wire_ == wire::binary, coalesce_key});
 }
 
 void link::send_document(const std::string& json_object, const char* type) { send(encode_document(wire_, json_object), 0, type); }

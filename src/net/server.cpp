@@ -71,7 +71,11 @@ class http_server::impl {
         boost::system::error_code ignored;
         w.acceptor_.close(ignored);
         for (auto* slot : w.slots_) {
-          if (!slot->busy) slot->socket->close(ignored);
+          if (slot->on_stop) {
+            slot->on_stop(*slot);
+          } else if (!slot->busy) {
+            slot->socket->close(ignored);
+          }
         }
       });
     }

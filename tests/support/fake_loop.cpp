@@ -107,7 +107,7 @@ void fake_ws_connection::finish() {
 std::vector<std::string> fake_ws_connection::frames_containing(std::string_view needle) const {
   std::vector<std::string> out;
   for (const auto& f : frames_) {
-    if (f.data && f.data->find(needle) != std::string::npos) out.push_back(*f.data);
+    if (f.payload().find(needle) != std::string_view::npos) out.emplace_back(f.payload());
   }
   return out;
 }

@@ -83,7 +83,7 @@ class fake_ws_connection final : public net::ws_connection {
   /// vanished): the handler's on_close runs, once.
   void finish();
 
-  /// Every frame sent, as text (binary frames too), in order.
+  /// Every frame sent, in order (whole frames too: read them with payload()).
   const std::vector<net::ws_frame>& frames() const noexcept { return frames_; }
   /// The payloads of the frames whose text contains `needle`.
   std::vector<std::string> frames_containing(std::string_view needle) const;

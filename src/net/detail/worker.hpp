@@ -23,6 +23,10 @@ namespace metronome::net::detail {
 struct connection_slot {
   boost::asio::ip::tcp::socket* socket = nullptr;
   bool busy = false;  ///< A request is being read to its end, handled or answered.
+  /// Set: stop() calls it instead of closing the socket (an open WebSocket
+  /// starts its closing handshake with 1001). It must not end the
+  /// connection synchronously (stop() is iterating the slots).
+  void (*on_stop)(connection_slot&) = nullptr;
 };
 
 /// The worker's open connections (HTTP and WebSocket sessions register

@@ -60,7 +60,7 @@ struct client {
   /// The messages received, parsed (binary ones are not used here).
   std::vector<json::object> messages() const {
     std::vector<json::object> out;
-    for (const auto& f : conn->frames()) out.push_back(json::parse(*f.data).as_object());
+    for (const auto& f : conn->frames()) out.push_back(json::parse(f.payload()).as_object());
     return out;
   }
   std::vector<json::object> of_type(std::string_view type) const {
@@ -161,9 +161,12 @@ TEST_F(hub_test, ticks_fire_on_step_boundaries_and_share_one_encoding) {
     EXPECT_EQ(ta[k].at("step").as_int64(), static_cast<std::int64_t>(k));
     EXPECT_EQ(ta[k].at("serverTimestamp").as_int64(), t0 + 2000 + static_cast<std::int64_t>(k) * 100);
   }
-  // Encode once, send many: both players hold the same bytes, not copies.
-  const auto last_a = a.conn->frames().back().data, last_b = b.conn->frames().back().data;
-  EXPECT_EQ(last_a.get(), last_b.get());
+  // Encode once, send many: both players hold the same whole frame (header
+  // and payload), not copies.
+  const auto& last_a = a.conn->frames().back();
+  const auto& last_b = b.conn->frames().back();
+  EXPECT_EQ(last_a.data.get(), last_b.data.get());
+  EXPECT_TRUE(last_a.framed);
   EXPECT_EQ(tb.size(), 5u);
 }
 

@@ -15,48 +15,20 @@
 #include "metronome/net/server.hpp"
 #include "metronome/net/websocket.hpp"
 #include "ws_client.hpp"
+#include "ws_test_server.hpp"
 
 namespace metronome::net {
 namespace {
 
 using namespace std::chrono_literals;
 
-/// Sends every message back as it came.
-class echo final : public ws_session_handler {
- public:
-  explicit echo(std::shared_ptr<ws_connection> c) : c_(std::move(c)) {}
-  void on_message(std::string_view data, bool binary) override { c_->send(ws_frame{std::make_shared<const std::string>(data), binary, 0}); }
-  void on_pong(std::string_view) override {}
-  void on_close() override { c_.reset(); }
+using test_ws::ws_server;
 
- private:
-  std::shared_ptr<ws_connection> c_;
-};
-
-/// A server whose upgrades at /ws go through `accept`; counts the opens.
-struct ws_server {
-  explicit ws_server(ws_accept_fn accept) {
-    server_config cfg;
-    cfg.port = 0;
-    cfg.threads = 2;
-    server = std::make_unique<http_server>(cfg, [](request&&, reply_fn reply) {
-      response r;
-      r.status = 404;
-      reply(std::move(r));
-    });
-    ws_config ws;
-    ws.accept = std::move(accept);
-    server->set_websocket(ws, [this](std::shared_ptr<ws_connection> c, const request&) -> std::shared_ptr<ws_session_handler> {
-      opened.fetch_add(1);
-      return std::make_shared<echo>(std::move(c));
-    });
-    auto started = server->start();
-    if (!started) throw std::runtime_error(started.error().message);
-  }
-  std::uint16_t port() const { return server->port(); }
-  std::atomic<int> opened{0};
-  std::unique_ptr<http_server> server;
-};
+ws_config with_accept(ws_accept_fn accept) {
+  ws_config c;
+  c.accept = std::move(accept);
+  return c;
+}
 
 /// A well-formed upgrade request for `target`, with `extra` header lines.
 std::string upgrade_request(const std::string& target, const std::string& extra = "") {
@@ -76,12 +48,12 @@ TEST(ws_accept, a_refused_upgrade_gets_the_response_then_end_of_stream) {
   std::mutex m;
   request seen;
   std::thread::id hook_thread;
-  ws_server s([&](const request& req) {
+  ws_server s(with_accept([&](const request& req) {
     std::lock_guard lock(m);
     seen = req;
     hook_thread = std::this_thread::get_id();
     return token_check(req);
-  });
+  }));
   test::http_connection c(s.port());
   ASSERT_TRUE(c.connected());
   ASSERT_TRUE(c.send_raw(upgrade_request("/ws?token=bad", "X-Client: abc\r\n")));
@@ -103,10 +75,10 @@ TEST(ws_accept, a_refused_upgrade_gets_the_response_then_end_of_stream) {
 
 TEST(ws_accept, an_accepted_upgrade_opens_the_websocket) {
   std::atomic<int> asked{0};
-  ws_server s([&](const request& req) {
+  ws_server s(with_accept([&](const request& req) {
     asked.fetch_add(1);
     return token_check(req);
-  });
+  }));
   test::ws_client refused(s.port(), "/ws");
   EXPECT_FALSE(refused.connected());
   test::ws_client c(s.port(), "/ws?token=good");
@@ -120,7 +92,7 @@ TEST(ws_accept, an_accepted_upgrade_opens_the_websocket) {
 }
 
 TEST(ws_accept, a_hook_that_throws_refuses_with_500) {
-  ws_server s([](const request&) -> std::optional<response> { throw std::runtime_error("no directory"); });
+  ws_server s(with_accept([](const request&) -> std::optional<response> { throw std::runtime_error("no directory"); }));
   test::http_connection c(s.port());
   ASSERT_TRUE(c.send_raw(upgrade_request("/ws")));
   const auto r = c.read_response();
@@ -132,10 +104,10 @@ TEST(ws_accept, a_hook_that_throws_refuses_with_500) {
 
 TEST(ws_accept, other_paths_do_not_reach_the_hook) {
   std::atomic<int> asked{0};
-  ws_server s([&](const request&) -> std::optional<response> {
+  ws_server s(with_accept([&](const request&) -> std::optional<response> {
     asked.fetch_add(1);
     return std::nullopt;
-  });
+  }));
   test::http_connection c(s.port());
   ASSERT_TRUE(c.send_raw(upgrade_request("/elsewhere")));
   EXPECT_EQ(c.read_response().status, 404);

@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string_view>
 #include <vector>
 
@@ -18,7 +17,8 @@ class latency_window {
   /// A window that continues from earlier samples (a resumed player).
   latency_window(std::size_t capacity, const std::vector<double>& samples);
   void add(double rtt_ms);
-  std::vector<double> samples() const { return {samples_.begin(), samples_.end()}; }
+  /// Oldest first.
+  std::vector<double> samples() const;
   std::size_t count() const noexcept { return samples_.size(); }
   bool full() const noexcept { return samples_.size() >= capacity_; }
   double mean_ms() const noexcept;
@@ -27,7 +27,8 @@ class latency_window {
 
  private:
   std::size_t capacity_;
-  std::deque<double> samples_;
+  std::vector<double> samples_;  ///< a ring once full; allocated at the first sample
+  std::size_t next_ = 0;         ///< where the next sample goes once full
 };
 
 enum class verdict { ok, warning, kick_latency, kick_jitter };

@@ -56,12 +56,24 @@ inline constexpr std::uint16_t slow_consumer = 4002;     ///< The send queue pas
 }  // namespace close_code
 
 struct ws_frame {
+  /// The payload, or (framed) the whole frame: header and payload.
   std::shared_ptr<const std::string> data;
   bool binary = false;
   /// Nonzero: this frame replaces a queued, not yet written frame with the
   /// same key (latest wins: a slow reader gets the newest tick, not a backlog).
   int coalesce_key = 0;
+  /// `data` is already a complete server frame (make_ws_frame): written as
+  /// is. Server frames are unmasked, so one frame's bytes serve every
+  /// connection.
+  bool framed = false;
+
+  /// The message itself, without the header when framed.
+  std::string_view payload() const noexcept;
 };
+
+/// A complete frame (FIN, unmasked, text or binary) built once, to be sent
+/// as is to many connections.
+ws_frame make_ws_frame(std::string_view payload, bool binary, int coalesce_key = 0);
 
 class ws_connection {
  public:
