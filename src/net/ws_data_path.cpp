@@ -14,7 +14,9 @@
 // Reading: a readiness wait; on wake-up, recv into a per-thread 64 KiB
 // buffer and parse whole frames in place (unmasking there); only a partial
 // frame's bytes are kept per connection, and the pieces of a fragmented
-// message. Pings are answered, pongs go to the handler.
+// message. Pings are answered, pongs go to the handler. A text message that
+// is not UTF-8 closes with 1007, a malformed close frame with 1002 (or 1007
+// for its reason), as RFC 6455 requires.
 //
 // Deadlines without a timer per connection: a per-thread sweep once a
 // second sends a keep-alive ping to a peer silent for half of idle_timeout,
@@ -381,6 +383,7 @@ class ws_conn final : public ws_connection, public std::enable_shared_from_this<
         if (handler_ && !closing_) handler_->on_pong(payload);
         return;
       case ws_op::close:
+        if (const std::uint16_t bad = check_close_payload(payload); bad != 0) return protocol_error(bad);
         close_received_ = true;
         if (!closing_) {
           // Echo the peer's code (RFC 6455 5.5.1), then end once it is out.
@@ -411,6 +414,7 @@ class ws_conn final : public ws_connection, public std::enable_shared_from_this<
 
   void deliver(std::string_view message) {
     if (!handler_ || closing_) return;
+    if (!message_binary_ && !valid_utf8(message)) return protocol_error(1007);
     const auto h = handler_;  // the handler may let go of this connection
     h->on_message(message, message_binary_);
   }
@@ -419,7 +423,8 @@ class ws_conn final : public ws_connection, public std::enable_shared_from_this<
     if (!closing_) {
       closing_ = true;
       drop_unstarted();  // nothing more for a peer that broke the protocol
-      control(ws_op::close, close_payload(code, code == 1009 ? "message too big" : "protocol error"), entry_kind::close);
+      const std::string_view reason = code == 1009 ? "message too big" : code == 1007 ? "invalid UTF-8" : "protocol error";
+      control(ws_op::close, close_payload(code, reason), entry_kind::close);
     }
     close_received_ = true;  // read nothing more: end once the close frame is out
     partial_ = std::string();

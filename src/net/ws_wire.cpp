@@ -105,4 +105,62 @@ client_frame parse_client_frame(char* data, std::size_t size, std::size_t max_pa
   return f;
 }
 
+bool valid_utf8(std::string_view text) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  const unsigned char* const end = p + text.size();
+  while (p < end) {
+    // ASCII, eight bytes at a time (the common case for JSON messages).
+    while (end - p >= 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, p, 8);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      p += 8;
+    }
+    if (p == end) break;
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    // The lead byte fixes the length and the range of the second byte
+    // (which rules out overlong forms, surrogates and > U+10FFFF).
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 2;
+    } else if (c == 0xE0) {
+      n = 3, lo = 0xA0;
+    } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
+      n = 3;
+    } else if (c == 0xED) {
+      n = 3, hi = 0x9F;
+    } else if (c == 0xF0) {
+      n = 4, lo = 0x90;
+    } else if (c >= 0xF1 && c <= 0xF3) {
+      n = 4;
+    } else if (c == 0xF4) {
+      n = 4, hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (static_cast<std::size_t>(end - p) < n) return false;
+    if (p[1] < lo || p[1] > hi) return false;
+    for (std::size_t i = 2; i < n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+    }
+    p += n;
+  }
+  return true;
+}
+
+std::uint16_t check_close_payload(std::string_view payload) noexcept {
+  if (payload.empty()) return 0;
+  if (payload.size() == 1) return 1002;
+  const auto code = static_cast<std::uint16_t>((static_cast<unsigned>(static_cast<unsigned char>(payload[0])) << 8) |
+                                               static_cast<unsigned char>(payload[1]));
+  const bool defined = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014);
+  if (!defined && (code < 3000 || code > 4999)) return 1002;
+  return valid_utf8(payload.substr(2)) ? std::uint16_t{0} : std::uint16_t{1007};
+}
+
 }  // namespace metronome::net::detail

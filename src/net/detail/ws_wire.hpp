@@ -51,4 +51,16 @@ struct client_frame {
 /// (1002).
 client_frame parse_client_frame(char* data, std::size_t size, std::size_t max_payload) noexcept;
 
+/// True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
+/// surrogates, nothing above U+10FFFF). A text message that is not closes
+/// its connection with 1007 (RFC 6455 8.1).
+bool valid_utf8(std::string_view text) noexcept;
+
+/// What a client's close frame payload asks for (RFC 6455 5.5.1, 7.4):
+/// 0 when it is valid (empty, or a code a peer may send plus a UTF-8
+/// reason), else the close code to answer with: 1002 for a 1-byte payload or
+/// a code a peer must not send (below 1000, 1004-1006, 1015, 1016-2999
+/// unassigned), 1007 for a reason that is not UTF-8.
+std::uint16_t check_close_payload(std::string_view payload) noexcept;
+
 }  // namespace metronome::net::detail

@@ -1,7 +1,7 @@
 // The raw WebSocket data path (src/net/ws_data_path.cpp) on real sockets
 // (127.0.0.1): messages and their echo, fragmentation with a ping in the
 // middle, the peer's pong reaching the handler, masking and size checks with
-// their close codes, the closing handshake, slow readers, and shutdown with
+// their close codes, UTF-8 and close-frame checks, the closing handshake, slow readers, and shutdown with
 // two I/O threads: every open connection gets close 1001.
 #include <gtest/gtest.h>
 
@@ -116,6 +116,47 @@ TEST(ws_data_path, a_message_over_the_limit_closes_with_1009_even_in_pieces) {
   pieces.send_frame(0x02, std::string(600, 'x'));
   pieces.send_frame(0x80, std::string(600, 'x'));
   EXPECT_EQ(pieces.read_close_code(), 1009);
+}
+
+TEST(ws_data_path, a_text_message_that_is_not_utf8_closes_with_1007_even_in_pieces) {
+  ws_server s;
+  raw_ws ok(s.port());
+  ok.send_frame(0x81, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xae");  // café € 🎮
+  EXPECT_EQ(ok.read()->payload, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xae");
+  raw_ws whole(s.port());
+  whole.send_frame(0x81, "bad \xc0\xaf");  // an overlong '/'
+  EXPECT_EQ(whole.read_close_code(), 1007);
+  // A character split across two fragments is fine; an unfinished one is not.
+  raw_ws split(s.port());
+  split.send_frame(0x01, "\xe2\x82");
+  split.send_frame(0x80, "\xac");
+  EXPECT_EQ(split.read()->payload, "\xe2\x82\xac");
+  raw_ws cut(s.port());
+  cut.send_frame(0x01, "ok");
+  cut.send_frame(0x80, "\xe2\x82");
+  EXPECT_EQ(cut.read_close_code(), 1007);
+  // Binary messages carry any bytes.
+  raw_ws bin(s.port());
+  bin.send_frame(0x82, "\xff\xfe");
+  EXPECT_EQ(bin.read()->payload, "\xff\xfe");
+}
+
+TEST(ws_data_path, a_malformed_close_frame_is_answered_with_1002) {
+  ws_server s;
+  raw_ws one_byte(s.port());
+  one_byte.send_frame(0x88, std::string("\x03", 1));
+  EXPECT_EQ(one_byte.read_close_code(), 1002);
+  raw_ws reserved(s.port());
+  reserved.send_frame(0x88, std::string("\x03\xed", 2));  // 1005 must never be sent
+  EXPECT_EQ(reserved.read_close_code(), 1002);
+  raw_ws bad_reason(s.port());
+  bad_reason.send_frame(0x88, std::string("\x03\xe8\xff", 3));
+  EXPECT_EQ(bad_reason.read_close_code(), 1007);
+  raw_ws app_code(s.port());
+  app_code.send_frame(0x88, std::string("\x0f\xa0"
+                                        "bye",
+                                        5));  // 4000, an application's code
+  EXPECT_EQ(app_code.read_close_code(), 4000);
 }
 
 TEST(ws_data_path, the_peers_close_is_echoed_then_the_connection_ends) {

@@ -105,5 +105,38 @@ TEST(ws_wire, close_payloads_hold_the_code_and_a_bounded_reason) {
   EXPECT_EQ(static_cast<unsigned char>(p[1]), 0xA1u);
 }
 
+TEST(ws_wire, utf8_is_checked_as_rfc_3629_defines_it) {
+  EXPECT_TRUE(valid_utf8(""));
+  EXPECT_TRUE(valid_utf8("plain ascii, long enough to take the eight-byte path"));
+  EXPECT_TRUE(valid_utf8("\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf"));
+  EXPECT_FALSE(valid_utf8("\x80"));              // a lone continuation byte
+  EXPECT_FALSE(valid_utf8("\xc0\x80"));          // overlong NUL
+  EXPECT_FALSE(valid_utf8("\xc1\xbf"));          // overlong
+  EXPECT_FALSE(valid_utf8("\xe0\x9f\xbf"));      // overlong three-byte form
+  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));      // a surrogate (U+D800)
+  EXPECT_FALSE(valid_utf8("\xf0\x8f\xbf\xbf"));  // overlong four-byte form
+  EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(valid_utf8("\xf5\x80\x80\x80"));
+  EXPECT_FALSE(valid_utf8("\xe2\x82"));      // cut short
+  EXPECT_FALSE(valid_utf8("\xe2\x28\xa1"));  // a bad continuation
+  EXPECT_FALSE(valid_utf8("0123456789abcdef\xff"));
+}
+
+TEST(ws_wire, close_payloads_are_checked) {
+  EXPECT_EQ(check_close_payload(""), 0);
+  EXPECT_EQ(check_close_payload(std::string("\x03\xe8", 2)), 0);         // 1000
+  EXPECT_EQ(check_close_payload(std::string("\x03\xf3", 2)), 0);         // 1011
+  EXPECT_EQ(check_close_payload(std::string("\x0b\xb8ok", 4)), 0);       // 3000
+  EXPECT_EQ(check_close_payload(std::string("\x13\x87", 2)), 0);         // 4999
+  EXPECT_EQ(check_close_payload(std::string("\x03", 1)), 1002);          // one byte
+  EXPECT_EQ(check_close_payload(std::string("\x03\xe7", 2)), 1002);      // 999
+  EXPECT_EQ(check_close_payload(std::string("\x03\xec", 2)), 1002);      // 1004
+  EXPECT_EQ(check_close_payload(std::string("\x03\xee", 2)), 1002);      // 1006
+  EXPECT_EQ(check_close_payload(std::string("\x03\xf7", 2)), 1002);      // 1015
+  EXPECT_EQ(check_close_payload(std::string("\x07\xd0", 2)), 1002);      // 2000
+  EXPECT_EQ(check_close_payload(std::string("\x13\x88", 2)), 1002);      // 5000
+  EXPECT_EQ(check_close_payload(std::string("\x03\xe8\xc3", 3)), 1007);  // a cut reason
+}
+
 }  // namespace
 }  // namespace metronome::net::detail
