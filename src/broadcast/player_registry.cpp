@@ -6,18 +6,14 @@ player_registry::claim_result player_registry::claim(const std::string& session,
                                                      std::int64_t now_ms, std::int64_t grace_ms) {
   std::lock_guard lock(mutex_);
   claim_result out;
-  // Bounded: stale entries of other players go whenever anyone joins. An
-  // entry is stale when it can neither be resumed nor still refuses joins.
-  std::erase_if(entries_, [&](const auto& kv) {
-    const entry& e = kv.second;
-    return !e.live && now_ms - e.released_at_ms > grace_ms && now_ms >= e.refused_until_ms;
-  });
-  const auto key = std::make_pair(session, user);
-  if (const auto found = entries_.find(key); found != entries_.end() && !found->second.live && now_ms < found->second.refused_until_ms) {
+  // Bounded: stale entries of other players go whenever anyone joins.
+  prune(now_ms, grace_ms);
+  const key k = std::make_pair(session, user);
+  if (const auto found = entries_.find(k); found != entries_.end() && !found->second.live && now_ms < found->second.refused_until_ms) {
     out.cooldown_left_ms = found->second.refused_until_ms - now_ms;
     return out;
   }
-  entry& e = entries_[key];
+  entry& e = entries_[k];
   if (e.token != 0) {
     out.previous_hub = e.h;
     out.previous_token = e.token;
@@ -41,11 +37,34 @@ void player_registry::release(const std::string& session, const std::string& use
   e.resumable = why == release_reason::dropped;
   e.refused_until_ms = why == release_reason::kicked ? now_ms + cooldown_ms : 0;
   e.samples = e.resumable ? std::move(samples) : std::vector<double>{};
+  (why == release_reason::kicked ? kicked_ : dropped_).push_back({it->first, token});
+}
+
+void player_registry::prune(std::int64_t now_ms, std::int64_t grace_ms) {
+  // An entry is stale when it can neither be resumed nor still refuses
+  // joins. Each FIFO ends its entries after the same delay (the grace
+  // period; the kick cool-down), so its front is the first to go stale.
+  for (std::deque<released>* q : {&dropped_, &kicked_}) {
+    while (!q->empty()) {
+      const released& r = q->front();
+      const auto it = entries_.find(r.k);
+      if (it != entries_.end() && it->second.token == r.token && !it->second.live) {
+        const entry& e = it->second;
+        if (now_ms - e.released_at_ms <= grace_ms || now_ms < e.refused_until_ms) break;
+        entries_.erase(it);
+      }
+      q->pop_front();  // erased now, or claimed again / forgotten since
+    }
+  }
 }
 
 void player_registry::forget_session(const std::string& session) {
   std::lock_guard lock(mutex_);
-  std::erase_if(entries_, [&](const auto& kv) { return kv.first.first == session; });
+  // The map is ordered by (session, user): the session's entries are one range.
+  const auto first = entries_.lower_bound({session, std::string()});
+  auto last = first;
+  while (last != entries_.end() && last->first.first == session) ++last;
+  entries_.erase(first, last);
 }
 
 std::size_t player_registry::size() {

@@ -8,10 +8,14 @@
 // - after an explicit leave the next join is a new player (no resume);
 // - after a kick for latency or silence, joins are refused for the cool-down,
 //   then the next join is a new player.
-// Time is passed in; no clock, no I/O.
+// Time is passed in; no clock, no I/O. A join costs O(log n) under the
+// mutex: stale entries are found in release order (two FIFOs: one for drops
+// and leaves, ended after the grace period, one for kicks, ended after their
+// cool-down), never by a scan of every entry.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -60,8 +64,18 @@ class player_registry {
     std::int64_t refused_until_ms = 0;  ///< Kicked: joins refused before this.
     std::vector<double> samples;
   };
+  using key = std::pair<std::string, std::string>;  ///< (session, user)
+  struct released {
+    key k;
+    std::uint64_t token = 0;  ///< The connection released; a later claim makes this stale.
+  };
+  /// Erases, from the front of each FIFO, the entries that can neither be
+  /// resumed nor still refuse joins; stops at the first that is not stale.
+  void prune(std::int64_t now_ms, std::int64_t grace_ms);
+
   std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, entry> entries_;
+  std::map<key, entry> entries_;
+  std::deque<released> dropped_, kicked_;  ///< in release order
 };
 
 }  // namespace metronome::broadcast

@@ -84,6 +84,30 @@ TEST(player_registry, a_second_live_connection_replaces_the_first) {
   EXPECT_EQ(again.previous_token, 2u);
 }
 
+TEST(player_registry, a_kicked_player_cooling_down_does_not_hold_back_the_drops_after_it) {
+  player_registry r;
+  (void)r.claim("s", "kicked", hub_a, 1, 0, grace);
+  (void)r.claim("s", "dropped", hub_a, 2, 0, grace);
+  r.release("s", "kicked", 1, 0, {}, release_reason::kicked, 60'000);
+  r.release("s", "dropped", 2, 1, {}, release_reason::dropped);
+  (void)r.claim("s", "next", hub_a, 3, grace + 2, grace);
+  EXPECT_EQ(r.size(), 2u);  // kicked (cooling down) and next
+}
+
+TEST(player_registry, a_join_storm_keeps_only_what_can_still_matter) {
+  // 20,000 players come and go, one new join per ms: only those released
+  // within the grace period (and the live) are held.
+  player_registry r;
+  for (std::uint64_t k = 1; k <= 20'000; ++k) {
+    const auto now = static_cast<std::int64_t>(k);
+    (void)r.claim("s", "u" + std::to_string(k), hub_a, k, now, grace);
+    r.release("s", "u" + std::to_string(k), k, now, {});
+  }
+  EXPECT_LE(r.size(), static_cast<std::size_t>(grace) + 2);
+  // A player who dropped within the grace period still resumes.
+  EXPECT_TRUE(r.claim("s", "u20000", hub_b, 30'000, 20'001, grace).resumed);
+}
+
 TEST(player_registry, stale_entries_go_and_kicked_ones_stay_until_their_cooldown_ends) {
   player_registry r;
   for (std::uint64_t k = 1; k <= 3; ++k) (void)r.claim("s", "u" + std::to_string(k), hub_a, k, 0, grace);
