@@ -119,7 +119,7 @@ void hub::loaded(const std::string& id, result<store::session_record> r) {
     if (auto l = weak.lock(); l && l->is_open()) attach(c, l, user);
   }
   schedule_tick(c);
-  c.housekeeping->expire_at_ms(clock_.now_ms() + settings_.ping_interval_ms, [this, id] { on_housekeeping(id); });
+  c.housekeeping->expire_at_ms(housekeeping_at(c, clock_.now_ms()), [this, id] { on_housekeeping(id); });
   drop_if_empty(id);
 }
 
@@ -192,6 +192,17 @@ void hub::schedule_tick(channel& c) {
   c.tick_timer->expire_at_ms(engine::step_start_ms(c.params, next), [this, id = c.id] { on_tick(id); });
 }
 
+std::int64_t hub::housekeeping_at(const channel& c, std::int64_t now_ms) const {
+  // While the session runs, on a tick boundary: both timers expire in the
+  // same loop turn, so each player's ping goes out in the tick's write (one
+  // syscall per player per tick, pings included).
+  const std::int64_t at = now_ms + settings_.ping_interval_ms;
+  const engine::session_params& p = c.params;
+  if (at <= p.start_at_ms || p.tick_ms <= 0) return at;
+  const std::int64_t step = (at - p.start_at_ms + p.tick_ms - 1) / p.tick_ms;
+  return step > engine::last_step(p) ? at : engine::step_start_ms(p, step);
+}
+
 void hub::on_tick(const std::string& id) {
   const auto it = channels_.find(id);
   if (it == channels_.end()) return;
@@ -261,7 +272,7 @@ void hub::on_housekeeping(const std::string& id) {
     });
   }
   if (channels_.count(id) != 0) {
-    c.housekeeping->expire_at_ms(now + settings_.ping_interval_ms, [this, id] { on_housekeeping(id); });
+    c.housekeeping->expire_at_ms(housekeeping_at(c, now), [this, id] { on_housekeeping(id); });
   }
   drop_if_empty(id);
 }

@@ -83,6 +83,8 @@ class hub {
   void schedule_tick(channel& c);
   void on_tick(const std::string& id);
   void on_housekeeping(const std::string& id);
+  /// When the next housekeeping (pings, countdown, status poll) is due.
+  std::int64_t housekeeping_at(const channel& c, std::int64_t now_ms) const;
   void end_channel(channel& c, const store::session_record& record);
   void kick(channel& c, player& p, std::string_view reason);
   void drop_if_empty(const std::string& id);
