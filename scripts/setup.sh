@@ -27,6 +27,8 @@ packages=(
   libjwt-dev
   # src/world/players: the PostgreSQL player store (libpq) and its tests' own server (pgplayers helper)
   libpq-dev postgresql-15
+  # bench/send_floor.cpp: the kernel's cost of a send, by send(2), writev(2) and io_uring (issue 12)
+  liburing-dev
 )
 # Node.js 20 with npm: use the machine's if present (it may come from outside
 # Debian's archive), else Debian's.
