@@ -29,6 +29,8 @@ packages=(
   libpq-dev postgresql-15
   # bench/send_floor.cpp: the kernel's cost of a send, by send(2), writev(2) and io_uring (issue 12)
   liburing-dev
+  # bench/world_wire_bench.cpp: /world frames against FlatBuffers, and permessage-deflate's zlib (issue 10)
+  flatbuffers-compiler libflatbuffers-dev zlib1g-dev
 )
 # Node.js 20 with npm: use the machine's if present (it may come from outside
 # Debian's archive), else Debian's.
