@@ -5,9 +5,11 @@
 #include <fmt/format.h>
 
 #include "cli_args.hpp"
+#include "edge_world_token.hpp"
 #include "metronome/core/clock.hpp"
 #include "metronome/core/periodic_task.hpp"
 #include "metronome/edge/edge_api.hpp"
+#include "metronome/net/reply.hpp"
 #include "metronome/net/signals.hpp"
 #include "metronome/store/backends.hpp"
 #include "metronome/store/registry_store.hpp"
@@ -22,6 +24,7 @@ struct edge_flags {
               geoip_db = "/usr/share/GeoIP/GeoIP.dat";
   std::string geoip6_db = "/usr/share/GeoIP/GeoIPv6.dat", trusted_proxies, proxy_timeout_ms = "5000", connect_timeout_ms = "1000";
   std::string health_interval_ms = "1000", breaker_failures = "3", breaker_cooldown_ms = "10000", web_root, store_timeout_ms = "2000";
+  std::string world_data_dir, world_url;
   access_flags access;
 };
 
@@ -100,8 +103,30 @@ int run_edge(const edge_flags& f) {
   net::http_client client(client_cfg);
   edge::http_upstream upstream(client);
   edge::edge_api api(settings, directory, cache, **sessions, **registry, upstream, clock, *countries, geoip, *trusted, metrics);
+  // POST /edge/world/token (edge_world_token.hpp), when the edge knows the world's secret.
+  std::unique_ptr<world_token_route> world_tokens;
+  if (!f.world_data_dir.empty()) {
+    try {
+      world_tokens = std::make_unique<world_token_route>(world_token_settings{
+          .tokens = {.secret = gateway::load_or_create_secret(f.world_data_dir)},
+          .gateway_url = f.world_url,
+          .auth = access.auth,
+          .rate_per_second = access.per_second,
+          .rate_burst = access.burst,
+      });
+    } catch (const std::exception& e) {
+      throw usage_error(std::string("--world-data-dir (WORLD_DATA_DIR): ") + e.what());
+    }
+  }
   net::http_server server(
-      http, [&api](net::request&& req, net::reply_fn reply) { api.handle(std::move(req), std::move(reply)); },
+      http,
+      [&api, &world_tokens, &clock](net::request&& req, net::reply_fn reply) {
+        if (req.path != world_token_route::path) return api.handle(std::move(req), std::move(reply));
+        if (world_tokens) return world_tokens->handle(req, reply, clock.now_ms());
+        net::reply_error(
+            reply, make_error(errc::not_found, "this edge issues no world tokens: start it with --world-data-dir DIR (WORLD_DATA_DIR)"),
+            world_token_route::path);
+      },
       [&api, access_log](const net::exchange_summary& x) { api.observe(x, access_log); });
   if (auto started = server.start(); !started) {
     log.error("cannot start", {{"error", started.error().message}});
@@ -154,6 +179,9 @@ void add_edge_command(CLI::App& app) {
   opt("--breaker-cooldown-ms", f->breaker_cooldown_ms, "BREAKER_COOLDOWN_MS", "How long before a trial request (ms)");
   opt("--web-root", f->web_root, "WEB_ROOT", "Directory of the web client to serve at /");
   opt("--store-timeout-ms", f->store_timeout_ms, "STORE_TIMEOUT_MS", "Longest a store operation may take (ms)");
+  opt("--world-data-dir", f->world_data_dir, "WORLD_DATA_DIR",
+      "The world gateway's data directory (its token secret): enables POST /edge/world/token");
+  opt("--world-url", f->world_url, "WORLD_URL", "The world gateway's ws:// URL, returned with each world token");
   cmd->callback([f] {
     const int code = run_edge(*f);
     if (code != 0) std::exit(code);

@@ -156,7 +156,11 @@ int run_up(const up_flags& f) {
     const pid_t pid = spawn(args, env);
     children.push_back(child{.name = name, .pid = pid, .port = port, .args = args, .env = std::move(env)});
   };
-  start("edge", edge_port, {"DEFAULT_REGION=eu", "HEALTH_INTERVAL_MS=1000", "WEB_ROOT=" + web_root}, {"metronome", "edge"});
+  start("edge", edge_port,
+        {"DEFAULT_REGION=eu", "HEALTH_INTERVAL_MS=1000", "WEB_ROOT=" + web_root,
+         "WORLD_DATA_DIR=" + std::filesystem::absolute(f.data_dir).string(),
+         "WORLD_URL=ws://127.0.0.1:" + std::to_string(world_port) + "/world"},
+        {"metronome", "edge"});
   // The registry first, so that the regions' first registration lands.
   for (const auto until = std::chrono::steady_clock::now() + start_timeout; !port_open(edge_port);) {
     if (std::chrono::steady_clock::now() > until) break;  // reported below with the others

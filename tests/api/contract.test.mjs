@@ -225,6 +225,7 @@ try {
         REGISTRY_TOKEN: registryToken,
         HEALTH_INTERVAL_MS: '200',
         WEB_ROOT: '',
+        WORLD_DATA_DIR: `${work}/world`, // POST /edge/world/token signs with the secret kept there
       },
       `${work}/edge.log`,
     ),
@@ -387,6 +388,12 @@ async function run() {
   await E('GET', `/edge/sessions/${unknownId}/replay?from=0&to=1`, { expect: 404 });
   await E('GET', '/edge/time', { expect: 200 });
   await E('HEAD', '/edge/time', { expect: 200 });
+  // World tokens (composed by the app: apps/metronome/edge_world_token.hpp).
+  const tokenAuth = owner ? admin : {};
+  await E('POST', '/edge/world/token', { body: JSON.stringify({ userId: 'contract-w1', ttlSeconds: 60 }), headers: tokenAuth, expect: 200 });
+  await E('POST', '/edge/world/token', { body: JSON.stringify({ userId: '' }), headers: tokenAuth, expect: 400, validBody: false });
+  await E('POST', '/edge/world/token', { body: '{"userId":"x"}', headers: { ...tokenAuth, 'Content-Type': 'text/plain' }, expect: 415 });
+  if (owner) await E('POST', '/edge/world/token', { body: JSON.stringify({ userId: 'contract-w1' }), expect: 401, note: 'no admin token' });
 
   if (owner) await E('POST', '/edge/game/exit', { body: JSON.stringify({ gameId: e1.gameId }), expect: 403, note: 'no key' });
   // Naming a region that does not own the session only routes the exit:
@@ -472,10 +479,16 @@ async function run() {
     region: fs.readFileSync(path.join(root, 'src/region/router.cpp'), 'utf8'),
     edge: fs.readFileSync(path.join(root, 'src/edge/edge_api.cpp'), 'utf8'),
   };
+  // The edge's one route composed by the app, beside the edge library's table.
+  const worldToken = fs.readFileSync(path.join(root, 'apps/metronome/edge_world_token.hpp'), 'utf8').match(/path = "(\/[^"]+)"/);
   const ops = spec.operations();
   for (const [server, text] of Object.entries(tables)) {
     const routes = [...text.matchAll(/\.add\(\s*"(GET|POST|PUT|DELETE|PATCH)",\s*"([^"]+)"/g)].map((m) => [m[1], m[2]]);
     routes.push(...[...text.matchAll(/\{"(\/[^"]+)", &edge_api::/g)].map((m) => ['POST', m[1]]));
+    if (server === 'edge') {
+      if (worldToken) routes.push(['POST', worldToken[1]]);
+      else mismatch('edge: apps/metronome/edge_world_token.hpp names no path; has its form changed?');
+    }
     if (routes.length < 5) mismatch(`${server}: found only ${routes.length} routes in its route table; has its form changed?`);
     for (const [method, template] of routes) {
       if (!ops.some((o) => o.server === server && o.method === method && o.template === template)) {
