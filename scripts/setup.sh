@@ -27,6 +27,10 @@ packages=(
   libjwt-dev
   # src/world/players: the PostgreSQL player store (libpq) and its tests' own server (pgplayers helper)
   libpq-dev postgresql-15
+  # src/events: the NATS C client the publisher and `metronome events tail` use (events helper, issue 14)
+  libnats-dev
+  # tests/events: the real NATS server (with JetStream) the events tests start on 127.0.0.1 (events helper, issue 14)
+  nats-server
 )
 # Node.js 20 with npm: use the machine's if present (it may come from outside
 # Debian's archive), else Debian's.
