@@ -241,17 +241,17 @@ def payloads(binary, nats, region_port, tail):
         check(e["data"]["userId"] == "mute" and e["data"]["reason"] == "unresponsive", "player.kicked user and reason")
 
 
-def outage(binary, nats, region_port, tail):
+def outage(binary, nats, region_port, games_count=20):
     nats.stop()
     wait_for(lambda: (events_health(region_port) or {}).get("connected") is False, 30, "/health says events are disconnected")
     games = []
-    for i in range(20):
-        _, g = http(region_port, "POST", "/game/start", {"userId": f"outage-{i}"})
+    for i in range(games_count):
+        _, g = http(region_port, "POST", "/game/start", {"userId": f"outage-{region_port}-{i}"})
         games.append(g["gameId"])
-        _, ex = http(region_port, "POST", "/game/exit", {"gameId": g["gameId"], "userId": f"outage-{i}"})
+        _, ex = http(region_port, "POST", "/game/exit", {"gameId": g["gameId"], "userId": f"outage-{region_port}-{i}"})
         check(ex.get("ok") is True, f"exit {i} during the outage")
-    h = wait_for(lambda: (lambda e: e if e and e["outboxDepth"] >= 40 else None)(events_health(region_port)), 15,
-                 "the outbox holds the 40 events of the outage")
+    h = wait_for(lambda: (lambda e: e if e and e["outboxDepth"] >= 2 * games_count else None)(events_health(region_port)), 15,
+                 f"the outbox holds the {2 * games_count} events of the outage")
     if h:
         check(h["status"] == "disconnected" and h["lastError"] != "" and h["failed"] > 0, f"/health during the outage: {h}")
     _, metrics = http(region_port, "GET", "/metrics")
@@ -274,6 +274,24 @@ def outage(binary, nats, region_port, tail):
         check(len({e["id"] for e in of(es, "game.exited", gameId=g)}) == 1, f"one game.exited id for {g}")
     _, metrics = http(region_port, "GET", "/metrics")
     check("metronome_events_outbox_depth 0" in metrics and "metronome_events_connected 1" in metrics, "metrics after the outage")
+
+
+def on_redis(binary, nats, tmp):
+    """The same outbox on a standalone Redis store: the outage again."""
+    redis_port, port = free_port(), free_port()
+    redis = Proc(["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", "", "--appendonly", "no",
+                  "--dir", tmp], {}, os.path.join(tmp, "redis.log"))
+    try:
+        wait_for(lambda: subprocess.run(["redis-cli", "-p", str(redis_port), "PING"], capture_output=True, text=True).stdout.strip() == "PONG",
+                 10, "redis-server answers")
+        p = start_server([binary, "region", "--port", str(port), "--region", "us", "--store", f"redis://127.0.0.1:{redis_port}"],
+                         {"NATS_URL": nats.url, "COUNTDOWN_MS": "0"}, port, os.path.join(tmp, "region-redis.log"))
+        try:
+            outage(binary, nats, port, games_count=10)
+        finally:
+            p.stop()
+    finally:
+        redis.stop()
 
 
 def no_nats(binary, tmp):
@@ -336,13 +354,14 @@ def main():
         tail = Tail(binary, nats.url)
         payloads(binary, nats, region_port, tail)
         tail.stop()
-        outage(binary, nats, region_port, tail)
+        outage(binary, nats, region_port)
         tail = Tail(binary, nats.url, "region.down")
         region.stop()
         es = tail.collect(lambda es: of(es, "region.down", region="eu"), 30, "region.down for eu after the region stops")
         for e in of(es, "region.down", region="eu")[:1]:
             check_shape(e, REGION, "region.down")
             check(e["data"]["reason"] in ("probe", "heartbeat", "breaker"), "region.down reason")
+        on_redis(binary, nats, tmp)
         no_nats(binary, tmp)
         bad_arguments(binary)
     finally:

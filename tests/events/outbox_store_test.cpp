@@ -1,12 +1,15 @@
-// The SQLite outbox against store/outbox.hpp's contract: an event exists iff
-// its session write committed; the bound drops events, never writes; peek is
-// oldest first; remove is idempotent. No sockets.
+// The outbox against store/outbox.hpp's contract, on SQLite and on a real
+// standalone redis-server: an event exists iff its session write committed;
+// the bound drops events, never writes; peek is oldest first; remove is
+// idempotent.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
 #include "../unit/store/sync_store.hpp"
 #include "metronome/store/backends.hpp"
+#include "redis_servers.hpp"
 
 namespace metronome::store {
 namespace {
@@ -18,21 +21,32 @@ outbox_entry entry(std::string id, std::int64_t at_ms = 1) {
   return outbox_entry{.id = std::move(id), .subject = "game.started", .payload_json = R"({"id":"x"})", .at_ms = at_ms};
 }
 
-class outbox_sqlite_test : public ::testing::Test {
+enum class backend { sqlite, redis };
+
+class outbox_store_test : public ::testing::TestWithParam<backend> {
  protected:
   void open(std::size_t max_depth) {
-    dir_ = ::testing::TempDir() + "outbox-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto made = make_sqlite_store(dir_ + "/s.db", store_options{.outbox_max_depth = max_depth});
-    ASSERT_TRUE(made) << made.error().message;
-    store_ = std::move(*made);
+    if (GetParam() == backend::redis) {
+      if (!redis_) redis_ = std::make_unique<test::redis_standalone>();
+      store_ = make_redis_store({"127.0.0.1", redis_->port()}, store_options{.outbox_max_depth = max_depth});
+    } else {
+      if (dir_.empty()) {
+        dir_ = ::testing::TempDir() + "outbox-" + std::to_string(::getpid()) + "-" +
+               std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+               std::to_string(reinterpret_cast<std::uintptr_t>(this));
+        std::filesystem::remove_all(dir_);
+        std::filesystem::create_directories(dir_);
+      }
+      auto made = make_sqlite_store(dir_ + "/s.db", store_options{.outbox_max_depth = max_depth});
+      ASSERT_TRUE(made) << made.error().message;
+      store_ = std::move(*made);
+    }
     ASSERT_NE(store_->outbox(), nullptr);
   }
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    redis_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   result<create_outcome> create(const session_record& r, std::optional<outbox_entry> e, bool one_active = false) {
     return wait_for<create_outcome>([&](callback<create_outcome> cb) {
@@ -62,12 +76,13 @@ class outbox_sqlite_test : public ::testing::Test {
   }
 
   std::string dir_;
+  std::unique_ptr<test::redis_standalone> redis_;
   std::unique_ptr<session_store> store_;
 };
 
-TEST_F(outbox_sqlite_test, an_event_is_stored_with_its_write_and_only_then) {
+TEST_P(outbox_store_test, an_event_is_stored_with_its_write_and_only_then) {
   open(100);
-  auto made = create(make_record("s1", "alice"), entry("e1", 7));
+  auto made = create(make_record("s1", "alice"), entry("e1", 7), true);
   ASSERT_TRUE(made);
   EXPECT_TRUE(made->created && made->event_stored);
   // The user's running session is returned, nothing is written: no event.
@@ -92,7 +107,7 @@ TEST_F(outbox_sqlite_test, an_event_is_stored_with_its_write_and_only_then) {
   EXPECT_EQ(peek().front(), entry("e1", 7));  // every field round-trips
 }
 
-TEST_F(outbox_sqlite_test, a_full_outbox_drops_the_event_but_never_the_write) {
+TEST_P(outbox_store_test, a_full_outbox_drops_the_event_but_never_the_write) {
   open(2);
   for (const char* id : {"a", "b"}) {
     auto r = create(make_record(std::string("s-") + id, ""), entry(id));
@@ -120,7 +135,7 @@ TEST_F(outbox_sqlite_test, a_full_outbox_drops_the_event_but_never_the_write) {
   EXPECT_EQ(ids(), (std::vector<std::string>{"b", "f"}));
 }
 
-TEST_F(outbox_sqlite_test, peek_is_oldest_first_and_remove_is_idempotent) {
+TEST_P(outbox_store_test, peek_is_oldest_first_and_remove_is_idempotent) {
   open(1000);
   for (int i = 0; i < 10; ++i) {
     auto r = wait_for<bool>([&](callback<bool> cb) { store_->outbox()->append(entry("e" + std::to_string(i)), std::move(cb)); });
@@ -140,14 +155,22 @@ TEST_F(outbox_sqlite_test, peek_is_oldest_first_and_remove_is_idempotent) {
   EXPECT_EQ(rest.back().id, "e9");
 }
 
-TEST_F(outbox_sqlite_test, the_outbox_survives_reopening_the_file) {
+TEST_P(outbox_store_test, the_outbox_survives_reopening_the_store) {
   open(100);
   ASSERT_TRUE(create(make_record("s1", "u"), entry("kept")));
-  store_.reset();
-  auto again = make_sqlite_store(dir_ + "/s.db");
-  ASSERT_TRUE(again);
-  store_ = std::move(*again);
+  open(100);
   EXPECT_EQ(ids(), (std::vector<std::string>{"kept"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, outbox_store_test, ::testing::Values(backend::sqlite, backend::redis),
+                         [](const auto& p) { return p.param == backend::sqlite ? "sqlite" : "redis"; });
+
+TEST(outbox_store, a_redis_cluster_keeps_no_outbox_and_ignores_events) {
+  // Its writes commit in the session's or the user's slot, which a script
+  // cannot join with the outbox's (redis_outbox.hpp). No server needed:
+  // the store connects lazily.
+  auto cluster = make_redis_cluster_store({{"127.0.0.1", 1}});
+  EXPECT_EQ(cluster->outbox(), nullptr);
 }
 
 }  // namespace
