@@ -12,9 +12,12 @@ an edge on 127.0.0.1 (free ports, a temporary SQLite store), and checks:
    and the metrics say so, nats-server started again on the same store
    directory, and every event arrives (by id; copies of one id are equal);
 3. region.down when the region stops;
-4. without NATS the region behaves as before: no events in /health or the
+4. a full outbox (NATS away, EVENTS_OUTBOX_MAX=4): games go on, the
+   dropped events are counted in /health and the metrics;
+5. without NATS the region behaves as before: no events in /health or the
    metrics, and the outbox table stays empty;
-5. bad arguments exit 2 with a message.
+6. on a standalone Redis store, the outage again;
+7. bad arguments exit 2 with a message.
 Every wait is bounded; every process is stopped by PID. Exit 0 when every
 check passed, 1 otherwise.
 """
@@ -294,6 +297,27 @@ def on_redis(binary, nats, tmp):
         redis.stop()
 
 
+def full_outbox(binary, tmp):
+    """NATS never reachable and a 4-event bound: games go on, drops are counted and shown."""
+    port = free_port()
+    env = {"NATS_URL": f"nats://127.0.0.1:{free_port()}", "EVENTS_OUTBOX_MAX": "4", "COUNTDOWN_MS": "0"}
+    p = start_server([binary, "region", "--port", str(port), "--store", "sqlite:" + os.path.join(tmp, "full.db")], env, port,
+                     os.path.join(tmp, "full.log"))
+    try:
+        for i in range(3):
+            s1, g = http(port, "POST", "/game/start", {"userId": f"full-{i}"})
+            s2, _ = http(port, "POST", "/game/exit", {"gameId": g["gameId"], "userId": f"full-{i}"})
+            check(s1 == 201 and s2 == 200, f"game {i} starts and exits with a full outbox ({s1}, {s2})")
+        h = wait_for(lambda: (lambda e: e if e and e["dropped"] == 2 and e["outboxDepth"] == 4 else None)(events_health(port)), 15,
+                     "/health counts the 2 events that did not fit")
+        if h:
+            check(h["status"] == "outbox_full" and h["outboxDepth"] == 4 and h["outboxMax"] == 4, f"/health with a full outbox: {h}")
+        _, metrics = http(port, "GET", "/metrics")
+        check("metronome_events_dropped_total 2" in metrics, "metrics: metronome_events_dropped_total 2")
+    finally:
+        p.stop()
+
+
 def no_nats(binary, tmp):
     port = free_port()
     db = os.path.join(tmp, "plain.db")
@@ -362,6 +386,7 @@ def main():
             check_shape(e, REGION, "region.down")
             check(e["data"]["reason"] in ("probe", "heartbeat", "breaker"), "region.down reason")
         on_redis(binary, nats, tmp)
+        full_outbox(binary, tmp)
         no_nats(binary, tmp)
         bad_arguments(binary)
     finally:
