@@ -24,7 +24,6 @@ check passed, 1 otherwise.
 import json
 import os
 import queue
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -36,10 +35,9 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "protocol"))
-from nats_server import NatsServer, free_port  # noqa: E402
-from doc_client import WebSocket, decode, Closed  # noqa: E402
-
-FAILURES = []
+from nats_server import NatsServer, free_port, terminate  # noqa: E402
+# The protocol document's client, and its check() and FAILURES.
+from doc_client import FAILURES, Closed, WebSocket, check, decode  # noqa: E402
 
 # docs/events.md, "Payloads": the fields of each subject's data.
 ENVELOPE = {"id", "subject", "time", "atMs", "source", "data"}
@@ -48,13 +46,6 @@ EXITED = {"gameId", "userId", "region", "mode", "status", "startAt", "tickMs", "
 BREAK = {"gameId", "step", "round"}
 KICKED = {"gameId", "userId", "reason", "rttMs", "jitterMs"}
 REGION = {"region", "reason"}
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 def wait_for(pred, timeout, what):
@@ -88,13 +79,7 @@ class Proc:
         self.proc = subprocess.Popen(args, env=full, stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        terminate(self.proc, 15)
 
 
 def start_server(args, env, port, log_path):
@@ -145,13 +130,7 @@ class Tail:
         return self.events
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        terminate(self.proc)
 
 
 def of(events, subject, **match):
