@@ -64,6 +64,10 @@ publisher::~publisher() {
   }
   wake_cv_.notify_all();
   thread_.join();
+  // Appends in flight call back into *this: wait for them (the store
+  // completes every call within its timeout).
+  std::unique_lock lock(mutex_);
+  wake_cv_.wait_for(lock, config_.store_timeout, [this] { return appending_ == 0; });
 }
 
 void publisher::wake() {
@@ -85,16 +89,26 @@ void publisher::dropped() {
 }
 
 void publisher::emit(const event& e) {
+  {
+    const std::lock_guard lock(mutex_);
+    ++appending_;
+  }
   outbox_.append(to_entry(e), [this](result<bool> r) {
-    if (!r) {
+    if (r) {
+      written(*r);
+    } else {
       // The store is down: the event cannot be kept anywhere durable.
       dropped_counter_->inc();
-      const std::lock_guard lock(mutex_);
+    }
+    // Last touch of *this: the destructor waits for appending_ to reach 0
+    // under this lock.
+    const std::lock_guard lock(mutex_);
+    if (!r) {
       ++status_.dropped;
       status_.last_error = "outbox append failed: " + r.error().message;
-      return;
     }
-    written(*r);
+    --appending_;
+    wake_cv_.notify_all();
   });
 }
 

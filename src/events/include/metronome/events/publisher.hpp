@@ -15,7 +15,8 @@
 // - emit() and written() may be called from any thread and never block:
 //   emit() appends through the store's own threads and wakes the drain.
 // - The destructor stops the thread: it waits for a publish in flight (at
-//   most nats_timeout) and nothing else; what is left stays in the outbox.
+//   most nats_timeout) and for emit() appends still in the store (at most
+//   store_timeout); what is left stays in the outbox for the next start.
 #pragma once
 
 #include <atomic>
@@ -100,8 +101,9 @@ class publisher {
   std::condition_variable wake_cv_;
   bool stopping_ = false;
   bool woken_ = false;
-  publisher_status status_;  ///< Under mutex_.
-  std::thread thread_;       ///< Last: started when everything above exists.
+  std::size_t appending_ = 0;  ///< emit() appends whose callback has not run yet.
+  publisher_status status_;    ///< Under mutex_.
+  std::thread thread_;         ///< Last: started when everything above exists.
 };
 
 }  // namespace metronome::events
