@@ -9,6 +9,9 @@ result<tail_outcome> tail(const tail_options& options, const std::function<void(
                           const std::function<bool()>& stop) {
   auto link = detail::nats_link::connect(options.nats_url, options.connect_timeout);
   if (!link) return std::move(link).error();
+  // Tailing before anything was published: the stream may not exist yet.
+  // Creating it here is what the first publisher would do (same settings).
+  if (auto stream = (*link)->ensure_stream(detail::stream_settings{.name = std::string(stream_name)}); !stream) return stream.error();
   if (auto reading = (*link)->start_reading(std::string(stream_name), options.subject, options.from_start); !reading)
     return reading.error();
   const auto started = std::chrono::steady_clock::now();

@@ -326,6 +326,8 @@ def bad_arguments(binary):
         ([binary, "edge", "--nats", "nats://127.0.0.1:port"], "nats://"),
         ([binary, "region", "--events-outbox-max", "0", "--nats", "nats://127.0.0.1:1"], "EVENTS_OUTBOX_MAX"),
         ([binary, "up", "--nats", "nats:/x"], "nats://"),
+        ([binary, "region", "--port", "0", "--store", "redis-cluster://127.0.0.1:1", "--nats", "nats://127.0.0.1:1"],
+         "keeps no event outbox"),
     ]
     for args, says in cases:
         r = subprocess.run(args, capture_output=True, text=True, timeout=30)
