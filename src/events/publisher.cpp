@@ -157,9 +157,12 @@ void publisher::run() {
     {
       std::unique_lock lock(mutex_);
       // After a failure wait out the backoff; else the poll period, or less
-      // when an event of ours wakes us.
+      // when an event of ours wakes us. A connection that the client is
+      // reconnecting by itself is looked at every poll period (a local
+      // status read, no traffic), so the drain resumes as soon as it is back.
       const bool failing = !status_.last_error.empty();
-      const auto delay = failing ? backoff : config_.poll;
+      const bool reconnecting = link && !link->connected();
+      const auto delay = failing && !reconnecting ? backoff : config_.poll;
       if (!again) wake_cv_.wait_for(lock, delay, [this, failing] { return stopping_ || (woken_ && !failing); });
       if (stopping_) return;
       woken_ = false;
