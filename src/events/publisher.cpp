@@ -170,7 +170,9 @@ void publisher::run() {
     const bool failing_before = !status().last_error.empty();
     again = drain_once(link);
     measure_depth();  // also during an outage: /health shows the outbox fill
-    if (status().last_error.empty()) {
+    // Waiting for the client's own reconnect costs nothing and says nothing
+    // about the server once it is back: the backoff starts afresh then.
+    if (status().last_error.empty() || (link && !link->connected())) {
       backoff = config_.backoff_min;
     } else if (failing_before) {
       backoff = std::min(backoff * 2, config_.backoff_max);
