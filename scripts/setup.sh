@@ -48,7 +48,7 @@ fi
 
 # The Debian packages start services we do not use: tests start their own
 # servers on their own ports.
-for svc in redis-server nginx prometheus postgresql; do
+for svc in redis-server nginx prometheus postgresql nats-server; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
     "${sudo_cmd[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
   fi

@@ -39,7 +39,7 @@ def free_port():
 
 class NatsServer:
     def __init__(self, store_dir, binary=None, timeout=20.0):
-        self.binary = binary or shutil.which("nats-server") or "/usr/bin/nats-server"
+        self.binary = binary or shutil.which("nats-server") or "/usr/sbin/nats-server"  # Debian puts it in sbin
         self.store_dir = store_dir
         self.port = free_port()
         self.monitor_port = free_port()
