@@ -31,6 +31,10 @@ packages=(
   liburing-dev
   # bench/world_wire_bench.cpp: /world frames against FlatBuffers, and permessage-deflate's zlib (issue 10)
   flatbuffers-compiler libflatbuffers-dev zlib1g-dev
+  # src/events: the NATS C client the publisher and `metronome events tail` use (events helper, issue 14)
+  libnats-dev
+  # tests/events: the real NATS server (with JetStream) the events tests start on 127.0.0.1 (events helper, issue 14)
+  nats-server
 )
 # Node.js 20 with npm: use the machine's if present (it may come from outside
 # Debian's archive), else Debian's.
@@ -48,7 +52,7 @@ fi
 
 # The Debian packages start services we do not use: tests start their own
 # servers on their own ports.
-for svc in redis-server nginx prometheus postgresql; do
+for svc in redis-server nginx prometheus postgresql nats-server; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then
     "${sudo_cmd[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
   fi

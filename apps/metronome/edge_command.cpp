@@ -6,9 +6,11 @@
 
 #include "cli_args.hpp"
 #include "edge_world_token.hpp"
+#include "events_command.hpp"
 #include "metronome/core/clock.hpp"
 #include "metronome/core/periodic_task.hpp"
 #include "metronome/edge/edge_api.hpp"
+#include "metronome/events/event.hpp"
 #include "metronome/net/reply.hpp"
 #include "metronome/net/signals.hpp"
 #include "metronome/store/backends.hpp"
@@ -26,6 +28,7 @@ struct edge_flags {
   std::string health_interval_ms = "1000", breaker_failures = "3", breaker_cooldown_ms = "10000", web_root, store_timeout_ms = "2000";
   std::string world_data_dir, world_url;
   access_flags access;
+  events_flags events;
 };
 
 /// "eu=http://127.0.0.1:8081,us=http://..." into the directory.
@@ -49,6 +52,7 @@ int run_edge(const edge_flags& f) {
   const bool access_log = f.http.access_log();
   store::store_options store_opts;
   store_opts.timeout = std::chrono::milliseconds(parse_int("--store-timeout-ms (STORE_TIMEOUT_MS)", f.store_timeout_ms, 50, 60'000));
+  f.events.apply(store_opts);
   const std::int64_t interval_s = parse_int("--register-interval-seconds (REGISTER_INTERVAL_SECONDS)", f.register_interval, 1, 3600);
   const edge::breaker_settings breaker{
       .failures_to_open = static_cast<int>(parse_int("--breaker-failures (BREAKER_FAILURES)", f.breaker_failures, 1, 1000)),
@@ -102,6 +106,13 @@ int run_edge(const edge_flags& f) {
   edge::edge_metrics metrics;
   net::http_client client(client_cfg);
   edge::http_upstream upstream(client);
+  // region.up / region.down (docs/events.md); null without --nats.
+  std::unique_ptr<events::publisher> publisher = f.events.start(**sessions, store_opts, metrics.registry);
+  if (publisher) {
+    directory.set_health_listener([p = publisher.get(), &clock](const edge::region_view& v, bool up, std::string_view reason) {
+      p->emit(events::region_changed(v.name, up, reason, clock.now_ms(), "edge"));
+    });
+  }
   edge::edge_api api(settings, directory, cache, **sessions, **registry, upstream, clock, *countries, geoip, *trusted, metrics);
   // POST /edge/world/token (edge_world_token.hpp), when the edge knows the world's secret.
   std::unique_ptr<world_token_route> world_tokens;
@@ -138,6 +149,7 @@ int run_edge(const edge_flags& f) {
                          {"auth_mode", std::string(net::auth_mode_name(settings.auth.mode))}});
   {
     periodic_task background(health_interval, [&] {
+      directory.watch_health(clock.now_ms());  // the previous round's probes
       api.refresh_registry();
       api.probe_regions(health_interval);
     });
@@ -145,6 +157,7 @@ int run_edge(const edge_flags& f) {
     log.info("shutting down", {{"signal", sig}});
     server.stop();
   }
+  publisher.reset();
   log.info("stopped");
   return 0;
 }
@@ -159,6 +172,7 @@ void add_edge_command(CLI::App& app) {
   };
   f->http.add(*cmd);
   f->access.add(*cmd);
+  f->events.add(*cmd);
   opt("--store", f->store, "STORE", "Shared store: sqlite:PATH, redis://HOST:PORT or redis-cluster://HOST:PORT,...");
   opt("--regions", f->regions, "REGIONS", "Static regions: NAME=http://HOST:PORT,... (registered ones join by themselves)");
   opt("--default-region", f->default_region, "DEFAULT_REGION", "Region when no other rule decides");

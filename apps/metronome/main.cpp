@@ -7,6 +7,7 @@
 #include "cli_args.hpp"
 #include "edge_command.hpp"
 #include "engine_commands.hpp"
+#include "events_command.hpp"
 #include "region_command.hpp"
 #include "up_command.hpp"
 #include "world_command.hpp"
@@ -23,6 +24,7 @@ int run(int argc, char** argv) {
     metronome::cli::add_edge_command(app);
     metronome::cli::add_up_command(app);
     metronome::cli::add_world_command(app);
+    metronome::cli::add_events_command(app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help

@@ -9,9 +9,11 @@
 #include <fmt/format.h>
 
 #include "cli_args.hpp"
+#include "events_command.hpp"
 #include "metronome/broadcast/broadcaster.hpp"
 #include "metronome/core/clock.hpp"
 #include "metronome/core/periodic_task.hpp"
+#include "metronome/events/event.hpp"
 #include "metronome/net/http_client.hpp"
 #include "metronome/net/http_errors.hpp"
 #include "metronome/net/server.hpp"
@@ -36,6 +38,7 @@ struct region_flags {
   std::string latency_samples = "5", ping_interval_ms = "1000", unresponsive_ms = "5000", reconnect_grace_ms = "10000";
   std::string rejoin_cooldown_ms = "30000";
   access_flags access;
+  events_flags events;
   std::string trusted_proxies;
 };
 
@@ -82,6 +85,8 @@ region::region_config build_config(const region_flags& f, store::store_options& 
   c.default_tick_ms = parse_int("--default-tick-ms (DEFAULT_TICK_MS)", f.default_tick_ms, 1, 60'000);
   store_opts.timeout = std::chrono::milliseconds(parse_int("--store-timeout-ms (STORE_TIMEOUT_MS)", f.store_timeout_ms, 50, 60'000));
   store_opts.wait_for_replica = parse_bool("--store-wait-replica (STORE_WAIT_REPLICA)", f.store_wait_replica);
+  f.events.apply(store_opts);
+  c.nats_url = f.events.nats_url();
   return c;
 }
 
@@ -155,8 +160,22 @@ region::api_access api_access_of(const region_flags& f) {
   return region::api_access{.auth = a.auth, .rate_per_second = a.per_second, .rate_burst = a.burst, .trusted_proxies = *trusted};
 }
 
-int run_region(const region::region_config& cfg, const store::store_options& store_opts, const broadcast::settings& ticks,
-               region::api_access access) {
+/// The broadcaster's kick and break hooks publish player.kicked and
+/// game.break through `events` (docs/events.md).
+broadcast::settings with_event_hooks(broadcast::settings ticks, events::publisher& events, const clock& clk, const std::string& region) {
+  const std::string source = "region:" + region;
+  ticks.on_kick = [&events, &clk, source](const std::string& id, const std::string& user, std::string_view reason, double rtt_ms,
+                                          double jitter_ms) {
+    events.emit(events::player_kicked(id, user, reason, rtt_ms, jitter_ms, clk.now_ms(), source));
+  };
+  ticks.on_break = [&events, source](const std::string& id, std::int64_t step, std::int64_t round, std::int64_t at_ms) {
+    events.emit(events::game_break(id, step, round, at_ms, source));
+  };
+  return ticks;
+}
+
+int run_region(const region::region_config& cfg, const store::store_options& store_opts, broadcast::settings ticks,
+               region::api_access access, const events_flags& event_flags) {
   obs::logger log("region");
   auto store = store::make_session_store(cfg.store_url, store_opts);
   if (!store) throw usage_error("--store (STORE): " + store.error().message);
@@ -167,12 +186,20 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
   region::session_service service(
       **store, clock,
       region::service_config{.region = cfg.region, .countdown_ms = cfg.countdown_ms, .default_tick_ms = cfg.default_tick_ms}, metrics);
+  // Null without --nats: then no event is built or stored anywhere.
+  std::unique_ptr<events::publisher> publisher = event_flags.start(**store, store_opts, metrics.registry);
+  if (publisher) {
+    service.set_events(publisher.get());
+    ticks = with_event_hooks(std::move(ticks), *publisher, clock, cfg.region);
+  }
   const net::auth_mode mode = access.auth.mode;
   region::region_api api(service, metrics, health, std::move(access));
   broadcast::broadcaster ticker(**store, clock, ticks, cfg.region, &region::session_service::params_of, metrics.registry);
   api.set_hooks(region::api_hooks{
       .session_ended = [&ticker](const store::session_record& r) { ticker.session_ended(r); },
-      .players = [&ticker](const std::string& id, std::function<void(std::string)> done) { ticker.players(id, std::move(done)); }});
+      .players = [&ticker](const std::string& id, std::function<void(std::string)> done) { ticker.players(id, std::move(done)); },
+      .events_status =
+          publisher ? std::function<std::string()>([p = publisher.get()] { return p->status_json(); }) : std::function<std::string()>()});
   net::http_server server(
       cfg.http, [&api](net::request&& req, net::reply_fn reply) { api.handle(std::move(req), std::move(reply)); },
       [&api, access = cfg.access_log](const net::exchange_summary& x) { api.observe(x, access); });
@@ -185,6 +212,7 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
                          {"host", cfg.http.host},
                          {"port", server.port()},
                          {"store", (*store)->kind()},
+                         {"nats", cfg.nats_url.empty() ? std::string("off") : cfg.nats_url},
                          {"auth_mode", std::string(net::auth_mode_name(mode))}});
   {
     bool store_ok = true;
@@ -203,7 +231,8 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
     ticker.shutdown();  // players get close 1001; the hubs' timers go
     server.stop();      // stop accepting, finish in-flight requests
   }
-  store->reset();  // flush and close the store last
+  publisher.reset();  // stop draining; what is left stays in the outbox
+  store->reset();     // flush and close the store last
   log.info("stopped");
   return 0;
 }
@@ -218,6 +247,7 @@ void add_region_command(CLI::App& app) {
   };
   f->http.add(*cmd);
   f->access.add(*cmd);
+  f->events.add(*cmd);
   opt("--trusted-proxies", f->trusted_proxies, "TRUSTED_PROXIES",
       "Addresses/CIDRs (the edge) whose X-Forwarded-For names the client, for the rate limits");
   opt("--region", f->region, "REGION", "This node's region name");
@@ -247,7 +277,7 @@ void add_region_command(CLI::App& app) {
     const broadcast::settings ticks = broadcast_settings(*f);
     region::api_access access = api_access_of(*f);
     net::block_termination_signals();
-    const int code = run_region(cfg, store_opts, ticks, std::move(access));
+    const int code = run_region(cfg, store_opts, ticks, std::move(access), f->events);
     if (code != 0) std::exit(code);
   });
 }

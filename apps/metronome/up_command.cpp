@@ -28,6 +28,7 @@
 
 #include "cli_args.hpp"
 #include "metronome/core/random.hpp"
+#include "metronome/events/publisher.hpp"
 #include "metronome/gateway/token.hpp"
 #include "metronome/net/signals.hpp"
 #include "metronome/obs/log.hpp"
@@ -41,6 +42,7 @@ struct up_flags {
   std::string store, data_dir = "metronome-data", edge_port = "8080", first_region_port = "8081", web_root;
   std::string countdown_ms = "3000", log_level = "info", access_log = "false", start_timeout = "15", auth_mode = "open",
               world_port = "8084";
+  std::string nats_url;  ///< NATS_URL for every child: events on (docs/events.md).
 };
 
 struct child {
@@ -127,6 +129,9 @@ int run_up(const up_flags& f) {
   (void)parse_int("--countdown-ms", f.countdown_ms, 0, 600'000);
   const auto start_timeout = std::chrono::seconds(parse_int("--start-timeout", f.start_timeout, 1, 3600));
   const auto world_port = static_cast<std::uint16_t>(parse_int("--world-port", f.world_port, 1, 65535));
+  if (!f.nats_url.empty()) {
+    if (auto ok = events::check_nats_url(f.nats_url); !ok) throw usage_error("--nats (NATS_URL): " + ok.error().message);
+  }
   (void)parse_bool("--access-log", f.access_log);
   std::error_code ec;
   std::filesystem::create_directories(f.data_dir, ec);
@@ -147,11 +152,13 @@ int run_up(const up_flags& f) {
       "STORE=" + store,           "REGISTRY_TOKEN=" + token,     "LOG_LEVEL=" + f.log_level, "ACCESS_LOG=" + f.access_log,
       "HOST=127.0.0.1",           "REGISTER_INTERVAL_SECONDS=5", "AUTH_MODE=" + f.auth_mode, "ADMIN_TOKEN=" + admin,
       "TRUSTED_PROXIES=127.0.0.1"};
+  std::vector<std::string> shared = common;
+  if (!f.nats_url.empty()) shared.push_back("NATS_URL=" + f.nats_url);
 
   net::block_termination_signals();
   std::vector<child> children;
   auto start = [&](const std::string& name, std::uint16_t port, std::vector<std::string> env, const std::vector<std::string>& args) {
-    env.insert(env.end(), common.begin(), common.end());
+    env.insert(env.end(), shared.begin(), shared.end());
     env.push_back("PORT=" + std::to_string(port));
     const pid_t pid = spawn(args, env);
     children.push_back(child{.name = name, .pid = pid, .port = port, .args = args, .env = std::move(env)});
@@ -221,6 +228,7 @@ int run_up(const up_flags& f) {
   }
   std::printf("  world gateway    ws://127.0.0.1:%u/world\n", static_cast<unsigned>(world_port));
   std::printf("  store            %s\n", store.c_str());
+  if (!f.nats_url.empty()) std::printf("  events           %s (metronome events tail --nats %s)\n", f.nats_url.c_str(), f.nats_url.c_str());
   if (owner) {
     std::printf("  auth mode        owner: ending a session needs its session key or the admin token\n  admin token      %s\n",
                 given_admin != nullptr && *given_admin != '\0' ? "ADMIN_TOKEN from the environment" : admin.c_str());
@@ -295,6 +303,8 @@ void add_up_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--log-level", f->log_level, "debug, info, warn or error")->capture_default_str();
   cmd->add_option("--access-log", f->access_log, "Log every request (true/false)")->capture_default_str();
+  cmd->add_option("--nats", f->nats_url, "Publish events to this NATS server (nats://HOST:PORT, JetStream); unset: no events")
+      ->envname("NATS_URL");
   cmd->add_option("--auth-mode", f->auth_mode, "open (the seeds' examples work as written) or owner (session keys; run this in production)")
       ->envname("AUTH_MODE")
       ->capture_default_str();

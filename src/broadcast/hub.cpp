@@ -217,6 +217,9 @@ void hub::on_tick(const std::string& id) {
     for (auto& [user, p] : c.players) {
       if (p.state == player_state::ready) p.state = player_state::playing;
     }
+    if (st.broken && c.record.mode == store::session_mode::server && settings_.on_break) {
+      settings_.on_break(c.id, st.step, st.round, engine::step_start_ms(c.params, st.step));
+    }
   }
   schedule_tick(c);
 }
@@ -310,6 +313,7 @@ void hub::kick(channel& c, player& p, std::string_view reason) {
   p.disconnected_at_ms = clock_.now_ms();
   p.conn.reset();
   registry_.release(c.id, p.user_id, p.token, p.disconnected_at_ms, {}, release_reason::kicked, settings_.rejoin_cooldown_ms);
+  if (settings_.on_kick) settings_.on_kick(c.id, p.user_id, reason, p.latency.mean_ms(), p.latency.jitter_ms());
 }
 
 void hub::closed(link& l) { links_.erase(l.token()); }

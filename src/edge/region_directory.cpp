@@ -112,6 +112,27 @@ std::vector<region_view> region_directory::all(std::int64_t now_ms) const {
   return out;
 }
 
+void region_directory::watch_health(std::int64_t now_ms) {
+  if (!listener_) return;
+  struct change {
+    region_view v;
+    std::string_view reason;
+  };
+  std::vector<change> changes;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [name, s] : regions_) {
+      if (!s.probed) continue;
+      region_view v = view_of(s, now_ms);
+      if (s.announced == v.healthy || (!s.announced && !v.healthy)) continue;
+      s.announced = v.healthy;
+      const std::string_view reason = v.healthy ? "healthy" : !v.heartbeat_fresh ? "heartbeat" : !v.probe_ok ? "probe" : "breaker";
+      changes.push_back({std::move(v), reason});
+    }
+  }
+  for (const auto& c : changes) listener_(c.v, c.v.healthy, c.reason);
+}
+
 std::vector<region_view> region_directory::healthy(std::int64_t now_ms, const std::string& except) const {
   std::vector<region_view> out;
   for (auto& v : all(now_ms)) {

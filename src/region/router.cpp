@@ -1,6 +1,7 @@
 // The region's route table (net::router answers 404, 405 with Allow, HEAD
 // and 415), health and metrics.
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 
 #include "metronome/net/reply.hpp"
 #include "metronome/region/api.hpp"
@@ -76,6 +77,9 @@ void region_api::health(const char* route, net::reply_fn reply) {
   o["region"] = service_.config().region;
   o["store"] = boost::json::object{{"kind", service_.store().kind()}, {"ok", ok}};
   if (!ok) o["store"].as_object()["error"] = health_.last_error();
+  // Events report their own state but never make the node unhealthy: a
+  // NATS outage or a full outbox does not stop games (docs/events.md).
+  if (hooks_.events_status) o["events"] = boost::json::parse(hooks_.events_status());
   reply_json(reply, ok ? 200 : 503, o, route);
 }
 

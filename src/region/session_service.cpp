@@ -50,9 +50,14 @@ void session_service::create(create_request req, store::callback<store::create_o
   rec.key_digest = std::move(req.key_digest);
   rec.status = store::session_status::running;
   const store::session_mode mode = rec.mode;
-  store_.create(std::move(rec), store::create_options{.one_active_per_user = req.one_active_per_user},
+  store::create_options options{.one_active_per_user = req.one_active_per_user};
+  if (events_ != nullptr) options.event = events::to_entry(events::game_started(rec, event_source()));
+  store_.create(std::move(rec), std::move(options),
                 timed<store::create_outcome>(store_op::create, [this, mode, done = std::move(done)](result<store::create_outcome> r) {
-                  if (r && r->created) metrics_.created(mode).inc();
+                  if (r && r->created) {
+                    metrics_.created(mode).inc();
+                    if (events_ != nullptr) events_->written(r->event_stored);
+                  }
                   done(std::move(r));
                 }));
 }
@@ -62,8 +67,26 @@ void session_service::get(std::string id, store::callback<store::session_record>
 }
 
 void session_service::end(store::end_request req, store::callback<store::end_outcome> done) {
-  store_.end(std::move(req), timed<store::end_outcome>(store_op::end, [this, done = std::move(done)](result<store::end_outcome> r) {
-               if (r && r->changed) metrics_.ended(r->record.status).inc();
+  if (events_ == nullptr) return end_now(std::move(req), std::move(done));
+  // game.exited describes the session: read it first. If it is running
+  // now, every field but the end is final, and the end is ours if the
+  // store reports changed (only then is the event written). A failed read
+  // goes on without an event: the end reports the store's answer.
+  std::string id = req.id;  // before req moves into the callback
+  store_.get(std::move(id), [this, req = std::move(req), done = std::move(done)](result<store::session_record> r) mutable {
+    if (r && !r->ended()) req.event = events::to_entry(events::game_exited(*r, req.to, req.at_ms, event_source()));
+    end_now(std::move(req), std::move(done));
+  });
+}
+
+void session_service::end_now(store::end_request req, store::callback<store::end_outcome> done) {
+  const bool with_event = req.event.has_value();
+  store_.end(std::move(req),
+             timed<store::end_outcome>(store_op::end, [this, with_event, done = std::move(done)](result<store::end_outcome> r) {
+               if (r && r->changed) {
+                 metrics_.ended(r->record.status).inc();
+                 if (with_event && events_ != nullptr) events_->written(r->event_stored);
+               }
                done(std::move(r));
              }));
 }

@@ -1,6 +1,7 @@
 // create(): the step order and why it is safe are in redis_store.hpp.
 #include <optional>
 
+#include "redis/redis_outbox.hpp"
 #include "redis/redis_store.hpp"
 #include "redis/session_codec.hpp"
 
@@ -21,6 +22,7 @@ struct create_op {
   std::string session_key;
   std::string expected_pointer;  // a dangling pointer value we may replace
   int rounds = 0;
+  std::optional<outbox_entry> event;  // stored by the committing step (claim_active / index_session)
 
   void finish(result<create_outcome> r) {
     if (done) done(std::move(r));
@@ -70,18 +72,27 @@ void claim(const op_ptr& op) {
     const auto status = v.size() >= 1 ? v.at(0).integer() : std::nullopt;
     if (v.is_integer() || (status && *status == 1)) {  // ZADD's count, or claimed
       if (!r->replicated) return op->fail(error{errc::unavailable, "session index not acknowledged by a replica in time"});
-      return op->finish(create_outcome{op->record, true});
+      const bool stored = op->event && v.size() == 2 && v.at(1).integer() == 1;
+      return op->finish(create_outcome{.record = op->record, .created = true, .event_stored = stored});
     }
     const auto holder = v.size() == 2 ? v.at(1).text() : std::nullopt;
     if (!status || *status != 0 || !holder) return op->fail(error{errc::internal, "claim_active answered " + v.describe()});
     inspect_holder(op, std::string(*holder));
   };
+  std::vector<std::string> keys, args;
   if (op->one_active) {
-    op->store->eval(scripts().claim_active, {user_active_key(user), user_index_key(user)}, {op->record.id, op->expected_pointer, created},
-                    true, op->deadline, std::move(on_reply));
+    keys = {user_active_key(user), user_index_key(user)};
+    args = {op->record.id, op->expected_pointer, created};
   } else {
-    op->store->eval(scripts().index_session, {user_index_key(user)}, {created, op->record.id}, true, op->deadline, std::move(on_reply));
+    keys = {user_index_key(user)};
+    args = {created, op->record.id};
   }
+  if (op->event) {  // the committing step stores the event too
+    for (auto& k : outbox_keys()) keys.push_back(std::move(k));
+    for (auto& a : outbox_args(*op->event, op->store->outbox_max())) args.push_back(std::move(a));
+  }
+  op->store->eval(op->one_active ? scripts().claim_active : scripts().index_session, std::move(keys), std::move(args), true, op->deadline,
+                  std::move(on_reply));
 }
 
 }  // namespace
@@ -100,6 +111,7 @@ void redis_store::create(session_record record, create_options options, callback
     op->session_key = session_key(record.id);
     op->record = std::move(record);
     op->done = std::move(done);
+    if (keeps_outbox()) op->event = std::move(options.event);
     eval(scripts().create_session, {op->session_key}, op->fields, true, op->deadline, [op](result<eval_reply> r) {
       if (!r) return op->fail(r.error());
       const auto written = reply_view(r->value.get()).integer();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "redis/redis_outbox.hpp"
 #include "redis/session_codec.hpp"
 #include "redis/slot.hpp"
 
@@ -193,7 +194,12 @@ void redis_store::end(end_request req, callback<end_outcome> done) {
   try {
     const auto dl = deadline();
     std::vector<std::string> args{std::string(status_name(req.to)), decimal(req.at_ms), req.owner ? "1" : "0", req.owner.value_or("")};
-    eval(scripts().end_session, {session_key(req.id)}, std::move(args), true, dl, [this, id = req.id, dl, done](result<eval_reply> r) {
+    std::vector<std::string> keys{session_key(req.id)};
+    if (req.event && keeps_outbox()) {  // stored by the same script, iff it changes the session
+      for (auto& k : outbox_keys()) keys.push_back(std::move(k));
+      for (auto& a : outbox_args(*req.event, outbox_max())) args.push_back(std::move(a));
+    }
+    eval(scripts().end_session, std::move(keys), std::move(args), true, dl, [this, id = req.id, dl, done](result<eval_reply> r) {
       if (!r) return complete(done, result<end_outcome>(std::move(r).error()));
       const reply_view v(r->value.get());
       const auto tag = v.size() >= 1 ? v.at(0).text() : std::nullopt;
@@ -202,7 +208,7 @@ void redis_store::end(end_request req, callback<end_outcome> done) {
       if (*tag == "forbidden") {
         return complete(done, result<end_outcome>(make_error(errc::forbidden, "session '" + id + "' belongs to another user")));
       }
-      if ((*tag != "changed" && *tag != "unchanged") || v.size() != 2) {
+      if ((*tag != "changed" && *tag != "unchanged") || v.size() < 2 || v.size() > 3) {
         return complete(done, result<end_outcome>(make_error(errc::internal, "end_session answered " + v.describe())));
       }
       auto record = decode_session(v.at(1), id);
@@ -211,7 +217,7 @@ void redis_store::end(end_request req, callback<end_outcome> done) {
       if (!r->replicated) {
         return complete(done, result<end_outcome>(make_error(errc::unavailable, "session end not acknowledged by a replica in time")));
       }
-      end_outcome out{std::move(*record), true};
+      end_outcome out{.record = std::move(*record), .changed = true, .event_stored = v.size() == 3 && v.at(2).integer() == 1};
       if (out.record.user_id.empty()) return complete(done, result<end_outcome>(std::move(out)));
       // Tidy the user's pointer; a failure here leaves it dangling, which
       // create treats as free, so the end stands either way.

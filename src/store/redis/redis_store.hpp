@@ -44,7 +44,8 @@ struct eval_reply {
   bool replicated = true;
 };
 
-class redis_store final : public session_store {
+// Standalone, it keeps the event outbox too (redis_outbox.hpp).
+class redis_store final : public session_store, public outbox_store {
  public:
   redis_store(std::unique_ptr<router> r, const store_options& options, bool cluster);
   ~redis_store() override;
@@ -55,6 +56,16 @@ class redis_store final : public session_store {
   void list_by_user(page_request request, callback<page> done) override;
   void ping(callback<void> done) override;
   std::string_view kind() const noexcept override { return cluster_ ? "redis-cluster" : "redis"; }
+  outbox_store* outbox() noexcept override { return cluster_ ? nullptr : this; }
+  /// Whether a write's event goes into the outbox (standalone only).
+  bool keeps_outbox() const noexcept { return !cluster_; }
+  std::size_t outbox_max() const noexcept { return options_.outbox_max_depth; }
+
+  // redis_outbox.cpp
+  void append(outbox_entry entry, callback<bool> done) override;
+  void peek(std::size_t limit, callback<std::vector<outbox_entry>> done) override;
+  void remove(std::vector<std::string> ids, callback<void> done) override;
+  void depth(callback<std::size_t> done) override;
 
   // The steps, for the operations (redis_create.cpp and redis_store.cpp).
   using eval_done = std::function<void(result<eval_reply>)>;

@@ -2,8 +2,28 @@
 
 #include "redis/sha1.hpp"
 
+#include <memory>
+#include <string>
+#include <vector>
+
 namespace metronome::store::detail::redis {
 namespace {
+
+// The event outbox (outbox.hpp, docs/events.md): scripts that commit a
+// session write take its three keys as KEYS[n+1..n+3] and the event as
+// ARGV[m+1..m+3] (id, entry, bound) when the write carries one, and call
+// outbox_put where the write commits, so both happen or neither. 1: stored
+// (or already there), 0: the outbox is full (nothing stored).
+constexpr std::string_view outbox_prelude = R"lua(
+local function outbox_put(k, a)
+  local z, h, seq = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+  if redis.call('HEXISTS', h, ARGV[a]) == 1 then return 1 end
+  if redis.call('ZCARD', z) >= tonumber(ARGV[a + 2]) then return 0 end
+  redis.call('ZADD', z, redis.call('INCR', seq), ARGV[a])
+  redis.call('HSET', h, ARGV[a], ARGV[a + 1])
+  return 1
+end
+)lua";
 
 // A session becomes visible whole: one HSET writes every field, and only if
 // no hash has that id (a duplicate id is errc::conflict, never a merge).
@@ -30,16 +50,21 @@ return 1
 // checked by the client; a caller that found the pointer dangling (session
 // missing or ended) passes that value in ARGV[2] and replaces it only if it
 // is still the same (compare-and-set). Claiming also indexes the session.
+// With an event (#KEYS == 5): {1, stored} once claimed.
 constexpr std::string_view claim_active_lua = R"lua(
 local cur = redis.call('GET', KEYS[1])
 if cur and cur ~= ARGV[1] and cur ~= ARGV[2] then return {0, cur} end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+if #KEYS == 5 then return {1, outbox_put(3, 4)} end
 return {1}
 )lua";
 
+// Without an event: ZADD's count; with one (#KEYS == 4): {1, stored}.
 constexpr std::string_view index_session_lua = R"lua(
-return redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local n = redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+if #KEYS == 4 then return {1, outbox_put(2, 3)} end
+return n
 )lua";
 
 // running -> stopped/exited as one compare-and-set. Owner check first, so an
@@ -54,7 +79,29 @@ end
 if ARGV[3] == '1' and user ~= ARGV[4] then return {'forbidden'} end
 if status ~= 'running' then return {'unchanged', h} end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'ended_at_ms', ARGV[2])
+if #KEYS == 4 then return {'changed', redis.call('HGETALL', KEYS[1]), outbox_put(2, 5)} end
 return {'changed', redis.call('HGETALL', KEYS[1])}
+)lua";
+
+// Outbox operations on its own three keys (z, h, seq).
+constexpr std::string_view outbox_append_lua = R"lua(
+return outbox_put(1, 1)
+)lua";
+
+// ARGV[1]: how many, oldest first. {ids, entries}.
+constexpr std::string_view outbox_peek_lua = R"lua(
+local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #ids == 0 then return {{}, {}} end
+return {ids, redis.call('HMGET', KEYS[2], unpack(ids))}
+)lua";
+
+// ARGV: ids. Missing ones are ignored.
+constexpr std::string_view outbox_remove_lua = R"lua(
+for _, id in ipairs(ARGV) do
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('HDEL', KEYS[2], id)
+end
+return #ARGV
 )lua";
 
 constexpr std::string_view release_active_lua = R"lua(
@@ -87,17 +134,28 @@ return redis.call('ZREVRANGE', KEYS[1], start, start + tonumber(ARGV[3]) - 1, 'W
 
 lua_script make(std::string_view name, std::string_view body) { return lua_script{name, body, sha1_hex(body)}; }
 
+// A script that may call outbox_put: the prelude and the body, kept for the
+// process's lifetime (lua_script holds a view).
+lua_script make_with_outbox(std::string_view name, std::string_view body) {
+  static std::vector<std::unique_ptr<std::string>> bodies;
+  bodies.push_back(std::make_unique<std::string>(std::string(outbox_prelude) + std::string(body)));
+  return make(name, *bodies.back());
+}
+
 }  // namespace
 
 const script_set& scripts() {
   static const script_set set{
       make("create_session", create_session_lua),
       make("discard_session", discard_session_lua),
-      make("claim_active", claim_active_lua),
-      make("index_session", index_session_lua),
-      make("end_session", end_session_lua),
+      make_with_outbox("claim_active", claim_active_lua),
+      make_with_outbox("index_session", index_session_lua),
+      make_with_outbox("end_session", end_session_lua),
       make("release_active", release_active_lua),
       make("page", page_lua),
+      make_with_outbox("outbox_append", outbox_append_lua),
+      make("outbox_peek", outbox_peek_lua),
+      make("outbox_remove", outbox_remove_lua),
   };
   return set;
 }

@@ -18,11 +18,18 @@ struct lua_script {
 struct script_set {
   lua_script create_session;   ///< KEYS: session. ARGV: field/value pairs. 1 written, 0 id taken.
   lua_script discard_session;  ///< KEYS: session. ARGV: the pairs written. Deletes only an identical hash.
-  lua_script claim_active;     ///< KEYS: active, index. ARGV: id, dangling value or '', created_at_ms.
-  lua_script index_session;    ///< KEYS: index. ARGV: created_at_ms, id. (A script only for uniform WAIT handling.)
-  lua_script end_session;      ///< KEYS: session. ARGV: status, ended_at_ms, '1'/'0' owner check, owner.
-  lua_script release_active;   ///< KEYS: active. ARGV: id. Deletes the pointer if it names id.
-  lua_script page;             ///< KEYS: index. ARGV: cursor score or '', cursor id, count.
+  // The three below take an event as extra KEYS (the outbox's) and ARGV
+  // (id, entry, bound), stored where the write commits; they then answer
+  // the stored flag too (scripts.cpp).
+  lua_script claim_active;    ///< KEYS: active, index. ARGV: id, dangling value or '', created_at_ms.
+  lua_script index_session;   ///< KEYS: index. ARGV: created_at_ms, id. (A script only for uniform WAIT handling.)
+  lua_script end_session;     ///< KEYS: session. ARGV: status, ended_at_ms, '1'/'0' owner check, owner.
+  lua_script release_active;  ///< KEYS: active. ARGV: id. Deletes the pointer if it names id.
+  lua_script page;            ///< KEYS: index. ARGV: cursor score or '', cursor id, count.
+  // The outbox (docs/events.md): KEYS outbox z, h, seq (outbox_keys()).
+  lua_script outbox_append;  ///< ARGV: id, entry, bound. 1 stored (or there), 0 full.
+  lua_script outbox_peek;    ///< ARGV: count. {ids, entries}, oldest first.
+  lua_script outbox_remove;  ///< ARGV: ids.
 };
 
 /// Built once (the SHA-1s are computed on first use).

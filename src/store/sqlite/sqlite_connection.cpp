@@ -79,6 +79,10 @@ result<void> sqlite_connection::prepare_statements() {
       {&p->list_after, select_records("WHERE user_id = ?1 AND (created_at_ms, id) < (?2, ?3) "
                                       "ORDER BY created_at_ms DESC, id DESC LIMIT ?4")},
       {&p->ping, "SELECT count(*) FROM sqlite_schema"},
+      {&p->outbox_depth, "SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM outbox"},
+      {&p->outbox_insert, "INSERT OR IGNORE INTO outbox (id, subject, payload, at_ms) VALUES (?1, ?2, ?3, ?4)"},
+      {&p->outbox_peek, "SELECT id, subject, payload, at_ms FROM outbox ORDER BY seq LIMIT ?1"},
+      {&p->outbox_remove, "DELETE FROM outbox WHERE id = ?1"},
   };
   for (const auto& s : all) {
     const int rc = s.target->prepare(db_, s.sql);

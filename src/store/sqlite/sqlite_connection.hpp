@@ -25,13 +25,17 @@ class sqlite_connection {
     statement begin_immediate;
     statement commit;
     statement rollback;
-    statement get;           ///< ?1 id -> a record.
-    statement insert;        ///< ?1..?14 a record (sqlite_rows.hpp order).
-    statement find_running;  ///< ?1 user_id -> the user's newest running record.
-    statement update_end;    ///< ?1 id, ?2 status, ?3 ended_at_ms; only if running.
-    statement list_first;    ///< ?1 user_id, ?2 row limit -> records, newest first.
-    statement list_after;    ///< ?1 user_id, ?2 created_at_ms, ?3 id, ?4 row limit.
-    statement ping;          ///< Reads the schema page: proves the file answers.
+    statement get;            ///< ?1 id -> a record.
+    statement insert;         ///< ?1..?14 a record (sqlite_rows.hpp order).
+    statement find_running;   ///< ?1 user_id -> the user's newest running record.
+    statement update_end;     ///< ?1 id, ?2 status, ?3 ended_at_ms; only if running.
+    statement list_first;     ///< ?1 user_id, ?2 row limit -> records, newest first.
+    statement list_after;     ///< ?1 user_id, ?2 created_at_ms, ?3 id, ?4 row limit.
+    statement ping;           ///< Reads the schema page: proves the file answers.
+    statement outbox_depth;   ///< -> an upper bound on the rows waiting (max seq - min seq + 1).
+    statement outbox_insert;  ///< ?1 id, ?2 subject, ?3 payload, ?4 at_ms; a known id is ignored.
+    statement outbox_peek;    ///< ?1 row limit -> id, subject, payload, at_ms, oldest first.
+    statement outbox_remove;  ///< ?1 id.
   };
 
   /// Opens `path` (creating the file if missing) and applies the pragmas:

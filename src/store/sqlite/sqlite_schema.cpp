@@ -42,6 +42,19 @@ CREATE INDEX sessions_running_by_user ON sessions (user_id, created_at_ms DESC, 
     R"sql(
 ALTER TABLE sessions ADD COLUMN key_digest TEXT NOT NULL DEFAULT '';
 )sql",
+    // 2 -> 3: the event outbox (outbox.hpp, docs/events.md). seq orders it
+    // oldest first; AUTOINCREMENT never reuses a seq, so max - min + 1 bounds
+    // the depth in O(log n) (a count would read every row on each write).
+    // The unique id makes a second insert of one event a no-op.
+    R"sql(
+CREATE TABLE outbox (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  id      TEXT    NOT NULL UNIQUE,
+  subject TEXT    NOT NULL,
+  payload TEXT    NOT NULL,
+  at_ms   INTEGER NOT NULL
+);
+)sql",
 };
 static_assert(std::size(migrations) == schema_version, "one migration per schema version");
 

@@ -8,6 +8,7 @@
 #include "metronome/store/backends.hpp"
 #include "sqlite/sqlite_cursor.hpp"
 #include "sqlite/sqlite_error.hpp"
+#include "sqlite/sqlite_outbox.hpp"
 #include "sqlite/sqlite_rows.hpp"
 #include "sqlite/sqlite_schema.hpp"
 #include "sqlite/sqlite_transaction.hpp"
@@ -60,14 +61,19 @@ result<session_record> find_by_id(sqlite_connection& c, const std::string& id) {
   return read_record(*q);
 }
 
-result<create_outcome> create_once(sqlite_connection& c, const session_record& record, const create_options& options) {
+result<create_outcome> create_once(sqlite_connection& c, const session_record& record, const create_options& options,
+                                   std::size_t outbox_max) {
   auto& s = c.statements();
-  // Without the policy a single INSERT is its own atomic transaction; with it,
-  // check and insert share one write lock so no other process slips between.
+  // Without the policy or an event a single INSERT is its own atomic
+  // transaction; with either, check, insert and the event share one write
+  // lock so no other process slips between and all commit or none.
   const bool one_active = options.one_active_per_user && !record.user_id.empty();
+  const bool in_transaction = one_active || options.event.has_value();
   write_transaction tx(c);
-  if (one_active) {
+  if (in_transaction) {
     if (auto begun = tx.begin(); !begun) return begun.error();
+  }
+  if (one_active) {
     statement_scope q(s.find_running);
     q->bind(1, record.user_id);
     const int rc = q->step();
@@ -85,13 +91,19 @@ result<create_outcome> create_once(sqlite_connection& c, const session_record& r
     if (is_duplicate_key(rc)) return make_error(errc::conflict, "a session with id " + bounded_quote(record.id) + " already exists");
     if (rc != SQLITE_DONE) return c.failure(rc, "insert session");
   }
-  if (one_active) {
+  bool event_stored = false;
+  if (options.event) {
+    auto put = outbox_put(c, *options.event, outbox_max);
+    if (!put) return std::move(put).error();
+    event_stored = *put;
+  }
+  if (in_transaction) {
     if (auto committed = tx.commit(); !committed) return committed.error();
   }
-  return create_outcome{record, true};
+  return create_outcome{.record = record, .created = true, .event_stored = event_stored};
 }
 
-result<end_outcome> end_once(sqlite_connection& c, const end_request& request) {
+result<end_outcome> end_once(sqlite_connection& c, const end_request& request, std::size_t outbox_max) {
   write_transaction tx(c);
   if (auto begun = tx.begin(); !begun) return begun.error();
   auto found = find_by_id(c, request.id);
@@ -112,10 +124,16 @@ result<end_outcome> end_once(sqlite_connection& c, const end_request& request) {
     // We hold the write lock and just read 'running': anything else is a bug.
     if (sqlite3_changes(c.db()) != 1) return make_error(errc::internal, "sqlite: session vanished under the write lock");
   }
+  bool event_stored = false;
+  if (request.event) {
+    auto put = outbox_put(c, *request.event, outbox_max);
+    if (!put) return std::move(put).error();
+    event_stored = *put;
+  }
   if (auto committed = tx.commit(); !committed) return committed.error();
   record.status = request.to;
   record.ended_at_ms = request.at_ms;
-  return end_outcome{std::move(record), true};
+  return end_outcome{.record = std::move(record), .changed = true, .event_stored = event_stored};
 }
 
 result<page> list_once(sqlite_connection& c, const page_request& request, const std::optional<cursor_position>& after) {
@@ -159,8 +177,8 @@ result<void> ping_once(sqlite_connection& c) {
 }  // namespace
 
 sqlite_store::sqlite_store(sqlite_pool::settings settings, std::unique_ptr<sqlite_connection> first, std::chrono::milliseconds timeout,
-                           std::size_t lane_count, std::size_t max_queued)
-    : pool_(std::move(settings), std::move(first)), timeout_(timeout), lanes_(lane_count, max_queued) {}
+                           std::size_t lane_count, std::size_t max_queued, std::size_t outbox_max)
+    : pool_(std::move(settings), std::move(first)), timeout_(timeout), outbox_max_(outbox_max), lanes_(lane_count, max_queued) {}
 
 template <class T, class F>
 result<T> sqlite_store::run(steady_clock::time_point deadline, F& attempt) {
@@ -218,7 +236,8 @@ void sqlite_store::create(session_record record, create_options options, callbac
     complete(done, result<create_outcome>(make_error(errc::invalid_argument, "a session needs a non-empty id")));
     return;
   }
-  on_lane<create_outcome>([record = std::move(record), options](sqlite_connection& c) { return create_once(c, record, options); },
+  on_lane<create_outcome>([this, record = std::move(record),
+                           options = std::move(options)](sqlite_connection& c) { return create_once(c, record, options, outbox_max_); },
                           std::move(done));
 }
 
@@ -231,7 +250,8 @@ void sqlite_store::end(end_request request, callback<end_outcome> done) {
     complete(done, result<end_outcome>(make_error(errc::invalid_argument, "a session can only end as stopped or exited")));
     return;
   }
-  on_lane<end_outcome>([request = std::move(request)](sqlite_connection& c) { return end_once(c, request); }, std::move(done));
+  on_lane<end_outcome>([this, request = std::move(request)](sqlite_connection& c) { return end_once(c, request, outbox_max_); },
+                       std::move(done));
 }
 
 void sqlite_store::list_by_user(page_request request, callback<page> done) {
@@ -254,6 +274,22 @@ void sqlite_store::list_by_user(page_request request, callback<page> done) {
 
 void sqlite_store::ping(callback<void> done) {
   read<void>([](sqlite_connection& c) { return ping_once(c); }, std::move(done));
+}
+
+void sqlite_store::append(outbox_entry entry, callback<bool> done) {
+  on_lane<bool>([this, entry = std::move(entry)](sqlite_connection& c) { return outbox_put(c, entry, outbox_max_); }, std::move(done));
+}
+
+void sqlite_store::peek(std::size_t limit, callback<std::vector<outbox_entry>> done) {
+  read<std::vector<outbox_entry>>([limit](sqlite_connection& c) { return outbox_peek(c, limit); }, std::move(done));
+}
+
+void sqlite_store::remove(std::vector<std::string> ids, callback<void> done) {
+  on_lane<void>([ids = std::move(ids)](sqlite_connection& c) { return outbox_remove(c, ids); }, std::move(done));
+}
+
+void sqlite_store::depth(callback<std::size_t> done) {
+  read<std::size_t>([](sqlite_connection& c) { return outbox_depth(c); }, std::move(done));
 }
 
 }  // namespace detail
@@ -288,8 +324,8 @@ result<std::unique_ptr<session_store>> make_sqlite_store(const std::string& path
                                            .full_sync = options.sqlite_full_sync,
                                            .max_connections = detail::max_connections,
                                            .busy_timeout = options.timeout};
-    return std::unique_ptr<session_store>(std::make_unique<detail::sqlite_store>(std::move(settings), std::move(*first), options.timeout,
-                                                                                 detail::lanes, detail::max_queued_per_lane));
+    return std::unique_ptr<session_store>(std::make_unique<detail::sqlite_store>(
+        std::move(settings), std::move(*first), options.timeout, detail::lanes, detail::max_queued_per_lane, options.outbox_max_depth));
   } catch (const std::exception& e) {
     return make_error(errc::internal, std::string("sqlite: ") + e.what());
   }

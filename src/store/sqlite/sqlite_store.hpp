@@ -33,11 +33,14 @@
 
 namespace metronome::store::detail {
 
-class sqlite_store final : public session_store {
+// The outbox (outbox.hpp) lives in the same file and runs on the same lanes:
+// outbox appends and removes are writes, peeks and depth are reads.
+class sqlite_store final : public session_store, public outbox_store {
  public:
-  /// `lanes` threads, each with at most `max_queued` operations waiting.
+  /// `lanes` threads, each with at most `max_queued` operations waiting;
+  /// at most `outbox_max` events in the outbox.
   sqlite_store(sqlite_pool::settings settings, std::unique_ptr<sqlite_connection> first, std::chrono::milliseconds timeout,
-               std::size_t lanes, std::size_t max_queued);
+               std::size_t lanes, std::size_t max_queued, std::size_t outbox_max);
 
   void create(session_record record, create_options options, callback<create_outcome> done) override;
   void get(std::string id, callback<session_record> done) override;
@@ -45,6 +48,12 @@ class sqlite_store final : public session_store {
   void list_by_user(page_request request, callback<page> done) override;
   void ping(callback<void> done) override;
   std::string_view kind() const noexcept override { return "sqlite"; }
+  outbox_store* outbox() noexcept override { return this; }
+
+  void append(outbox_entry entry, callback<bool> done) override;
+  void peek(std::size_t limit, callback<std::vector<outbox_entry>> done) override;
+  void remove(std::vector<std::string> ids, callback<void> done) override;
+  void depth(callback<std::size_t> done) override;
 
  private:
   /// On a lane: leases a connection and runs attempt(connection&) ->
@@ -64,6 +73,7 @@ class sqlite_store final : public session_store {
 
   sqlite_pool pool_;
   const std::chrono::milliseconds timeout_;
+  const std::size_t outbox_max_;
   sqlite_lanes lanes_;  ///< Last member: its threads are joined before the pool goes.
 };
 

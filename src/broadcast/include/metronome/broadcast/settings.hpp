@@ -4,6 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
 
 namespace metronome::broadcast {
 
@@ -24,6 +27,15 @@ struct settings {
   double message_burst = 40;               ///< Token bucket size. Default 40.
   int strikes_to_close = 5;                ///< Refused messages within strike_window_ms that close with 1008. Default 5.
   std::int64_t strike_window_ms = 10'000;  ///< Default 10 s.
+  /// Called on a hub's thread after a player is kicked for latency, jitter
+  /// or silence (session id, user id, reason, mean RTT ms, jitter ms); must
+  /// not block. Unset by default. apps/ wires the player.kicked event here.
+  std::function<void(const std::string&, const std::string&, std::string_view, double, double)> on_kick;
+  /// Called on a hub's thread when a server-mode session's tick is a break
+  /// (session id, step, round, the step's start in ms since the epoch); must
+  /// not block. Every hub with players of the session calls it for the same
+  /// break. Unset by default. apps/ wires the game.break event here.
+  std::function<void(const std::string&, std::int64_t, std::int64_t, std::int64_t)> on_break;
 };
 
 }  // namespace metronome::broadcast

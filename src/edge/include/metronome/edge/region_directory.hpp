@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -58,13 +59,24 @@ class region_directory {
   /// Healthy regions, lowest round-trip time first, optionally without one.
   std::vector<region_view> healthy(std::int64_t now_ms, const std::string& except = "") const;
 
+  /// Told when a region's health changes: up (healthy) or down, with the
+  /// first reason it is not healthy ("heartbeat", "probe", "breaker"). Set
+  /// once before watch_health runs.
+  using health_listener = std::function<void(const region_view& now, bool up, std::string_view reason)>;
+  void set_health_listener(health_listener l) { listener_ = std::move(l); }
+  /// Compares each probed region's health with what was last announced and
+  /// calls the listener (outside the lock) for each change; a region's
+  /// first announcement is its first healthy probe. Call after the probes.
+  void watch_health(std::int64_t now_ms);
+
  private:
   struct state {
     region_view v;
     int consecutive_failures = 0;
     std::int64_t open_until_ms = 0;
     bool probed = false;
-    bool trial_inflight = false;  ///< Half-open: the one trial request is out.
+    bool trial_inflight = false;    ///< Half-open: the one trial request is out.
+    std::optional<bool> announced;  ///< Health last given to the listener.
   };
   region_view view_of(const state& s, std::int64_t now_ms) const;
 
@@ -72,6 +84,7 @@ class region_directory {
   std::int64_t heartbeat_interval_ms_;
   mutable std::mutex mutex_;
   std::map<std::string, state> regions_;
+  health_listener listener_;
 };
 
 }  // namespace metronome::edge

@@ -36,6 +36,8 @@ struct api_hooks {
   std::function<void(const store::session_record&)> session_ended;
   /// The players connected to a session on this node, as a JSON array.
   std::function<void(const std::string& id, std::function<void(std::string)> done)> players;
+  /// The events publisher's state as a JSON object, for /health (unset: no events).
+  std::function<std::string()> events_status;
 };
 
 /// Who may do what (docs/openapi.yaml, "Authorization" and "Rate limits").

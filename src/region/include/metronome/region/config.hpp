@@ -23,6 +23,7 @@ struct region_config {
   std::string ws_url;                           ///< WS_URL: this node's WebSocket endpoint as the registry hands it out. Default none.
   bool access_log = true;                       ///< ACCESS_LOG: one JSON line per request. Default true.
   net::server_config http;                      ///< HOST, PORT, THREADS and the HTTP limits.
+  std::string nats_url;                         ///< NATS_URL: publish events there (docs/events.md). Default none: no events.
 };
 
 }  // namespace metronome::region

@@ -10,6 +10,7 @@
 #include "metronome/core/clock.hpp"
 #include "metronome/engine/params.hpp"
 #include "metronome/engine/state.hpp"
+#include "metronome/events/publisher.hpp"
 #include "metronome/region/metrics.hpp"
 #include "metronome/store/session_store.hpp"
 
@@ -50,6 +51,15 @@ class session_service {
   /// hex(SHA-256(key)): how a session key is stored and compared.
   static std::string key_digest(std::string_view key);
 
+  /// Publish game.started and game.exited through `p` (docs/events.md):
+  /// each create and end then carries its event into the store, in the
+  /// same transaction. Null (the default): no events, no outbox writes, no
+  /// extra store read. Set before serving; `p` outlives the service.
+  void set_events(events::publisher* p) noexcept { events_ = p; }
+  events::publisher* events() const noexcept { return events_; }
+  /// "region:<name>", the source of this node's events.
+  std::string event_source() const { return "region:" + config_.region; }
+
   const service_config& config() const noexcept { return config_; }
   const clock& time() const noexcept { return clock_; }
   store::session_store& store() noexcept { return store_; }
@@ -57,11 +67,13 @@ class session_service {
  private:
   template <class T>
   store::callback<T> timed(store_op op, store::callback<T> done);
+  void end_now(store::end_request req, store::callback<store::end_outcome> done);
 
   store::session_store& store_;
   const clock& clock_;
   service_config config_;
   region_metrics& metrics_;
+  events::publisher* events_ = nullptr;
 };
 
 }  // namespace metronome::region

@@ -19,6 +19,7 @@ struct store_options {
   std::size_t connections = 2;                      ///< Redis connections per node, each pipelined. Default 2.
   std::size_t max_in_flight = 4096;                 ///< Redis: commands queued per node before errc::unavailable. Default 4096.
   bool wait_for_replica = false;                    ///< Redis: WAIT 1 replica before acknowledging a write. Default off.
+  std::size_t outbox_max_depth = 100'000;  ///< Events waiting in the outbox before new ones are dropped (outbox.hpp). Default 100,000.
   bool sqlite_full_sync = false;  ///< SQLite: synchronous=FULL (survives power loss) instead of NORMAL (survives kill -9). Default off.
 };
 

@@ -23,16 +23,15 @@
 #include <vector>
 
 #include "metronome/core/result.hpp"
+#include "metronome/store/outbox.hpp"
 #include "metronome/store/session.hpp"
 
 namespace metronome::store {
 
-template <class T>
-using callback = std::function<void(result<T>)>;
-
 struct create_outcome {
-  session_record record;  ///< The stored record: the new one, or the user's active one.
-  bool created = false;   ///< False when one_active_per_user found an active session.
+  session_record record;      ///< The stored record: the new one, or the user's active one.
+  bool created = false;       ///< False when one_active_per_user found an active session.
+  bool event_stored = false;  ///< The options' event is in the outbox (false: none given, nothing created, or the outbox was full).
 };
 
 struct create_options {
@@ -41,6 +40,9 @@ struct create_options {
   /// written and the existing session is returned with created = false.
   /// Atomic: two concurrent creates for one user yield one session.
   bool one_active_per_user = false;
+  /// Stored in the outbox with the session, atomically, iff it is created
+  /// (outbox.hpp). Absent: the outbox is not touched.
+  std::optional<outbox_entry> event{};
 };
 
 struct end_request {
@@ -48,11 +50,15 @@ struct end_request {
   session_status to = session_status::stopped;  ///< stopped or exited.
   std::optional<std::string> owner;             ///< When set, a different user_id gives errc::forbidden.
   std::int64_t at_ms = 0;                       ///< Becomes ended_at_ms.
+  /// Stored in the outbox with the change, atomically, iff the session
+  /// changes (outbox.hpp). Absent: the outbox is not touched.
+  std::optional<outbox_entry> event{};
 };
 
 struct end_outcome {
-  session_record record;  ///< The record after the call.
-  bool changed = false;   ///< False when it had already ended (nothing written; the first end time stays).
+  session_record record;      ///< The record after the call.
+  bool changed = false;       ///< False when it had already ended (nothing written; the first end time stays).
+  bool event_stored = false;  ///< As create_outcome::event_stored.
 };
 
 struct page_request {
@@ -86,6 +92,10 @@ class session_store {
 
   /// Succeeds when the backend answers (health checks).
   virtual void ping(callback<void> done) = 0;
+
+  /// The outbox in this store (outbox.hpp), or nullptr when the backend has
+  /// none. Owned by the store; valid as long as it.
+  virtual outbox_store* outbox() noexcept { return nullptr; }
 
   /// "sqlite", "redis" or "redis-cluster".
   virtual std::string_view kind() const noexcept = 0;
