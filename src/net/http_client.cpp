@@ -112,7 +112,7 @@ void remove_service(detail::worker& w, std::uint64_t id) {
 
 class http_client::impl {
  public:
-  explicit impl(client_config config) : cfg_(std::move(config)) {
+  explicit impl(const client_config& config) : cfg_(config) {
     cfg_.threads = std::max(1u, cfg_.threads);
     for (unsigned i = 0; i < cfg_.threads; ++i) threads_.push_back(std::make_unique<client_thread>(cfg_, open_));
   }
@@ -122,8 +122,10 @@ class http_client::impl {
       std::lock_guard lock(attach_mutex_);
       attached.swap(attached_);
     }
-    for (const attachment& a : attached) detach(a);
-    for (auto& t : threads_) t->stop();
+    try {
+      for (const attachment& a : attached) detach(a);
+      for (auto& t : threads_) t->stop();
+    } catch (...) {}  // posting or joining failed: nothing better to do in a destructor
   }
   impl(const impl&) = delete;
   impl& operator=(const impl&) = delete;
@@ -191,7 +193,7 @@ class http_client::impl {
   std::vector<attachment> attached_;  ///< Guarded by attach_mutex_.
 };
 
-http_client::http_client(client_config config) : impl_(std::make_unique<impl>(std::move(config))) {}
+http_client::http_client(client_config config) : impl_(std::make_unique<impl>(config)) {}
 http_client::~http_client() = default;
 
 void http_client::request(client_request req, client_callback done) { impl_->request(std::move(req), std::move(done)); }

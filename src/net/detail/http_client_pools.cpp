@@ -192,8 +192,8 @@ void complete_request(client_callback& done, result<client_response> r) noexcept
 
 class client_pools::state : public std::enable_shared_from_this<client_pools::state> {
  public:
-  state(client_config config, std::shared_ptr<std::atomic<std::size_t>> open, asio::io_context& io, bool defer_immediate)
-      : cfg_(std::move(config)), open_(std::move(open)), io_(io), defer_immediate_(defer_immediate) {}
+  state(const client_config& config, std::shared_ptr<std::atomic<std::size_t>> open, asio::io_context& io, bool defer_immediate)
+      : cfg_(config), open_(std::move(open)), io_(io), defer_immediate_(defer_immediate) {}
 
   void submit(pending p) {
     if (stopping_) return fail_now(p.done, make_error(errc::unavailable, "the HTTP client is shutting down"));
@@ -518,7 +518,7 @@ class client_pools::state : public std::enable_shared_from_this<client_pools::st
   /// errc::unavailable and close every socket and timer, so the loop runs dry.
   /// Coroutines still suspended wake with errors, see stopping_ and end
   /// without touching their (already completed) request.
-  void stop() noexcept {
+  void stop() {
     if (stopping_) return;
     stopping_ = true;
     for (auto& [key, pool] : pools_) {
@@ -549,13 +549,18 @@ class client_pools::state : public std::enable_shared_from_this<client_pools::st
   bool stopping_ = false;
 };
 
-client_pools::client_pools(client_config config, std::shared_ptr<std::atomic<std::size_t>> open, asio::io_context& io, bool defer_immediate)
-    : state_(std::make_shared<state>(std::move(config), std::move(open), io, defer_immediate)) {}
+client_pools::client_pools(const client_config& config, std::shared_ptr<std::atomic<std::size_t>> open, asio::io_context& io,
+                           bool defer_immediate)
+    : state_(std::make_shared<state>(config, std::move(open), io, defer_immediate)) {}
 
-client_pools::~client_pools() { state_->stop(); }
+client_pools::~client_pools() { stop(); }
 
 void client_pools::submit(pending_request p) { state_->submit(std::move(p)); }
 
-void client_pools::stop() noexcept { state_->stop(); }
+void client_pools::stop() noexcept {
+  try {
+    state_->stop();
+  } catch (...) {}  // only an allocation failure for an error message; the sockets are closed by then
+}
 
 }  // namespace metronome::net::detail

@@ -39,7 +39,8 @@ class client_pools final : public loop_service {
   /// `defer_immediate`: a request that fails inside submit() (invalid, queue
   /// full, stopped) gets its callback from a posted task, never inside
   /// submit() (caller_loop mode: submit() runs inside request()).
-  client_pools(client_config config, std::shared_ptr<std::atomic<std::size_t>> open, boost::asio::io_context& io, bool defer_immediate);
+  client_pools(const client_config& config, std::shared_ptr<std::atomic<std::size_t>> open, boost::asio::io_context& io,
+               bool defer_immediate);
   ~client_pools() override;
   client_pools(const client_pools&) = delete;
   client_pools& operator=(const client_pools&) = delete;
