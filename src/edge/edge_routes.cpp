@@ -1,5 +1,6 @@
 // The edge's game routes: choosing a region, proxying start and exit, and the
 // session cache.
+#include <array>
 #include <boost/json.hpp>
 
 #include "metronome/core/time_format.hpp"
@@ -31,7 +32,7 @@ result<std::string> string_field(const json::object& o, std::string_view a, std:
 
 /// The edge's view of a session: what a client needs to run it and where it lives.
 json::object edge_view_from_game(const json::object& game, const std::string& region) {
-  json::object o;
+  json::object o(game.storage());
   for (const char* k : {"gameId", "seed", "startAt", "tickMs", "status", "rule", "mode", "commitment", "user_id"}) {
     if (const json::value* v = game.if_contains(k)) o[k] = *v;
   }
@@ -161,7 +162,12 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
   auto finish = [this, reply, route, first](const region_view& served_by, const net::client_response& res,
                                             const std::string& retried_from) {
     boost::system::error_code ec;
-    json::value v = json::parse(res.body, ec);
+    // The region's answer is parsed once into a stack buffer (the edge's
+    // fields are added to it, the cache entry is cut from it), and
+    // serialized once for the client.
+    std::array<unsigned char, 4096> arena;
+    json::monotonic_resource mr(arena.data(), arena.size());
+    json::value v = json::parse(res.body, ec, &mr);
     if (ec || !v.is_object()) {
       return reply_error(reply, make_error(errc::internal, "region " + served_by.name + " sent an unreadable answer"), route);
     }
@@ -184,7 +190,7 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
         cache_.put(gid, cached_session{owner, json::serialize(edge_view_from_game(o, owner)), active}, clock_.now_ms());
       }
     }
-    reply_json(reply, res.status, o, route);
+    reply_json(reply, res.status, v, route);  // v: passing o would copy it into a json::value first
   };
   auto origin = origin_of(req);
   forward(first->region, "POST", "/game/start", *forwarded, *origin,
@@ -266,7 +272,7 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
         o["regionFrom"] = found_by;
         cache_.erase(game_id);
       }
-      reply_json(reply, res.status, o, route);
+      reply_json(reply, res.status, v, route);  // v: passing o would copy it into a json::value first
     };
     forward(targets.front(), "POST", "/game/exit", *payload, *origin,
             [this, reply, route, payload, origin, targets, finish](result<net::client_response> r) {
