@@ -2,6 +2,7 @@
 """Edge gateway benchmark: edge -> region proxying side by side with nginx.
 
     bench/edge_bench.py [--duration 10] [--connections 64] [--rounds 1] [--out results.json]
+                        [--perf edge.perf.data]
 
 Builds nothing: run `cmake --preset release && cmake --build build/release
 --target metronome` first. Starts on 127.0.0.1 (free ports, a temp dir) one
@@ -26,6 +27,10 @@ CPU-microseconds per request (utime+stime from /proc over the run, divided by
 the requests wrk completed, as bench/http_bench.py does) for the proxy alone
 and for proxy + region. wrk and the servers share the machine's cores, so
 CPU-us per request is the figure to compare; requests/s is bounded by wrk.
+The machine's load average is recorded at the start and end of each target.
+
+--perf FILE: also profiles the edge during its (first) measured run,
+`perf record -F 1999 -g -p <edge pid>`; read it with `perf report -i FILE`.
 """
 import argparse
 import json
@@ -102,6 +107,12 @@ def measure(url, proxy_pids, region_pid, args, script):
     return r
 
 
+def load_of(results, name):
+    """The load average before and after the target's runs, as 'a-b'."""
+    loads = [x for r in results["rounds"] for x in r[name]["load_average"]]
+    return f"{min(loads):.1f}-{max(loads):.1f}"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=int, default=10)
@@ -111,6 +122,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=1, help="measure the three targets this many times, in rotation")
     ap.add_argument("--edge-threads", type=int, default=2, help="the edge's THREADS (server I/O threads; nginx has 2 workers)")
     ap.add_argument("--out", default="")
+    ap.add_argument("--perf", default="", help="perf record the edge during its measured run into this file")
     args = ap.parse_args()
     if not os.path.exists(hb.BIN):
         sys.exit(f"{hb.BIN} not found: cmake --preset release && cmake --build build/release --target metronome")
@@ -150,7 +162,15 @@ def main():
             for name, url, pids in targets:
                 if args.warmup > 0:
                     hb.run_wrk(url, pids + [region.pid], warm, script)
+                perf = None
+                if args.perf and name == "edge" and not results["rounds"]:
+                    perf = subprocess.Popen(["perf", "record", "-F", "1999", "-g", "-p", str(edge.pid), "-o", args.perf, "--",
+                                             "sleep", str(args.duration)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                load_before = os.getloadavg()[0]
                 round_results[name] = measure(url, pids, region.pid, args, script)
+                round_results[name]["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+                if perf is not None:
+                    perf.wait(timeout=args.duration + 60)
             results["rounds"].append(round_results)
     finally:
         for p in reversed(procs):
@@ -164,18 +184,18 @@ def main():
     results["median"] = summary
     base = summary["direct (region)"]
     print(f"wrk {results['wrk']}, {results['request']}, {args.rounds} round(s), medians\n")
-    print("| target | requests/s | p50 ms | p99 ms | added p50 ms | proxy CPU-us/req | region CPU-us/req | proxy + region CPU-us/req | non-2xx |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| target | requests/s | p50 ms | p99 ms | added p50 ms | proxy CPU-us/req | region CPU-us/req | proxy + region CPU-us/req | non-2xx | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for n in names:
         s = summary[n]
         added = "" if n == "direct (region)" else f"{s['p50_ms'] - base['p50_ms']:+.2f}"
         proxy = "" if n == "direct (region)" else f"{s['cpu_us_proxy']:.1f}"
         print(f"| {n} | {s['rps']:,.0f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {added} | {proxy} | {s['cpu_us_region']:.1f} | "
-              f"{s['cpu_us_total']:.1f} | {s['non_2xx']:.0f} |")
+              f"{s['cpu_us_total']:.1f} | {s['non_2xx']:.0f} | {load_of(results, n)} |")
     e, x = summary["edge"], summary["nginx"]
     verdict = "meets" if e["cpu_us_proxy"] <= x["cpu_us_proxy"] else "misses"
-    print(f"\nedge proxy CPU-us/request {e['cpu_us_proxy']:.1f} vs nginx {x['cpu_us_proxy']:.1f}: "
-          f"{verdict} the target (no more than nginx's)")
+    print(f"\nedge proxy CPU-us/request {e['cpu_us_proxy']:.1f} vs nginx {x['cpu_us_proxy']:.1f} "
+          f"({e['cpu_us_proxy'] / max(x['cpu_us_proxy'], 1e-9):.2f}x): {verdict} the target (no more than nginx's)")
     if args.out:
         with open(args.out, "w") as f:
             json.dump(results, f, indent=2)

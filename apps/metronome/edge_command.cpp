@@ -90,6 +90,10 @@ int run_edge(const edge_flags& f) {
   // ephemeral ports to a region on another host within a minute. Unused
   // connections still close after idle_timeout.
   client_cfg.max_idle_per_host = client_cfg.max_connections_per_host;
+  // A proxied request's client I/O runs on the server thread that received
+  // it, with that thread's pools (no thread hop); the background probes,
+  // from their own thread, use the client's thread.
+  client_cfg.mode = net::client_mode::caller_loop;
 
   auto sessions = store::make_session_store(f.store, store_opts);
   if (!sessions) throw usage_error("--store (STORE): " + sessions.error().message);

@@ -3,10 +3,12 @@
 #include "metronome/edge/edge_api.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "metronome/core/time_format.hpp"
 #include "metronome/net/access.hpp"
@@ -52,7 +54,39 @@ edge_metrics::edge_metrics()
                         decisions.bind({{"rule", std::string(edge_api::choice::rules[1])}}),
                         decisions.bind({{"rule", std::string(edge_api::choice::rules[2])}}),
                         decisions.bind({{"rule", std::string(edge_api::choice::rules[3])}}),
-                        decisions.bind({{"rule", std::string(edge_api::choice::rules[4])}})} {}
+                        decisions.bind({{"rule", std::string(edge_api::choice::rules[4])}})},
+      instance([] {
+        static std::atomic<std::uint64_t> next{1};
+        return next.fetch_add(1, std::memory_order_relaxed);
+      }()) {}
+
+void edge_metrics::count_proxied(const std::string& region, std::string_view outcome, double seconds) {
+  // Per thread: which edge_metrics, region and outcome -> the bound metrics.
+  // A handful of entries (regions x outcomes); emptied if it ever grows past
+  // that (regions come and go, tests make many edge_metrics).
+  struct counted {
+    std::uint64_t instance;
+    std::string region, outcome;
+    obs::counter* proxied;
+    obs::histogram* latency;
+  };
+  thread_local std::vector<counted> cache;
+  counted* hit = nullptr;
+  for (counted& c : cache) {
+    if (c.instance == instance && c.outcome == outcome && c.region == region) {
+      hit = &c;
+      break;
+    }
+  }
+  if (hit == nullptr) {
+    if (cache.size() >= 64) cache.clear();
+    hit = &cache.emplace_back(counted{instance, region, std::string(outcome),
+                                      &proxied.with({{"region", region}, {"outcome", std::string(outcome)}}),
+                                      &proxy_latency.with({{"region", region}})});
+  }
+  hit->proxied->inc();
+  hit->latency->observe(seconds);
+}
 
 obs::counter& edge_metrics::decision(std::string_view rule) const noexcept {
   for (std::size_t i = 0; i < edge_api::choice::rules.size(); ++i) {

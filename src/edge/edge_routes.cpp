@@ -1,5 +1,6 @@
 // The edge's game routes: choosing a region, proxying start and exit, and the
 // session cache.
+#include <array>
 #include <boost/json.hpp>
 
 #include "metronome/core/time_format.hpp"
@@ -31,7 +32,7 @@ result<std::string> string_field(const json::object& o, std::string_view a, std:
 
 /// The edge's view of a session: what a client needs to run it and where it lives.
 json::object edge_view_from_game(const json::object& game, const std::string& region) {
-  json::object o;
+  json::object o(game.storage());
   for (const char* k : {"gameId", "seed", "startAt", "tickMs", "status", "rule", "mode", "commitment", "user_id"}) {
     if (const json::value* v = game.if_contains(k)) o[k] = *v;
   }
@@ -84,23 +85,36 @@ result<edge_api::choice> edge_api::choose_region(const net::request& req, const 
   return make_error(errc::unavailable, "no healthy region can take the session");
 }
 
-void edge_api::forward(const region_view& region, std::string method, const std::string& target, std::string body, const net::request& req,
+std::shared_ptr<const edge_api::proxy_origin> edge_api::origin_of(const net::request& req) const {
+  auto o = std::make_shared<proxy_origin>();
+  o->request_id = req.request_id;
+  // The region decides who may end a session: the admin token goes through.
+  o->authorization = std::string(req.header("authorization"));
+  // The chain goes on only from a trusted proxy: a client's own
+  // X-Forwarded-For would otherwise pick its address at the region (rate
+  // limits, TRUSTED_PROXIES there).
+  const std::string_view xff = trusted_.contains(req.remote_address) ? req.header("x-forwarded-for") : std::string_view{};
+  if (xff.empty()) {
+    o->forwarded_for = req.remote_address;
+  } else {
+    o->forwarded_for.append(xff).append(", ").append(req.remote_address);
+  }
+  return o;
+}
+
+void edge_api::forward(const region_view& region, std::string method, const std::string& target, std::string body, const proxy_origin& from,
                        net::client_callback done) {
   net::client_request cr;
   cr.method = std::move(method);
   cr.host = region.host;
   cr.port = region.port;
   cr.target = target;
+  cr.headers.reserve(4);
   if (!body.empty()) cr.headers.emplace_back("Content-Type", "application/json");
   cr.body = std::move(body);
-  cr.headers.emplace_back("X-Request-Id", req.request_id);
-  // The region decides who may end a session: the admin token goes through.
-  if (const std::string_view auth = req.header("authorization"); !auth.empty()) cr.headers.emplace_back("Authorization", std::string(auth));
-  // The chain goes on only from a trusted proxy: a client's own
-  // X-Forwarded-For would otherwise pick its address at the region (rate
-  // limits, TRUSTED_PROXIES there).
-  std::string xff(trusted_.contains(req.remote_address) ? req.header("x-forwarded-for") : std::string_view{});
-  cr.headers.emplace_back("X-Forwarded-For", xff.empty() ? req.remote_address : xff + ", " + req.remote_address);
+  cr.headers.emplace_back("X-Request-Id", from.request_id);
+  if (!from.authorization.empty()) cr.headers.emplace_back("Authorization", from.authorization);
+  cr.headers.emplace_back("X-Forwarded-For", from.forwarded_for);
   directory_.begin_request(region.name, clock_.now_ms());
   const std::int64_t started = clock_.monotonic_us();
   client_.request(std::move(cr), [this, name = region.name, started, done = std::move(done)](result<net::client_response> r) {
@@ -111,9 +125,9 @@ void edge_api::forward(const region_view& region, std::string method, const std:
     } else {
       directory_.record_success(name);
     }
-    const std::string outcome = !r ? std::string(errc_name(r.error().code)) : std::to_string(r->status / 100) + "xx";
-    metrics_.proxied.with({{"region", name}, {"outcome", outcome}}).inc();
-    metrics_.proxy_latency.with({{"region", name}}).observe(static_cast<double>(clock_.monotonic_us() - started) / 1e6);
+    static constexpr std::array<std::string_view, 6> classes{"0xx", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    const std::string_view outcome = !r ? errc_name(r.error().code) : classes[std::min<std::size_t>(r->status / 100, 5)];
+    metrics_.count_proxied(name, outcome, static_cast<double>(clock_.monotonic_us() - started) / 1e6);
     done(std::move(r));
   });
 }
@@ -148,7 +162,12 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
   auto finish = [this, reply, route, first](const region_view& served_by, const net::client_response& res,
                                             const std::string& retried_from) {
     boost::system::error_code ec;
-    json::value v = json::parse(res.body, ec);
+    // The region's answer is parsed once into a stack buffer (the edge's
+    // fields are added to it, the cache entry is cut from it), and
+    // serialized once for the client.
+    std::array<unsigned char, 4096> arena;
+    json::monotonic_resource mr(arena.data(), arena.size());
+    json::value v = json::parse(res.body, ec, &mr);
     if (ec || !v.is_object()) {
       return reply_error(reply, make_error(errc::internal, "region " + served_by.name + " sent an unreadable answer"), route);
     }
@@ -171,17 +190,18 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
         cache_.put(gid, cached_session{owner, json::serialize(edge_view_from_game(o, owner)), active}, clock_.now_ms());
       }
     }
-    reply_json(reply, res.status, o, route);
+    reply_json(reply, res.status, v, route);  // v: passing o would copy it into a json::value first
   };
-  forward(first->region, "POST", "/game/start", *forwarded, req,
-          [this, reply, route, first, forwarded, finish, req_copy = std::make_shared<net::request>(req)](result<net::client_response> r) {
+  auto origin = origin_of(req);
+  forward(first->region, "POST", "/game/start", *forwarded, *origin,
+          [this, reply, route, first, forwarded, finish, origin](result<net::client_response> r) {
             if (r && r->status < 500) return finish(first->region, *r, "");
             // Retry once on the next healthy region. Safe even if the first
             // region did create the session and only the answer was lost:
             // regions share the store and /game/start returns a user's
             // running session instead of creating a second one.
             const auto next = directory_.healthy(clock_.now_ms(), first->region.name);
-            log_.warn("start failed, retrying elsewhere", {{"request_id", req_copy->request_id},
+            log_.warn("start failed, retrying elsewhere", {{"request_id", origin->request_id},
                                                            {"region", first->region.name},
                                                            {"error", r ? "HTTP " + std::to_string(r->status) : r.error().message},
                                                            {"next", next.empty() ? std::string("none") : next.front().name}});
@@ -190,7 +210,7 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
               return reply_error(
                   reply, make_error(errc::unavailable, "region " + first->region.name + " is unavailable and no other is healthy"), route);
             }
-            forward(next.front(), "POST", "/game/start", *forwarded, *req_copy,
+            forward(next.front(), "POST", "/game/start", *forwarded, *origin,
                     [reply, route, finish, next = next.front(), failed = first->region.name](result<net::client_response> r2) {
                       if (!r2)
                         return reply_error(
@@ -226,12 +246,12 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
   if (!user->empty()) forwarded["userId"] = *user;
   if (!key->empty()) forwarded["session_key"] = *key;
   auto payload = std::make_shared<std::string>(json::serialize(forwarded));
-  auto req_copy = std::make_shared<net::request>(req);
+  auto origin = origin_of(req);
   const std::string game_id = *id;
 
   // Sends to the owning region if healthy, else to any healthy region (they
   // share the store, so any of them can end it); one retry elsewhere.
-  auto send = [this, reply, route, payload, req_copy, game_id](const std::string& owner, const std::string& found_by) {
+  auto send = [this, reply, route, payload, origin, game_id](const std::string& owner, const std::string& found_by) {
     const std::int64_t now = clock_.now_ms();
     std::vector<region_view> targets;
     if (auto v = directory_.find(owner, now); v && v->healthy) targets.push_back(*v);
@@ -252,16 +272,16 @@ void edge_api::exit(const net::request& req, net::reply_fn reply, const char* ro
         o["regionFrom"] = found_by;
         cache_.erase(game_id);
       }
-      reply_json(reply, res.status, o, route);
+      reply_json(reply, res.status, v, route);  // v: passing o would copy it into a json::value first
     };
-    forward(targets.front(), "POST", "/game/exit", *payload, *req_copy,
-            [this, reply, route, payload, req_copy, targets, finish](result<net::client_response> r) {
+    forward(targets.front(), "POST", "/game/exit", *payload, *origin,
+            [this, reply, route, payload, origin, targets, finish](result<net::client_response> r) {
               if (r && r->status < 500) return finish(targets.front().name, *r);
               if (targets.size() < 2) {
                 if (r) return finish(targets.front().name, *r);
                 return reply_error(reply, make_error(errc::unavailable, "region " + targets.front().name + " is unavailable"), route);
               }
-              forward(targets[1], "POST", "/game/exit", *payload, *req_copy,
+              forward(targets[1], "POST", "/game/exit", *payload, *origin,
                       [reply, route, finish, name = targets[1].name](result<net::client_response> r2) {
                         if (!r2) return reply_error(reply, make_error(errc::unavailable, "no region could end the session"), route);
                         finish(name, *r2);
@@ -315,10 +335,10 @@ void edge_api::replay(const std::string& id, const net::request& req, net::reply
   // The query goes through as the client wrote it: the region owns its
   // parameters (from, to, breaks_only) and their errors.
   const std::string target = "/v1/sessions/" + id + "/replay" + (req.query.empty() ? "" : "?" + req.query);
-  auto req_copy = std::make_shared<net::request>(req);
+  auto origin = origin_of(req);
   // The owning region when healthy, else any healthy one: regions share
   // the store, and a replay is computed from the stored record alone.
-  auto send = [this, reply, target, req_copy](const std::string& owner) {
+  auto send = [this, reply, target, origin](const std::string& owner) {
     const std::int64_t now = clock_.now_ms();
     std::optional<region_view> to = directory_.find(owner, now);
     if (!to || !to->healthy) {
@@ -326,7 +346,7 @@ void edge_api::replay(const std::string& id, const net::request& req, net::reply
       if (any.empty()) return reply_error(reply, make_error(errc::unavailable, "no healthy region can replay the session"), route);
       to = std::move(any.front());
     }
-    forward(*to, "GET", target, "", *req_copy, [reply, name = to->name](result<net::client_response> r) {
+    forward(*to, "GET", target, "", *origin, [reply, name = to->name](result<net::client_response> r) {
       if (!r) return reply_error(reply, make_error(errc::unavailable, "region " + name + " did not answer: " + r.error().message), route);
       net::response res;
       res.status = r->status;

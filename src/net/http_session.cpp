@@ -91,7 +91,8 @@ struct reply_state : std::enable_shared_from_this<reply_state> {
   std::atomic<std::uint64_t> open_gen_{0};  ///< The generation waiting for its answer; 0 when none.
   /// While the handler runs on the worker's thread: an answer given from
   /// that thread (SQLite reads answer inline) is stored here directly, with
-  /// no post. Other threads always post.
+  /// no post; an answer from that thread later goes to the session at once.
+  /// Other threads always post.
   std::atomic<bool> in_handler_{false};
   std::thread::id worker_thread_;         ///< Set once, before any handle exists.
   std::optional<response> inline_reply_;  ///< Worker thread only.
@@ -402,8 +403,14 @@ class http_session : public std::enable_shared_from_this<http_session> {
 void reply_state::answer(std::uint64_t gen, response r) {
   std::uint64_t expected = gen;
   if (!open_gen_.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) return;
-  if (in_handler_.load(std::memory_order_acquire) && std::this_thread::get_id() == worker_thread_) {
-    inline_reply_ = std::move(r);
+  if (std::this_thread::get_id() == worker_thread_) {
+    if (in_handler_.load(std::memory_order_acquire)) {
+      inline_reply_ = std::move(r);
+      return;
+    }
+    // Later, but on this thread (a proxied answer, with the client on the
+    // caller's loop): straight to the session, without a post.
+    if (session_ != nullptr && generation_ == gen) session_->on_reply(std::move(r));
     return;
   }
   asio::post(io_, [self = shared_from_this(), gen, r = std::move(r)]() mutable {

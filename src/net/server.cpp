@@ -57,7 +57,9 @@ class http_server::impl {
     for (auto& w : workers_) {
       w->thread_ = std::thread([&w = *w] {
         w.loop_.set_thread(std::this_thread::get_id());
+        detail::current_worker = &w;
         w.io_.run();
+        detail::current_worker = nullptr;
       });
     }
     return {};
@@ -84,26 +86,41 @@ class http_server::impl {
     while (shared_->connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    // 3. Whatever is left is cut off.
+    // 3. Whatever is left is cut off, and the loop services (the pools of
+    // clients running on these threads) fail what they still have.
     for (auto& w : workers_) {
       asio::post(w->io_, [&w = *w] {
         boost::system::error_code ignored;
         for (auto* slot : w.slots_) slot->socket->close(ignored);
+        stop_services(w);
       });
     }
     for (auto& w : workers_) {
       // Sessions unwind on their own after their sockets close; give them a
       // moment, then stop the loop regardless.
       const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-      while (!w->slots_.empty() && std::chrono::steady_clock::now() < until) {
+      while ((!w->slots_.empty() || !w->cut_.load(std::memory_order_acquire)) && std::chrono::steady_clock::now() < until) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
       w->io_.stop();
       if (w->thread_.joinable()) w->thread_.join();
+      w->joined_.store(true, std::memory_order_release);
+      // A thread too busy to run step 3 in time: its thread is gone now, so
+      // this one may stop what the loop services still hold.
+      if (!w->services_stopped_) stop_services(*w);
     }
     // The workers themselves (io_context, slots) stay until the server is
     // destroyed: the application may still hold ws_connection handles, and
     // releasing one erases its slot and closes its socket on that worker.
+  }
+
+  /// On w's thread (or once it has ended): the loop services fail what they
+  /// still have; none is made afterwards.
+  static void stop_services(detail::worker& w) {
+    w.services_stopped_ = true;
+    const auto services = w.services_;  // a stop() may complete callbacks that call back in
+    for (const auto& [id, service] : services) service->stop();
+    w.cut_.store(true, std::memory_order_release);
   }
 
   std::uint16_t port() const noexcept { return port_; }

@@ -6,9 +6,12 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -53,6 +56,24 @@ class connection_slots {
   std::atomic<std::size_t> count_{0};
 };
 
+/// Per-thread state another component keeps on a worker's io_context (the
+/// pools of an http_client in caller_loop mode). Created and used on the
+/// worker's thread.
+class loop_service {
+ public:
+  virtual ~loop_service() = default;
+  /// On the worker's thread, while its loop still runs, when the server
+  /// stops (after in-flight requests had shutdown_grace) or when the owner
+  /// detaches: complete what is pending and close every socket and timer.
+  virtual void stop() noexcept = 0;
+};
+
+/// Unique across the process: the key of an owner's service on a worker.
+inline std::uint64_t next_loop_service_id() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 struct shared_config {
   server_config config;
   handler on_request;
@@ -77,7 +98,17 @@ struct worker {
   loop_impl loop_{io_};
   boost::asio::ip::tcp::acceptor acceptor_;
   std::thread thread_;
+  /// After io_ (so destroyed before it): loop services by owner id. The
+  /// worker's thread only; any thread once joined_ is set.
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<loop_service>>> services_;
+  bool services_stopped_ = false;    ///< stop() has stopped them; no new one is made. Same rule as services_.
+  std::atomic<bool> cut_{false};     ///< stop()'s last step ran on the thread (services stopped).
+  std::atomic<bool> joined_{false};  ///< The thread has ended (set by stop() after join).
 };
+
+/// The worker whose thread this is (set for the thread's life), else null:
+/// how a handler's own I/O thread is found without passing it around.
+inline thread_local worker* current_worker = nullptr;
 
 /// Runs one connection to its end. Defined in http_session.cpp.
 void start_http_session(worker& w, boost::asio::ip::tcp::socket socket);

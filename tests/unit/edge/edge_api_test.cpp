@@ -502,5 +502,24 @@ TEST_F(limited_edge_test, starts_and_exits_over_the_bucket_get_429_before_any_pr
   EXPECT_EQ(call("POST", "/edge/game/start", R"({"userId":"alice"})").status, 201u);
 }
 
+// The per-thread cache behind count_proxied is keyed by instance: a second
+// edge_metrics on the same thread (a second edge in one process, as here)
+// counts into its own registry.
+TEST(edge_metrics, proxied_counts_go_to_the_instance_that_counted_them) {
+  edge_metrics a;
+  edge_metrics b;
+  a.count_proxied("eu", "2xx", 0.001);
+  a.count_proxied("eu", "2xx", 0.002);
+  b.count_proxied("eu", "2xx", 0.001);
+  a.count_proxied("eu", "5xx", 0.001);
+  a.count_proxied("us", "timeout", 0.5);
+  EXPECT_EQ(a.proxied.with({{"region", "eu"}, {"outcome", "2xx"}}).value(), 2u);
+  EXPECT_EQ(a.proxied.with({{"region", "eu"}, {"outcome", "5xx"}}).value(), 1u);
+  EXPECT_EQ(a.proxied.with({{"region", "us"}, {"outcome", "timeout"}}).value(), 1u);
+  EXPECT_EQ(b.proxied.with({{"region", "eu"}, {"outcome", "2xx"}}).value(), 1u);
+  EXPECT_EQ(a.proxy_latency.with({{"region", "eu"}}).read().count, 3u);
+  EXPECT_EQ(b.proxy_latency.with({{"region", "eu"}}).read().count, 1u);
+}
+
 }  // namespace
 }  // namespace metronome::edge

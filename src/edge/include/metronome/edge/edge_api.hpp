@@ -60,6 +60,11 @@ struct edge_metrics {
   /// decisions{rule} for each of choice::rules, in that order.
   std::array<obs::handle<obs::counter>, 5> decisions_by_rule;
   obs::counter& decision(std::string_view rule) const noexcept;
+  /// proxied{region, outcome} and proxy_latency{region} for one proxied
+  /// request, through a per-thread cache of the metrics (no lock, no label
+  /// list built once a thread has seen the region and outcome).
+  void count_proxied(const std::string& region, std::string_view outcome, double seconds);
+  const std::uint64_t instance;  ///< Unique per edge_metrics in the process: the per-thread caches' key.
 };
 
 class edge_api {
@@ -100,10 +105,19 @@ class edge_api {
   void health(const char* route, net::reply_fn reply);
   bool serve_file(const net::request& req, const net::reply_fn& reply);
 
+  /// What a proxied request carries over from the client's request, kept
+  /// (instead of the whole request) for a retry.
+  struct proxy_origin {
+    std::string request_id;
+    std::string authorization;  ///< The client's Authorization, "" when none.
+    std::string forwarded_for;  ///< The X-Forwarded-For to send.
+  };
+  std::shared_ptr<const proxy_origin> origin_of(const net::request& req) const;
+
   /// Sends `method target` (with `body` as JSON when not empty) to `region`
   /// with the request's id and X-Forwarded-For; feeds the circuit breaker
   /// and the metrics.
-  void forward(const region_view& region, std::string method, const std::string& target, std::string body, const net::request& req,
+  void forward(const region_view& region, std::string method, const std::string& target, std::string body, const proxy_origin& from,
                net::client_callback done);
 
   edge_settings settings_;
