@@ -25,14 +25,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world_client as wc  # noqa: E402
 
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
+from world_client import FAILURES, check  # noqa: E402
 
 
 def post(port, body, content_type="application/json", method="POST", headers=None):

@@ -27,14 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world_client as wc  # noqa: E402
 
 SUBPROTOCOL = "metronome.world.v1"
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
+from world_client import FAILURES, check  # noqa: E402
 
 
 def b64url(data):

@@ -31,15 +31,9 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world_client as wc  # noqa: E402
 
-FAILURES = []
+from world_client import FAILURES, check  # noqa: E402
+
 PLAYERS = ["alice", "bob", "carol"]
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 def health(port):

@@ -25,14 +25,7 @@ import time
 import urllib.error
 import urllib.request
 
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
+from world_client import FAILURES, check  # noqa: E402
 
 
 def start_server(metronome, data_dir, log):

@@ -11,6 +11,17 @@ import time
 
 SUBPROTOCOL = "metronome.world.v1"
 
+# What failed, for the test scripts here: each check() that fails appends its
+# description (and prints it); a script exits 1 when this is not empty.
+FAILURES = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        print("FAIL:", what, flush=True)
+    return cond
+
 
 def free_port():
     with socket.socket() as s:
