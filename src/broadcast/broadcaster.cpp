@@ -22,7 +22,7 @@ broadcaster::broadcaster(store::session_store& store, const clock& clk, settings
                          obs::registry& registry)
     : store_(store),
       clock_(clk),
-      settings_(s),
+      settings_(std::move(s)),
       region_(std::move(region)),
       params_(std::move(params)),
       metrics_(registry),
