@@ -7,20 +7,15 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import time
 
 SUBPROTOCOL = "metronome.world.v1"
 
-# What failed, for the test scripts here: each check() that fails appends its
-# description (and prints it); a script exits 1 when this is not empty.
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
+# What failed, for the test scripts here: the protocol client's check() and
+# FAILURES (tests/protocol/doc_client.py), the one home of that rule.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "protocol"))
+from doc_client import FAILURES, check  # noqa: E402,F401
 
 
 def free_port():
