@@ -20,7 +20,9 @@ struct script_set {
   /// Standalone: create_session and the recent index in one step. KEYS:
   /// session, recent index. ARGV: the pairs, then created_at_ms and id.
   lua_script create_indexed_session;
-  lua_script discard_session;  ///< KEYS: session [, recent index]. ARGV: the pairs written. Deletes only an identical hash (and its index entry).
+  /// KEYS: session [, recent index]. ARGV: the pairs written. Deletes only
+  /// an identical hash (and its recent index entry).
+  lua_script discard_session;
   // The three below take an event as extra KEYS (the outbox's) and ARGV
   // (id, entry, bound), stored where the write commits; they then answer
   // the stored flag too (scripts.cpp).
