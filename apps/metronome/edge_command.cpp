@@ -74,7 +74,8 @@ int run_edge(const edge_flags& f) {
       .web_root = f.web_root,
       .auth = access.auth,
       .rate_per_second = access.per_second,
-      .rate_burst = access.burst};
+      .rate_burst = access.burst,
+      .world_url = f.world_url};
   const auto health_interval =
       std::chrono::milliseconds(parse_int("--health-interval-ms (HEALTH_INTERVAL_MS)", f.health_interval_ms, 50, 60'000));
   net::client_config client_cfg;

@@ -143,11 +143,13 @@ int run_up(const up_flags& f) {
   const char* given_token = std::getenv("REGISTRY_TOKEN");
   const std::string token = given_token != nullptr && *given_token != '\0' ? std::string(given_token) : random_hex(16);
   if (!net::auth_mode_named(f.auth_mode)) throw usage_error("--auth-mode (AUTH_MODE): expected open or owner, got '" + f.auth_mode + "'");
-  // Owner mode needs an admin token to list or end others' sessions: the
-  // environment's ADMIN_TOKEN, else a fresh one, printed below.
+  // The admin token opens the operator console (/console) and, in owner
+  // mode, lists and ends others' sessions: the environment's ADMIN_TOKEN,
+  // else a fresh one, printed below.
   const char* given_admin = std::getenv("ADMIN_TOKEN");
   const bool owner = f.auth_mode == "owner";
-  const std::string admin = given_admin != nullptr && *given_admin != '\0' ? std::string(given_admin) : owner ? random_hex(16) : "";
+  const bool admin_given = given_admin != nullptr && *given_admin != '\0';
+  const std::string admin = admin_given ? std::string(given_admin) : random_hex(16);
   const std::vector<std::string> common = {
       "STORE=" + store,           "REGISTRY_TOKEN=" + token,     "LOG_LEVEL=" + f.log_level, "ACCESS_LOG=" + f.access_log,
       "HOST=127.0.0.1",           "REGISTER_INTERVAL_SECONDS=5", "AUTH_MODE=" + f.auth_mode, "ADMIN_TOKEN=" + admin,
@@ -229,9 +231,10 @@ int run_up(const up_flags& f) {
   std::printf("  world gateway    ws://127.0.0.1:%u/world\n", static_cast<unsigned>(world_port));
   std::printf("  store            %s\n", store.c_str());
   if (!f.nats_url.empty()) std::printf("  events           %s (metronome events tail --nats %s)\n", f.nats_url.c_str(), f.nats_url.c_str());
+  std::printf("  console          http://localhost:%u/console   (sign in with the admin token)\n  admin token      %s\n", edge_port,
+              admin_given ? "ADMIN_TOKEN from the environment" : admin.c_str());
   if (owner) {
-    std::printf("  auth mode        owner: ending a session needs its session key or the admin token\n  admin token      %s\n",
-                given_admin != nullptr && *given_admin != '\0' ? "ADMIN_TOKEN from the environment" : admin.c_str());
+    std::printf("  auth mode        owner: ending a session needs its session key or the admin token\n");
   } else {
     std::printf("  auth mode        open: anyone with a session id may end it (--auth-mode owner for production)\n");
   }

@@ -109,7 +109,9 @@ edge_api::edge_api(edge_settings settings, region_directory& directory, session_
       geoip_(geoip),
       trusted_(trusted_proxies),
       metrics_(metrics),
-      limiter_(settings_.rate_per_second, settings_.rate_burst) {
+      limiter_(settings_.rate_per_second, settings_.rate_burst),
+      console_(console_settings{.auth = settings_.auth, .world_url = settings_.world_url}, directory, sessions, client, clk,
+               [this] { return metrics_text(); }) {
   build_routes();
 }
 
@@ -149,6 +151,7 @@ void edge_api::build_routes() {
       .add("GET", "/healthz", [this](request&&, const path_params&, reply_fn r) { health("/healthz", std::move(r)); })
       .add("GET", "/health", [this](request&&, const path_params&, reply_fn r) { health("/health", std::move(r)); })
       .add("GET", "/metrics", [this](request&&, const path_params&, reply_fn r) { metrics(std::move(r)); });
+  console_.add_routes(router_);
 }
 
 void edge_api::handle(net::request&& req, net::reply_fn reply) {
@@ -157,11 +160,15 @@ void edge_api::handle(net::request&& req, net::reply_fn reply) {
   reply_error(reply, make_error(errc::not_found, "no route for " + req.method + " " + req.path), "unmatched");
 }
 
+std::string edge_api::metrics_text() {
+  metrics_.healthy_regions_now->set(static_cast<double>(directory_.healthy(clock_.now_ms()).size()));
+  return metrics_.registry.render();
+}
+
 void edge_api::metrics(net::reply_fn reply) {
   net::response r;
-  metrics_.healthy_regions_now->set(static_cast<double>(directory_.healthy(clock_.now_ms()).size()));
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = metrics_.registry.render();
+  r.body = metrics_text();
   r.route = "/metrics";
   reply(std::move(r));
 }
@@ -209,20 +216,7 @@ void edge_api::register_region(const net::request& req, net::reply_fn reply) {
 
 void edge_api::list_regions(net::reply_fn reply) {
   json::array regions;
-  for (const auto& v : directory_.all(clock_.now_ms())) {
-    json::object o{{"region", v.name},
-                   {"base_url", v.base_url},
-                   {"ws_url", v.ws_url},
-                   {"status", v.healthy ? "up" : "down"},
-                   {"source", v.is_static ? "static" : "registered"},
-                   {"heartbeat", v.heartbeat_fresh ? "fresh" : "missed"},
-                   {"probe_ok", v.probe_ok},
-                   {"breaker", v.breaker},
-                   {"rtt_ms", v.rtt_ms},
-                   {"load", json::object{{"inflight", v.inflight}, {"proxied_total", v.proxied_total}}}};
-    o["last_seen"] = v.last_seen_ms > 0 ? json::value(rfc3339_ms(v.last_seen_ms)) : json::value(nullptr);
-    regions.push_back(std::move(o));
-  }
+  for (const auto& v : directory_.all(clock_.now_ms())) regions.push_back(region_json(v));
   reply_json(reply, 200, json::object{{"regions", std::move(regions)}, {"default_region", settings_.default_region}}, "/api/regions");
 }
 
@@ -264,7 +258,7 @@ void edge_api::refresh_registry() {
 bool edge_api::serve_file(const net::request& req, const net::reply_fn& reply) {
   if (settings_.web_root.empty()) return false;
   namespace fs = std::filesystem;
-  std::string rel = req.path == "/" ? "index.html" : req.path.substr(1);
+  std::string rel = req.path == "/" ? "index.html" : req.path == "/console" ? "console.html" : req.path.substr(1);
   if (rel.find("..") != std::string::npos || rel.find('\\') != std::string::npos || rel.find('\0') != std::string::npos) return false;
   const fs::path root = fs::path(settings_.web_root);
   const fs::path file = root / rel;

@@ -3,6 +3,13 @@
 #include "metronome/store/backends.hpp"
 
 namespace metronome::store {
+
+// By value: the signature every backend overrides.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
+void session_store::list_recent(recent_filter, callback<page> done) {
+  if (done) done(make_error(errc::unavailable, std::string(kind()) + " store keeps no index of recent sessions"));
+}
+
 namespace {
 
 result<host_port> parse_host_port(std::string_view text) {

@@ -431,6 +431,35 @@ async function run() {
   await E('POST', '/api/regions/register', { body: 'x'.repeat(70_000), headers: { 'X-Registry-Token': registryToken }, expect: 413 });
   await E('GET', '/api/regions', { expect: 200 });
 
+  // The operator console (src/edge/console_api.cpp): the admin token only.
+  for (const [method, target] of [
+    ['GET', '/edge/admin/regions'],
+    ['GET', '/edge/admin/sessions'],
+    ['GET', `/edge/admin/sessions/${unknownId}`],
+    ['POST', `/edge/admin/sessions/${unknownId}/stop`],
+    ['GET', '/edge/admin/metrics'],
+  ]) {
+    await E(method, target, { expect: 401, note: 'no token' });
+    await E(method, target, { headers: { Authorization: 'Bearer wrong' }, expect: 401, note: 'wrong token' });
+  }
+  await E('GET', '/edge/admin/regions', { headers: admin, expect: 200 });
+  const c1 = created(await E('POST', '/edge/game/start', { body: JSON.stringify({ userId: 'contract-console', preferredRegion: 'us' }), expect: 201 }), 'console start');
+  await E('GET', '/edge/admin/sessions', { headers: admin, expect: 200 });
+  await E('GET', '/edge/admin/sessions?userId=contract-console&region=us&status=running&limit=5', { headers: admin, expect: 200 });
+  await E('GET', '/edge/admin/sessions?status=active&limit=1', { headers: admin, expect: 200 });
+  await E('GET', '/edge/admin/sessions?limit=0', { headers: admin, expect: 400 });
+  await E('GET', '/edge/admin/sessions?status=paused', { headers: admin, expect: 400 });
+  await E('GET', '/edge/admin/sessions?cursor=garbage', { headers: admin, expect: 400 });
+  await E('GET', `/edge/admin/sessions/${c1.gameId}`, { headers: admin, expect: 200 });
+  await E('GET', `/edge/admin/sessions/${unknownId}`, { headers: admin, expect: 404 });
+  await E('POST', `/edge/admin/sessions/${c1.gameId}/stop`, { headers: admin, expect: 200 });
+  await E('POST', `/edge/admin/sessions/${c1.gameId}/stop`, { headers: admin, expect: 200, note: 'already ended' });
+  await E('POST', `/edge/admin/sessions/${unknownId}/stop`, { headers: admin, expect: 404 });
+  await E('GET', '/edge/admin/metrics', { headers: admin, expect: 200 });
+  await E('GET', '/edge/admin/metrics?source=region:eu', { headers: admin, expect: 200 });
+  await E('GET', '/edge/admin/metrics?source=region:mars', { headers: admin, expect: 404 });
+  await E('GET', '/edge/admin/metrics?source=world', { headers: admin, expect: 404, note: 'no WORLD_URL' });
+
   // Unknown routes, and paths the other server serves.
   await R('GET', '/nope', { expect: 404 });
   await R('GET', '/edge/time', { expect: 404 });
@@ -477,7 +506,7 @@ async function run() {
   // every documented operation was driven to a 2xx and a 4xx.
   const tables = {
     region: fs.readFileSync(path.join(root, 'src/region/router.cpp'), 'utf8'),
-    edge: fs.readFileSync(path.join(root, 'src/edge/edge_api.cpp'), 'utf8'),
+    edge: fs.readFileSync(path.join(root, 'src/edge/edge_api.cpp'), 'utf8') + fs.readFileSync(path.join(root, 'src/edge/console_api.cpp'), 'utf8'),
   };
   // The edge's one route composed by the app, beside the edge library's table.
   const worldToken = fs.readFileSync(path.join(root, 'apps/metronome/edge_world_token.hpp'), 'utf8').match(/path = "(\/[^"]+)"/);

@@ -31,7 +31,13 @@ struct create_op {
   // Best-effort undo of step 1, not awaited: the caller already has its
   // answer, within its deadline; the undo gets a fresh one.
   void undo_in_background() {
-    store->eval(scripts().discard_session, {session_key}, fields, false, store->deadline(), [](result<eval_reply>) {});
+    store->eval(scripts().discard_session, discard_keys(), fields, false, store->deadline(), [](result<eval_reply>) {});
+  }
+
+  // The undo's keys: standalone indexed the session with its hash.
+  std::vector<std::string> discard_keys() const {
+    if (store->cluster()) return {session_key};
+    return {session_key, recent_index_key()};
   }
 
   void fail(error e) {
@@ -43,13 +49,23 @@ using op_ptr = std::shared_ptr<create_op>;
 
 void claim(const op_ptr& op);
 
+// Redis Cluster: the recent index (list_recent) lives in its own slot, so it
+// is written after the session is, and its failure does not undo the create:
+// the index may lag or miss a session, the record stands. Standalone wrote
+// it with the session (create_indexed_session).
+void index_recent(const op_ptr& op, create_outcome outcome) {
+  if (!op->store->cluster()) return op->finish(std::move(outcome));
+  op->store->command({"ZADD", recent_index_key(), decimal(op->record.created_at_ms), op->record.id}, 1, true, op->deadline,
+                     [op, outcome = std::move(outcome)](result<reply_ptr>) mutable { op->finish(std::move(outcome)); });
+}
+
 void inspect_holder(const op_ptr& op, const std::string& holder) {
   op->store->fetch_session(holder, op->deadline, [op, holder](result<session_record> r) {
     if (!r && r.error().code != errc::not_found) return op->fail(r.error());
     if (r && !r->ended()) {
       // The user has a running session: ours loses. Discard it before
       // answering, so that a caller who lists right away sees one session.
-      op->store->eval(scripts().discard_session, {op->session_key}, op->fields, false, op->deadline,
+      op->store->eval(scripts().discard_session, op->discard_keys(), op->fields, false, op->deadline,
                       [op, existing = std::move(*r)](result<eval_reply>) mutable {
                         op->finish(create_outcome{std::move(existing), false});
                       });
@@ -73,7 +89,7 @@ void claim(const op_ptr& op) {
     if (v.is_integer() || (status && *status == 1)) {  // ZADD's count, or claimed
       if (!r->replicated) return op->fail(error{errc::unavailable, "session index not acknowledged by a replica in time"});
       const bool stored = op->event && v.size() == 2 && v.at(1).integer() == 1;
-      return op->finish(create_outcome{.record = op->record, .created = true, .event_stored = stored});
+      return index_recent(op, create_outcome{.record = op->record, .created = true, .event_stored = stored});
     }
     const auto holder = v.size() == 2 ? v.at(1).text() : std::nullopt;
     if (!status || *status != 0 || !holder) return op->fail(error{errc::internal, "claim_active answered " + v.describe()});
@@ -112,16 +128,24 @@ void redis_store::create(session_record record, create_options options, callback
     op->record = std::move(record);
     op->done = std::move(done);
     if (keeps_outbox()) op->event = std::move(options.event);
-    eval(scripts().create_session, {op->session_key}, op->fields, true, op->deadline, [op](result<eval_reply> r) {
-      if (!r) return op->fail(r.error());
-      const auto written = reply_view(r->value.get()).integer();
-      if (written && *written == 0)
-        return op->finish(make_error(errc::conflict, "a session with id '" + op->record.id + "' already exists"));
-      if (!written || *written != 1)
-        return op->fail(error{errc::internal, "create_session answered " + reply_view(r->value.get()).describe()});
-      if (!r->replicated) return op->fail(error{errc::unavailable, "session not acknowledged by a replica in time"});
-      claim(op);
-    });
+    std::vector<std::string> keys{op->session_key};
+    std::vector<std::string> args = op->fields;
+    if (!cluster_) {
+      keys.push_back(recent_index_key());
+      args.push_back(decimal(op->record.created_at_ms));
+      args.push_back(op->record.id);
+    }
+    eval(cluster_ ? scripts().create_session : scripts().create_indexed_session, std::move(keys), std::move(args), true, op->deadline,
+         [op](result<eval_reply> r) {
+           if (!r) return op->fail(r.error());
+           const auto written = reply_view(r->value.get()).integer();
+           if (written && *written == 0)
+             return op->finish(make_error(errc::conflict, "a session with id '" + op->record.id + "' already exists"));
+           if (!written || *written != 1)
+             return op->fail(error{errc::internal, "create_session answered " + reply_view(r->value.get()).describe()});
+           if (!r->replicated) return op->fail(error{errc::unavailable, "session not acknowledged by a replica in time"});
+           claim(op);
+         });
   } catch (const std::exception& e) {
     if (done) done(make_error(errc::internal, std::string("redis create: ") + e.what()));
   }

@@ -74,6 +74,26 @@ std::optional<std::int64_t> parse_score(std::string_view s) {
   return static_cast<std::int64_t>(d);
 }
 
+struct index_entry {
+  std::string id;
+  std::int64_t created_at_ms;
+};
+
+// The page script's answer: id, score, id, score...
+result<std::vector<index_entry>> parse_index_page(const reply_view& v, std::string_view index) {
+  if (!v.is_array() || v.size() % 2 != 0) return make_error(errc::internal, "page answered " + v.describe());
+  std::vector<index_entry> entries;
+  entries.reserve(v.size() / 2);
+  for (std::size_t i = 0; i < v.size(); i += 2) {
+    const auto id = v.at(i).text();
+    const auto score = v.at(i + 1).text();
+    const auto ms = score ? parse_score(*score) : std::nullopt;
+    if (!id || !ms) return make_error(errc::internal, "malformed index entry in " + std::string(index));
+    entries.push_back(index_entry{std::string(*id), *ms});
+  }
+  return entries;
+}
+
 }  // namespace
 
 redis_store::redis_store(std::unique_ptr<router> r, const store_options& options, bool cluster)
@@ -247,22 +267,9 @@ void redis_store::list_by_user(page_request req, callback<page> done) {
                                   decimal(static_cast<std::int64_t>(req.limit + 1))};
     eval(scripts().page, {user_index_key(req.user_id)}, std::move(args), false, dl, [this, req, dl, done](result<eval_reply> r) {
       if (!r) return complete(done, result<page>(std::move(r).error()));
-      const reply_view v(r->value.get());
-      if (!v.is_array() || v.size() % 2 != 0)
-        return complete(done, result<page>(make_error(errc::internal, "page answered " + v.describe())));
-      struct entry {
-        std::string id;
-        std::int64_t created_at_ms;
-      };
-      std::vector<entry> entries;
-      for (std::size_t i = 0; i < v.size(); i += 2) {
-        const auto id = v.at(i).text();
-        const auto score = v.at(i + 1).text();
-        const auto ms = score ? parse_score(*score) : std::nullopt;
-        if (!id || !ms)
-          return complete(done, result<page>(make_error(errc::internal, "malformed index entry for user '" + req.user_id + "'")));
-        entries.push_back(entry{std::string(*id), *ms});
-      }
+      auto parsed = parse_index_page(reply_view(r->value.get()), "the index of user '" + req.user_id + "'");
+      if (!parsed) return complete(done, result<page>(std::move(parsed).error()));
+      std::vector<index_entry>& entries = *parsed;
       const bool more = entries.size() > req.limit;
       if (more) entries.resize(req.limit);
       if (entries.empty()) return complete(done, result<page>(page{}));
@@ -299,6 +306,102 @@ void redis_store::list_by_user(page_request req, callback<page> done) {
   } catch (const std::exception& e) {
     complete(done, result<page>(make_error(errc::internal, std::string("redis list: ") + e.what())));
   }
+}
+
+// list_recent's walk: index pages of `batch` entries, their hashes read and
+// filtered, until `limit` sessions match or `max_scanned` entries were read.
+struct recent_walk {
+  recent_filter filter;
+  callback<page> done;
+  steady::time_point deadline;
+  std::optional<cursor_position> after;
+  std::size_t batch = 0;
+  std::size_t scanned = 0;
+  page out;
+};
+
+namespace {
+// Index entries one list_recent call reads at most before it answers a
+// short page with a cursor: bounds the work of a filter that rarely matches.
+constexpr std::size_t max_recent_scanned = 1000;
+}  // namespace
+
+void redis_store::list_recent(recent_filter filter, callback<page> done) {
+  if (filter.limit < 1 || filter.limit > max_page_limit) {
+    complete(done, result<page>(make_error(errc::invalid_argument, "limit must be 1 to 100, got " + std::to_string(filter.limit))));
+    return;
+  }
+  auto walk = std::make_shared<recent_walk>();
+  if (!filter.cursor.empty()) {
+    auto decoded = decode_cursor(filter.cursor);
+    if (!decoded) return complete(done, result<page>(std::move(decoded).error()));
+    walk->after = std::move(*decoded);
+  }
+  // Unfiltered, one entry more than asked tells whether a next page exists.
+  const bool filtered = !filter.region.empty() || filter.status.has_value();
+  walk->batch = filtered ? max_page_limit : filter.limit + 1;
+  walk->filter = std::move(filter);
+  walk->done = std::move(done);
+  walk->deadline = deadline();
+  try {
+    recent_step(walk);
+  } catch (const std::exception& e) {
+    complete(walk->done, result<page>(make_error(errc::internal, std::string("redis list_recent: ") + e.what())));
+  }
+}
+
+void redis_store::recent_step(const std::shared_ptr<recent_walk>& walk) {
+  std::vector<std::string> args{walk->after ? decimal(walk->after->created_at_ms) : "", walk->after ? walk->after->id : "",
+                                decimal(static_cast<std::int64_t>(walk->batch))};
+  eval(scripts().page, {recent_index_key()}, std::move(args), false, walk->deadline, [this, walk](result<eval_reply> r) {
+    if (!r) return complete(walk->done, result<page>(std::move(r).error()));
+    auto parsed = parse_index_page(reply_view(r->value.get()), recent_index_key());
+    if (!parsed) return complete(walk->done, result<page>(std::move(parsed).error()));
+    auto entries = std::make_shared<std::vector<index_entry>>(std::move(*parsed));
+    if (entries->empty()) return complete(walk->done, result<page>(std::move(walk->out)));
+    // The batch's hashes at once (pipelined); completions run on the I/O
+    // thread only, so the gather needs no lock.
+    struct gather {
+      std::vector<std::optional<session_record>> found;
+      std::size_t left = 0;
+      std::optional<error> failure;
+    };
+    auto g = std::make_shared<gather>();
+    g->found.resize(entries->size());
+    g->left = entries->size();
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+      fetch_session((*entries)[i].id, walk->deadline, [this, walk, entries, g, i](result<session_record> s) {
+        if (s) {
+          g->found[i] = std::move(*s);
+        } else if (s.error().code != errc::not_found && !g->failure) {
+          g->failure = s.error();  // a missing hash (an undone create) is skipped, anything else fails the page
+        }
+        if (--g->left != 0) return;
+        if (g->failure) return complete(walk->done, result<page>(std::move(*g->failure)));
+        const recent_filter& f = walk->filter;
+        for (std::size_t k = 0; k < entries->size(); ++k) {
+          const index_entry& e = (*entries)[k];
+          walk->after = cursor_position{e.created_at_ms, e.id};
+          ++walk->scanned;
+          auto& rec = g->found[k];
+          if (rec && (f.region.empty() || rec->region == f.region) && (!f.status || rec->status == *f.status)) {
+            walk->out.sessions.push_back(std::move(*rec));
+          }
+          if (walk->out.sessions.size() == f.limit) {
+            // More may follow: entries left in this batch, or a full batch.
+            if (k + 1 < entries->size() || entries->size() == walk->batch) walk->out.next_cursor = encode_cursor(e.created_at_ms, e.id);
+            return complete(walk->done, result<page>(std::move(walk->out)));
+          }
+        }
+        if (entries->size() < walk->batch) return complete(walk->done, result<page>(std::move(walk->out)));
+        if (walk->scanned >= max_recent_scanned) {
+          walk->out.next_cursor = encode_cursor(walk->after->created_at_ms, walk->after->id);
+          return complete(walk->done, result<page>(std::move(walk->out)));
+        }
+        recent_step(walk);
+      });
+    }
+  });
 }
 
 void redis_store::ping(callback<void> done) {

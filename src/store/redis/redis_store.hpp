@@ -12,6 +12,10 @@
 //   end:    1. compare-and-set on the session hash (end_session). 2. clear
 //              the user's pointer if it still names this session.
 //   list:   page of ids from the user's index (page), then the hashes.
+//   recent: pages of ids from the recent index (standalone: written by the
+//           create's first step; cluster: after the create, may lag), then
+//           the hashes, filtered, until the page is full or a bounded stretch
+//           of the index was read.
 //
 // A session is indexed only after its hash exists, and the pointer only ever
 // names a session that was written, so readers never see half a session; a
@@ -54,11 +58,13 @@ class redis_store final : public session_store, public outbox_store {
   void get(std::string id, callback<session_record> done) override;
   void end(end_request request, callback<end_outcome> done) override;
   void list_by_user(page_request request, callback<page> done) override;
+  void list_recent(recent_filter filter, callback<page> done) override;
   void ping(callback<void> done) override;
   std::string_view kind() const noexcept override { return cluster_ ? "redis-cluster" : "redis"; }
   outbox_store* outbox() noexcept override { return cluster_ ? nullptr : this; }
   /// Whether a write's event goes into the outbox (standalone only).
   bool keeps_outbox() const noexcept { return !cluster_; }
+  bool cluster() const noexcept { return cluster_; }
   std::size_t outbox_max() const noexcept { return options_.outbox_max_depth; }
 
   // redis_outbox.cpp
@@ -83,6 +89,8 @@ class redis_store final : public session_store, public outbox_store {
 
  private:
   void send_eval(const std::shared_ptr<struct eval_call>& call, bool by_body);
+  /// One index page of list_recent and its hashes (redis_store.cpp).
+  void recent_step(const std::shared_ptr<struct recent_walk>& walk);
 
   store_options options_;
   bool cluster_;

@@ -33,8 +33,19 @@ redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 )lua";
 
+// create_session plus the recent index (list_recent), for standalone Redis
+// where both keys are on the one server: the session and its index entry
+// appear together. The last two ARGV are the score and the member.
+constexpr std::string_view create_indexed_session_lua = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 1, #ARGV - 2))
+redis.call('ZADD', KEYS[2], ARGV[#ARGV - 1], ARGV[#ARGV])
+return 1
+)lua";
+
 // Undo of create_session: deletes the hash only if it is still exactly what
 // this create wrote (so never somebody else's session, nor one since ended).
+// Standalone passes the recent index as KEYS[2]: its entry goes too.
 constexpr std::string_view discard_session_lua = R"lua(
 local h = redis.call('HGETALL', KEYS[1])
 if #h ~= #ARGV then return 0 end
@@ -42,6 +53,7 @@ local want = {}
 for i = 1, #ARGV, 2 do want[ARGV[i]] = ARGV[i + 1] end
 for i = 1, #h, 2 do if want[h[i]] ~= h[i + 1] then return 0 end end
 redis.call('DEL', KEYS[1])
+if #KEYS == 2 then redis.call('ZREM', KEYS[2], want['id']) end
 return 1
 )lua";
 
@@ -147,6 +159,7 @@ lua_script make_with_outbox(std::string_view name, std::string_view body) {
 const script_set& scripts() {
   static const script_set set{
       make("create_session", create_session_lua),
+      make("create_indexed_session", create_indexed_session_lua),
       make("discard_session", discard_session_lua),
       make_with_outbox("claim_active", claim_active_lua),
       make_with_outbox("index_session", index_session_lua),

@@ -16,8 +16,13 @@ struct lua_script {
 };
 
 struct script_set {
-  lua_script create_session;   ///< KEYS: session. ARGV: field/value pairs. 1 written, 0 id taken.
-  lua_script discard_session;  ///< KEYS: session. ARGV: the pairs written. Deletes only an identical hash.
+  lua_script create_session;  ///< KEYS: session. ARGV: field/value pairs. 1 written, 0 id taken.
+  /// Standalone: create_session and the recent index in one step. KEYS:
+  /// session, recent index. ARGV: the pairs, then created_at_ms and id.
+  lua_script create_indexed_session;
+  /// KEYS: session [, recent index]. ARGV: the pairs written. Deletes only
+  /// an identical hash (and its recent index entry).
+  lua_script discard_session;
   // The three below take an event as extra KEYS (the outbox's) and ARGV
   // (id, entry, bound), stored where the write commits; they then answer
   // the stored flag too (scripts.cpp).

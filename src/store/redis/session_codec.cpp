@@ -66,6 +66,7 @@ std::string escape_tag(std::string_view s) {
 std::string session_key(std::string_view id) { return "mt:s:{" + escape_tag(id) + "}"; }
 std::string user_index_key(std::string_view user_id) { return "mt:u:{" + escape_tag(user_id) + "}:sessions"; }
 std::string user_active_key(std::string_view user_id) { return "mt:u:{" + escape_tag(user_id) + "}:active"; }
+std::string recent_index_key() { return "mt:x:{recent}:sessions"; }
 
 std::vector<std::string> encode_session(const session_record& r) {
   std::vector<std::string> out;

@@ -26,5 +26,8 @@ result<session_record> decode_session(reply_view hash, std::string_view expected
 std::string session_key(std::string_view id);
 std::string user_index_key(std::string_view user_id);
 std::string user_active_key(std::string_view user_id);
+/// Every session, scored by created_at_ms (list_recent). One key, so in a
+/// cluster one slot holds it all: an index for the console, not a record.
+std::string recent_index_key();
 
 }  // namespace metronome::store::detail::redis

@@ -78,6 +78,12 @@ result<void> sqlite_connection::prepare_statements() {
       {&p->list_first, select_records("WHERE user_id = ?1 ORDER BY created_at_ms DESC, id DESC LIMIT ?2")},
       {&p->list_after, select_records("WHERE user_id = ?1 AND (created_at_ms, id) < (?2, ?3) "
                                       "ORDER BY created_at_ms DESC, id DESC LIMIT ?4")},
+      // sessions_recent (created_at_ms DESC, id DESC) walks newest first;
+      // the filters are checked on each row it reaches.
+      {&p->recent_first, select_records("INDEXED BY sessions_recent WHERE (?1 = '' OR region = ?1) AND (?2 = '' OR status = ?2) "
+                                        "ORDER BY created_at_ms DESC, id DESC LIMIT ?3")},
+      {&p->recent_after, select_records("INDEXED BY sessions_recent WHERE (created_at_ms, id) < (?3, ?4) AND (?1 = '' OR region = ?1) "
+                                        "AND (?2 = '' OR status = ?2) ORDER BY created_at_ms DESC, id DESC LIMIT ?5")},
       {&p->ping, "SELECT count(*) FROM sqlite_schema"},
       {&p->outbox_depth, "SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM outbox"},
       {&p->outbox_insert, "INSERT OR IGNORE INTO outbox (id, subject, payload, at_ms) VALUES (?1, ?2, ?3, ?4)"},

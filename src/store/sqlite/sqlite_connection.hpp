@@ -31,6 +31,8 @@ class sqlite_connection {
     statement update_end;     ///< ?1 id, ?2 status, ?3 ended_at_ms; only if running.
     statement list_first;     ///< ?1 user_id, ?2 row limit -> records, newest first.
     statement list_after;     ///< ?1 user_id, ?2 created_at_ms, ?3 id, ?4 row limit.
+    statement recent_first;   ///< ?1 region or '', ?2 status or '', ?3 row limit -> records, newest first.
+    statement recent_after;   ///< ?1 region or '', ?2 status or '', ?3 created_at_ms, ?4 id, ?5 row limit.
     statement ping;           ///< Reads the schema page: proves the file answers.
     statement outbox_depth;   ///< -> an upper bound on the rows waiting (max seq - min seq + 1).
     statement outbox_insert;  ///< ?1 id, ?2 subject, ?3 payload, ?4 at_ms; a known id is ignored.

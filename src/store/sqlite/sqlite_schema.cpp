@@ -55,6 +55,12 @@ CREATE TABLE outbox (
   at_ms   INTEGER NOT NULL
 );
 )sql",
+    // 3 -> 4: sessions_recent serves list_recent (every user's sessions,
+    // newest first, keyset pages on (created_at_ms, id)) without a sort; the
+    // region and status filters are checked on the rows it walks.
+    R"sql(
+CREATE INDEX sessions_recent ON sessions (created_at_ms DESC, id DESC);
+)sql",
 };
 static_assert(std::size(migrations) == schema_version, "one migration per schema version");
 

@@ -8,7 +8,7 @@
 namespace metronome::store::detail {
 
 /// The user_version this build writes and understands.
-inline constexpr int schema_version = 3;
+inline constexpr int schema_version = 4;
 
 /// Brings the file to schema_version: reads user_version and applies the
 /// missing migrations, all inside one BEGIN IMMEDIATE transaction, so several

@@ -136,25 +136,15 @@ result<end_outcome> end_once(sqlite_connection& c, const end_request& request, s
   return end_outcome{.record = std::move(record), .changed = true, .event_stored = event_stored};
 }
 
-result<page> list_once(sqlite_connection& c, const page_request& request, const std::optional<cursor_position>& after) {
-  auto& s = c.statements();
-  // One row more than asked tells whether another page exists, so the last
-  // page has an empty cursor instead of leading to an empty page.
-  const auto rows = static_cast<std::int64_t>(request.limit + 1);
-  statement_scope q(after ? s.list_after : s.list_first);
-  q->bind(1, request.user_id);
-  if (after) {
-    q->bind(2, after->created_at_ms);
-    q->bind(3, after->id);
-    q->bind(4, rows);
-  } else {
-    q->bind(2, rows);
-  }
+// Steps a bound list statement asked for `limit` + 1 rows: the extra row
+// only tells whether another page exists, so the last page has an empty
+// cursor instead of leading to an empty page.
+result<page> collect_page(sqlite_connection& c, statement_scope& q, std::size_t limit) {
   page out;
-  out.sessions.reserve(request.limit);
+  out.sessions.reserve(limit);
   int rc = SQLITE_ROW;
   while ((rc = q->step()) == SQLITE_ROW) {
-    if (out.sessions.size() == request.limit) {
+    if (out.sessions.size() == limit) {
       const auto& last = out.sessions.back();
       out.next_cursor = encode_cursor(last.created_at_ms, last.id);
       return out;
@@ -165,6 +155,48 @@ result<page> list_once(sqlite_connection& c, const page_request& request, const 
   }
   if (rc != SQLITE_DONE) return c.failure(rc, "list sessions");
   return out;
+}
+
+result<page> list_once(sqlite_connection& c, const page_request& request, const std::optional<cursor_position>& after) {
+  auto& s = c.statements();
+  const auto rows = static_cast<std::int64_t>(request.limit + 1);
+  statement_scope q(after ? s.list_after : s.list_first);
+  q->bind(1, request.user_id);
+  if (after) {
+    q->bind(2, after->created_at_ms);
+    q->bind(3, after->id);
+    q->bind(4, rows);
+  } else {
+    q->bind(2, rows);
+  }
+  return collect_page(c, q, request.limit);
+}
+
+result<page> recent_once(sqlite_connection& c, const recent_filter& filter, const std::optional<cursor_position>& after) {
+  auto& s = c.statements();
+  const auto rows = static_cast<std::int64_t>(filter.limit + 1);
+  statement_scope q(after ? s.recent_after : s.recent_first);
+  q->bind(1, filter.region);
+  q->bind(2, filter.status ? status_name(*filter.status) : std::string_view(""));  // "" (not a null view, which binds NULL): no filter
+  if (after) {
+    q->bind(3, after->created_at_ms);
+    q->bind(4, after->id);
+    q->bind(5, rows);
+  } else {
+    q->bind(3, rows);
+  }
+  return collect_page(c, q, filter.limit);
+}
+
+// The limit and cursor checks of both list operations.
+result<std::optional<cursor_position>> page_start(std::size_t limit, const std::string& cursor) {
+  if (limit < 1 || limit > max_page_limit) {
+    return make_error(errc::invalid_argument, "limit must be 1 to 100, got " + std::to_string(limit));
+  }
+  if (cursor.empty()) return std::optional<cursor_position>();
+  auto decoded = decode_cursor(cursor);
+  if (!decoded) return std::move(decoded).error();
+  return std::optional<cursor_position>(std::move(*decoded));
 }
 
 result<void> ping_once(sqlite_connection& c) {
@@ -255,20 +287,16 @@ void sqlite_store::end(end_request request, callback<end_outcome> done) {
 }
 
 void sqlite_store::list_by_user(page_request request, callback<page> done) {
-  if (request.limit < 1 || request.limit > max_page_limit) {
-    complete(done, result<page>(make_error(errc::invalid_argument, "limit must be 1 to 100, got " + std::to_string(request.limit))));
-    return;
-  }
-  std::optional<cursor_position> after;
-  if (!request.cursor.empty()) {
-    auto decoded = decode_cursor(request.cursor);
-    if (!decoded) {
-      complete(done, result<page>(std::move(decoded).error()));
-      return;
-    }
-    after = std::move(*decoded);
-  }
-  read<page>([request = std::move(request), after = std::move(after)](sqlite_connection& c) { return list_once(c, request, after); },
+  auto after = page_start(request.limit, request.cursor);
+  if (!after) return complete(done, result<page>(std::move(after).error()));
+  read<page>([request = std::move(request), after = std::move(*after)](sqlite_connection& c) { return list_once(c, request, after); },
+             std::move(done));
+}
+
+void sqlite_store::list_recent(recent_filter filter, callback<page> done) {
+  auto after = page_start(filter.limit, filter.cursor);
+  if (!after) return complete(done, result<page>(std::move(after).error()));
+  read<page>([filter = std::move(filter), after = std::move(*after)](sqlite_connection& c) { return recent_once(c, filter, after); },
              std::move(done));
 }
 

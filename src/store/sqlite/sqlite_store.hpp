@@ -1,7 +1,7 @@
 // The SQLite session store ("sqlite:PATH"), the embedded default.
 //
 // - Threads: writes (create, end) always run on the store's lanes
-//   (sqlite_lanes.hpp) and complete there. Reads (get, list_by_user, ping) run
+//   (sqlite_lanes.hpp) and complete there. Reads (get, list_by_user, list_recent, ping) run
 //   inline on the caller's thread only when that cannot wait: an idle pooled
 //   connection, SQLite's busy timeout at zero, and nothing the calling
 //   thread submitted still queued (a read never overtakes its own thread's
@@ -46,6 +46,7 @@ class sqlite_store final : public session_store, public outbox_store {
   void get(std::string id, callback<session_record> done) override;
   void end(end_request request, callback<end_outcome> done) override;
   void list_by_user(page_request request, callback<page> done) override;
+  void list_recent(recent_filter filter, callback<page> done) override;
   void ping(callback<void> done) override;
   std::string_view kind() const noexcept override { return "sqlite"; }
   outbox_store* outbox() noexcept override { return this; }

@@ -272,8 +272,10 @@ TEST_P(redis_store_suite, concurrent_creates_for_one_user_make_one_session) {
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->sessions.size(), 1u);
   EXPECT_EQ(listed->sessions[0].id, *returned_ids.begin());
-  // Exactly the session hash, the index and the pointer: no orphan hashes.
-  EXPECT_EQ(total_keys(), 3);
+  // Exactly the session hash, the index, the pointer and the recent index
+  // (list_recent) naming the one session: no orphan hashes or entries.
+  EXPECT_EQ(total_keys(), 4);
+  EXPECT_EQ(raw({"ZCARD", "mt:x:{recent}:sessions"}), "1");
 }
 
 TEST_P(redis_store_suite, lists_newest_first_in_pages) {

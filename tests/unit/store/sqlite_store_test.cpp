@@ -450,9 +450,9 @@ TEST_F(sqlite_store_test, full_sync_stores_the_same_way) {
 TEST_F(sqlite_store_test, the_file_is_wal_and_versioned_with_the_indexes_lists_use) {
   auto& s = open();
   ASSERT_TRUE(create(s, make_record("s1", "alice", 1)).has_value());
-  EXPECT_EQ(raw_query(path_, "PRAGMA user_version"), "3");
+  EXPECT_EQ(raw_query(path_, "PRAGMA user_version"), "4");
   EXPECT_EQ(raw_query(path_, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw_query(path_, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name LIKE 'sessions_%'"), "2");
+  EXPECT_EQ(raw_query(path_, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name LIKE 'sessions_%'"), "3");
   // The paging query (same shape as the store's) walks the index: no sort.
   const std::string plan = raw_query(path_,
                                      "EXPLAIN QUERY PLAN SELECT * FROM sessions WHERE user_id = 'a' AND "
@@ -507,7 +507,7 @@ TEST_F(sqlite_store_test, a_version_1_file_gains_the_key_digest_and_keeps_its_se
   ASSERT_TRUE(old.has_value());
   EXPECT_EQ(old->user_id, "alice");
   EXPECT_EQ(old->key_digest, "");
-  EXPECT_EQ(raw_query(path_, "PRAGMA user_version"), "3");
+  EXPECT_EQ(raw_query(path_, "PRAGMA user_version"), "4");
   session_record keyed = make_record("new", "bob", 6);
   keyed.key_digest = std::string(64, 'c');
   ASSERT_TRUE(create(s, keyed).has_value());

@@ -4,7 +4,8 @@
 //   GET /edge/sessions/{id}/replay (proxied to the session's region), GET /edge/time
 //   POST /game/start, POST /game/exit   (seed 002's main server, proxied)
 //   POST /api/regions/register, GET /api/regions
-//   GET /healthz, GET /health, GET /metrics, and the web client's files at /.
+//   GET /healthz, GET /health, GET /metrics, and the web client's files at /
+//   (/console: the operator console's page; its API: console_api.hpp).
 #pragma once
 
 #include <array>
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "metronome/core/clock.hpp"
+#include "metronome/edge/console_api.hpp"
 #include "metronome/edge/geo.hpp"
 #include "metronome/edge/region_directory.hpp"
 #include "metronome/edge/session_cache.hpp"
@@ -40,6 +42,7 @@ struct edge_settings {
   net::access_config auth;                     ///< AUTH_MODE, ADMIN_TOKEN (the regions decide; the edge refuses keyless exits early).
   double rate_per_second = 0;                  ///< RATE_LIMIT_PER_SECOND: starts and exits per client address; 0: off.
   double rate_burst = 20;                      ///< RATE_LIMIT_BURST.
+  std::string world_url{};                     ///< WORLD_URL (ws://HOST:PORT/world): the console's world metrics. Default none.
 };
 
 struct edge_metrics {
@@ -75,6 +78,8 @@ class edge_api {
 
   void handle(net::request&& req, net::reply_fn reply);
   void observe(const net::exchange_summary& x, bool access_log) { metrics_.http.observe(x, access_log); }
+  /// The edge's /metrics text (also the console's source=edge).
+  std::string metrics_text();
 
   /// Background work, called every health interval by the process: probes
   /// each region's /healthz (round-trip time, up/down) and reloads the
@@ -135,7 +140,8 @@ class edge_api {
   bool admit(const net::request& req, const net::reply_fn& reply, std::string_view route);
 
   net::rate_limiter limiter_;
-  net::router router_;  ///< Built once in the constructor; read-only after.
+  console_api console_;  ///< The operator console's routes, added to router_.
+  net::router router_;   ///< Built once in the constructor; read-only after.
   obs::logger log_{"edge"};
 };
 

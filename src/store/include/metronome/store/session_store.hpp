@@ -72,6 +72,14 @@ struct page {
   std::string next_cursor;               ///< Empty on the last page. Opaque to callers.
 };
 
+/// list_recent's filter: every user's sessions, newest first.
+struct recent_filter {
+  std::string region{};                    ///< Only sessions created by this region; empty: every region.
+  std::optional<session_status> status{};  ///< Only sessions in this status; absent: any.
+  std::size_t limit = 20;                  ///< 1 to 100.
+  std::string cursor{};                    ///< Empty for the first page, else next_cursor of the previous page.
+};
+
 class session_store {
  public:
   virtual ~session_store() = default;
@@ -89,6 +97,19 @@ class session_store {
 
   /// A user's sessions, newest first. errc::invalid_argument for a bad cursor.
   virtual void list_by_user(page_request request, callback<page> done) = 0;
+
+  /// Every user's sessions matching `filter`, newest first (the operator
+  /// console). errc::invalid_argument for a bad limit or cursor.
+  /// - sqlite: an indexed query (sessions_recent); pages are exact.
+  /// - redis: a sorted-set index of every session, written by the create's
+  ///   own script; filters are applied to the records read through it, so
+  ///   a page scans a bounded stretch of the index and may hold fewer than
+  ///   `limit` sessions while next_cursor is not empty.
+  /// - redis-cluster: the same index under one hash-tagged key, written
+  ///   after the create (a different slot): it may lag the records or, if
+  ///   that write fails, miss a session; it is never the record.
+  /// Backends without an index (test fakes) answer errc::unavailable.
+  virtual void list_recent(recent_filter filter, callback<page> done);
 
   /// Succeeds when the backend answers (health checks).
   virtual void ping(callback<void> done) = 0;
