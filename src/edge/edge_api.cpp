@@ -149,6 +149,7 @@ void edge_api::build_routes() {
       .add("GET", "/healthz", [this](request&&, const path_params&, reply_fn r) { health("/healthz", std::move(r)); })
       .add("GET", "/health", [this](request&&, const path_params&, reply_fn r) { health("/health", std::move(r)); })
       .add("GET", "/metrics", [this](request&&, const path_params&, reply_fn r) { metrics(std::move(r)); });
+  add_migrate_routes();
 }
 
 void edge_api::handle(net::request&& req, net::reply_fn reply) {

@@ -59,6 +59,8 @@ json::object edge_view_from_record(const store::session_record& s) {
 
 }  // namespace
 
+std::string edge_api::session_view_json(const store::session_record& s) { return json::serialize(edge_view_from_record(s)); }
+
 result<edge_api::choice> edge_api::choose_region(const net::request& req, const std::string& preferred) const {
   const std::int64_t now = clock_.now_ms();
   auto healthy = [&](const std::string& name) -> std::optional<region_view> {

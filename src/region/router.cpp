@@ -54,7 +54,10 @@ void region_api::build_routes() {
           "POST", "/v1/sessions/{id}/stop", [this](request&& q, const path_params& p, reply_fn r) { stop_session(p[0], q, std::move(r)); },
           body_kind::json_optional)
       .add("GET", "/v1/sessions/{id}/replay", [this](request&& q, const path_params& p, reply_fn r) { replay(p[0], q, std::move(r)); })
-      .add("GET", "/v1/sessions/{id}/players", [this](request&&, const path_params& p, reply_fn r) { players(p[0], std::move(r)); });
+      .add("GET", "/v1/sessions/{id}/players", [this](request&&, const path_params& p, reply_fn r) { players(p[0], std::move(r)); })
+      .add(
+          "POST", "/v1/sessions/{id}/migrated",
+          [this](request&& q, const path_params& p, reply_fn r) { session_migrated(p[0], q, std::move(r)); }, body_kind::json);
 }
 
 void region_api::handle(net::request&& req, net::reply_fn reply) {

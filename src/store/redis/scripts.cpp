@@ -142,7 +142,26 @@ lua_script make_with_outbox(std::string_view name, std::string_view body) {
   return make(name, *bodies.back());
 }
 
+// running in region ARGV[1] -> region ARGV[2], as one compare-and-set.
+constexpr std::string_view move_region_lua = R"lua(
+local h = redis.call('HGETALL', KEYS[1])
+if #h == 0 then return {'not_found'} end
+local region, status
+for i = 1, #h, 2 do
+  if h[i] == 'region' then region = h[i + 1] elseif h[i] == 'status' then status = h[i + 1] end
+end
+if status ~= 'running' then return {'ended'} end
+if region ~= ARGV[1] then return {'elsewhere', region or ''} end
+redis.call('HSET', KEYS[1], 'region', ARGV[2])
+return {'moved', redis.call('HGETALL', KEYS[1])}
+)lua";
+
 }  // namespace
+
+const lua_script& move_region_script() {
+  static const lua_script script = make("move_region", move_region_lua);
+  return script;
+}
 
 const script_set& scripts() {
   static const script_set set{

@@ -46,6 +46,9 @@ class fake_store final : public store::session_store {
     }
   }
   void end(store::end_request, store::callback<store::end_outcome> done) override { done(make_error(errc::internal, "not used")); }
+  void move_region(store::region_move, store::callback<store::session_record> done) override {
+    done(make_error(errc::internal, "not used"));
+  }
   void list_by_user(store::page_request, store::callback<store::page> done) override { done(make_error(errc::internal, "not used")); }
   void ping(store::callback<void> done) override { done({}); }
   std::string_view kind() const noexcept override { return "fake"; }
@@ -121,7 +124,8 @@ class hub_test : public ::testing::Test {
   obs::registry metrics_registry_;
   broadcast_metrics metrics_{metrics_registry_};
   player_registry registry_;
-  hub hub_{loop_, store_, clock_, s_, region_, params_, metrics_, registry_};
+  moved_sessions moved_;
+  hub hub_{loop_, store_, clock_, s_, region_, params_, metrics_, registry_, moved_};
   std::vector<client> clients_;
 };
 

@@ -4,6 +4,7 @@
 //   GET /edge/sessions/{id}/replay (proxied to the session's region), GET /edge/time
 //   POST /game/start, POST /game/exit   (seed 002's main server, proxied)
 //   POST /api/regions/register, GET /api/regions
+//   POST /edge/admin/sessions/{id}/migrate (admin token; migrate_api.cpp)
 //   GET /healthz, GET /health, GET /metrics, and the web client's files at /.
 #pragma once
 
@@ -103,6 +104,13 @@ class edge_api {
   void register_region(const net::request& req, net::reply_fn reply);
   void list_regions(net::reply_fn reply);
   void health(const char* route, net::reply_fn reply);
+  // migrate_api.cpp: POST /edge/admin/sessions/{id}/migrate.
+  void add_migrate_routes();
+  void migrate(const std::string& id, const net::request& req, net::reply_fn reply);
+  /// The region's WebSocket URL: its registered ws_url, else ws://HOST:PORT/ws.
+  static std::string ws_url_of(const region_view& v);
+  /// The edge's view of a stored session (GET /edge/sessions/{id}), as JSON text.
+  static std::string session_view_json(const store::session_record& s);
   bool serve_file(const net::request& req, const net::reply_fn& reply);
 
   /// What a proxied request carries over from the client's request, kept
