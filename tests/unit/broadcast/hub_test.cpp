@@ -308,6 +308,67 @@ TEST_F(hub_test, joins_to_missing_ended_or_unreachable_sessions_are_refused) {
   EXPECT_EQ(down.conn->close_code(), close_code::try_again_later);
 }
 
+TEST_F(hub_test, a_join_with_after_gets_every_step_after_it_then_the_live_ticks) {
+  loop_.advance_ms(2000 + 750);  // the session is at step 7
+  client c = connect();
+  c.send(R"({"action":"join","sessionId":"s1","userId":"back","after":3})");
+  loop_.run_ready();
+  loop_.advance_ms(200);  // steps 8 and 9 live
+  std::vector<std::int64_t> steps;
+  for (const auto& t : c.of_type("tick")) steps.push_back(t.at("step").as_int64());
+  EXPECT_EQ(steps, (std::vector<std::int64_t>{4, 5, 6, 7, 8, 9}));
+  // A resume point at or past the current step owes nothing: no repeat.
+  client ahead = connect();
+  ahead.send(R"({"action":"join","sessionId":"s1","userId":"ahead","after":9})");
+  loop_.run_ready();
+  loop_.advance_ms(100);
+  steps.clear();
+  for (const auto& t : ahead.of_type("tick")) steps.push_back(t.at("step").as_int64());
+  EXPECT_EQ(steps, (std::vector<std::int64_t>{10}));
+  // A bad resume point is the client's error.
+  client bad = connect();
+  bad.send(R"({"action":"join","sessionId":"s1","userId":"bad","after":-2})");
+  loop_.run_ready();
+  EXPECT_EQ(bad.of_type("error").at(0).at("code").as_string(), "bad_field");
+}
+
+TEST_F(hub_test, a_moved_session_sends_migrate_closes_4007_and_refuses_later_joins) {
+  const client a = join("s1", "a");
+  loop_.advance_ms(2000 + 250);  // steps 0 to 2
+  moved_.record("s1", {"us", "ws://127.0.0.1:9/ws"});
+  store_.records["s1"].region = "us";
+  hub_.session_moved("s1", {"us", "ws://127.0.0.1:9/ws"});
+  loop_.run_ready();
+  const auto m = a.of_type("migrate");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].at("region").as_string(), "us");
+  EXPECT_EQ(m[0].at("wsUrl").as_string(), "ws://127.0.0.1:9/ws");
+  EXPECT_EQ(m[0].at("lastStep").as_int64(), 2);
+  EXPECT_EQ(a.conn->close_code(), close_code::migrated);
+  const client late = join("s1", "late");
+  const auto e = late.of_type("error");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].at("code").as_string(), "session_moved");
+  EXPECT_EQ(e[0].at("region").as_string(), "us");
+  EXPECT_EQ(late.conn->close_code(), close_code::migrated);
+  // Moved back here: served again.
+  store_.records["s1"].region = "eu";
+  const client home = join("s1", "home");
+  EXPECT_EQ(home.of_type("session_joined").size(), 1u);
+}
+
+TEST_F(hub_test, a_move_seen_by_the_status_poll_moves_the_players_too) {
+  const client a = join("s1", "a");
+  loop_.advance_ms(2000 + 150);
+  store_.records["s1"].region = "asia";
+  loop_.advance_ms(s_.status_poll_ms + s_.ping_interval_ms);
+  const auto m = a.of_type("migrate");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].at("region").as_string(), "asia");
+  EXPECT_TRUE(m[0].at("wsUrl").is_null());  // not known here: ask the edge
+  EXPECT_EQ(a.conn->close_code(), close_code::migrated);
+}
+
 TEST_F(hub_test, players_waiting_for_the_store_all_join_when_it_answers) {
   store_.hold = true;
   const client a = join("s1", "a"), b = join("s1", "b");
