@@ -55,6 +55,8 @@ void broadcaster::session_ended(const store::session_record& record) {
   }
 }
 
+std::int64_t broadcaster::connections() const noexcept { return static_cast<std::int64_t>(metrics_.connections_now->value()); }
+
 void broadcaster::session_moved(const std::string& session_id, const std::string& region, const std::string& ws_url) {
   // Recorded before the hubs hear of it: a join whose record arrives later
   // is refused by the table, one already attached is moved by its hub.

@@ -80,6 +80,8 @@ void region_api::health(const char* route, net::reply_fn reply) {
   o["region"] = service_.config().region;
   o["store"] = boost::json::object{{"kind", service_.store().kind()}, {"ok", ok}};
   if (!ok) o["store"].as_object()["error"] = health_.last_error();
+  // The edge's load rule reads this (docs/openapi.yaml Health).
+  if (hooks_.connections) o["load"] = boost::json::object{{"connections", hooks_.connections()}};
   // Events report their own state but never make the node unhealthy: a
   // NATS outage or a full outbox does not stop games (docs/events.md).
   if (hooks_.events_status) o["events"] = boost::json::parse(hooks_.events_status());

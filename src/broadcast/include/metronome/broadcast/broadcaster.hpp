@@ -71,6 +71,10 @@ class broadcaster {
   /// `done` runs on an I/O thread).
   void players(const std::string& session_id, std::function<void(std::string json_array)> done);
 
+  /// Open WebSocket connections now (this node's load, reported in
+  /// /healthz for the edge's load rule). Any thread.
+  std::int64_t connections() const noexcept;
+
   /// Closes every connection with 1001 and releases the hubs' timers. Call
   /// before stopping the HTTP server. Waits for every hub.
   void shutdown();

@@ -11,6 +11,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -41,6 +43,10 @@ struct edge_settings {
   net::access_config auth;                     ///< AUTH_MODE, ADMIN_TOKEN (the regions decide; the edge refuses keyless exits early).
   double rate_per_second = 0;                  ///< RATE_LIMIT_PER_SECOND: starts and exits per client address; 0: off.
   double rate_burst = 20;                      ///< RATE_LIMIT_BURST.
+  /// LOAD_THRESHOLD: a start goes to the least loaded region instead of the
+  /// one geography or the default picked when that one carries at least this
+  /// many more WebSocket connections. Default 50; at least 1.
+  std::int64_t load_threshold = 50;
 };
 
 struct edge_metrics {
@@ -59,7 +65,7 @@ struct edge_metrics {
   obs::handle<obs::counter> cache_hit, cache_miss;
   obs::handle<obs::gauge> healthy_regions_now;
   /// decisions{rule} for each of choice::rules, in that order.
-  std::array<obs::handle<obs::counter>, 5> decisions_by_rule;
+  std::array<obs::handle<obs::counter>, 7> decisions_by_rule;
   obs::counter& decision(std::string_view rule) const noexcept;
   /// proxied{region, outcome} and proxy_latency{region} for one proxied
   /// request, through a per-thread cache of the metrics (no lock, no label
@@ -75,6 +81,9 @@ class edge_api {
            const address_set& trusted_proxies, edge_metrics& metrics);
 
   void handle(net::request&& req, net::reply_fn reply);
+  /// The events publisher's state as a JSON object, for /health's `events`
+  /// (unset, the default: no events, no section). Set before serving.
+  void set_events_status(std::function<std::string()> status) { events_status_ = std::move(status); }
   void observe(const net::exchange_summary& x, bool access_log) { metrics_.http.observe(x, access_log); }
 
   /// Background work, called every health interval by the process: probes
@@ -87,11 +96,14 @@ class edge_api {
   struct choice {
     region_view region;
     std::string rule;  ///< One of rules.
-    static constexpr std::array<std::string_view, 5> rules{"preferredRegion", "x-user-region", "geo", "default", "fallback"};
+    static constexpr std::array<std::string_view, 7> rules{"preferredRegion", "x-user-region", "rtt", "geo", "load", "default", "fallback"};
     std::string country;
   };
-  /// The selection rules in order; errc::unavailable when no region is healthy.
-  result<choice> choose_region(const net::request& req, const std::string& preferred) const;
+  /// The selection rules in order; errc::unavailable when no region is
+  /// healthy. `rtt_ms`: the client's measured RTT per region (the start's
+  /// "rtt"), empty when it sent none.
+  result<choice> choose_region(const net::request& req, const std::string& preferred,
+                               const std::map<std::string, double>& rtt_ms = {}) const;
 
  private:
   struct start_input;
@@ -143,6 +155,7 @@ class edge_api {
   bool admit(const net::request& req, const net::reply_fn& reply, std::string_view route);
 
   net::rate_limiter limiter_;
+  std::function<std::string()> events_status_;
   net::router router_;  ///< Built once in the constructor; read-only after.
   obs::logger log_{"edge"};
 };

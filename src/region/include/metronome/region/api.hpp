@@ -38,6 +38,8 @@ struct api_hooks {
   std::function<void(const std::string& id, std::function<void(std::string)> done)> players;
   /// The session moved to (region, wsUrl) and no longer lives here (routes_migrate.cpp).
   std::function<void(const std::string& id, const std::string& region, const std::string& ws_url)> session_moved;
+  /// This node's load for /healthz: open WebSocket connections (unset: no load section).
+  std::function<std::int64_t()> connections;
   /// The events publisher's state as a JSON object, for /health (unset: no events).
   std::function<std::string()> events_status;
 };
