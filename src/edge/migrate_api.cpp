@@ -31,9 +31,10 @@ constexpr const char* migrate_route = "/edge/admin/sessions/{id}/migrate";
 }  // namespace
 
 void edge_api::add_migrate_routes() {
+  // The path written out: tests/api/contract.test.mjs reads route tables.
   router_.add(
-      "POST", migrate_route, [this](net::request&& q, const net::path_params& p, net::reply_fn r) { migrate(p[0], q, std::move(r)); },
-      net::body_kind::json);
+      "POST", "/edge/admin/sessions/{id}/migrate",
+      [this](net::request&& q, const net::path_params& p, net::reply_fn r) { migrate(p[0], q, std::move(r)); }, net::body_kind::json);
 }
 
 std::string edge_api::ws_url_of(const region_view& v) {
