@@ -144,14 +144,10 @@ lua_script make_with_outbox(std::string_view name, std::string_view body) {
 
 // running in region ARGV[1] -> region ARGV[2], as one compare-and-set.
 constexpr std::string_view move_region_lua = R"lua(
-local h = redis.call('HGETALL', KEYS[1])
-if #h == 0 then return {'not_found'} end
-local region, status
-for i = 1, #h, 2 do
-  if h[i] == 'region' then region = h[i + 1] elseif h[i] == 'status' then status = h[i + 1] end
-end
-if status ~= 'running' then return {'ended'} end
-if region ~= ARGV[1] then return {'elsewhere', region or ''} end
+local f = redis.call('HMGET', KEYS[1], 'region', 'status')
+if not f[2] then return {'not_found'} end
+if f[2] ~= 'running' then return {'ended'} end
+if f[1] ~= ARGV[1] then return {'elsewhere', f[1] or ''} end
 redis.call('HSET', KEYS[1], 'region', ARGV[2])
 return {'moved', redis.call('HGETALL', KEYS[1])}
 )lua";
