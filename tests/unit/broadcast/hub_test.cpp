@@ -332,6 +332,21 @@ TEST_F(hub_test, a_join_with_after_gets_every_step_after_it_then_the_live_ticks)
   EXPECT_EQ(bad.of_type("error").at(0).at("code").as_string(), "bad_field");
 }
 
+TEST_F(hub_test, a_join_on_a_step_boundary_before_its_timer_gets_that_step_once) {
+  const client a = join("s1", "a");
+  loop_.advance_ms(2000 + 250);  // steps 0 to 2
+  clock_.advance_ms(50);         // step 3's boundary; its timer has not run yet
+  const client b = join("s1", "b");
+  loop_.advance_ms(1);  // the timer: step 3 for a, not again for b
+  auto steps = [](const client& c) {
+    std::vector<std::int64_t> out;
+    for (const auto& t : c.of_type("tick")) out.push_back(t.at("step").as_int64());
+    return out;
+  };
+  EXPECT_EQ(steps(a), (std::vector<std::int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(steps(b), (std::vector<std::int64_t>{3}));
+}
+
 TEST_F(hub_test, a_moved_session_sends_migrate_closes_4007_and_refuses_later_joins) {
   const client a = join("s1", "a");
   loop_.advance_ms(2000 + 250);  // steps 0 to 2
