@@ -26,7 +26,7 @@ struct edge_flags {
               geoip_db = "/usr/share/GeoIP/GeoIP.dat";
   std::string geoip6_db = "/usr/share/GeoIP/GeoIPv6.dat", trusted_proxies, proxy_timeout_ms = "5000", connect_timeout_ms = "1000";
   std::string health_interval_ms = "1000", breaker_failures = "3", breaker_cooldown_ms = "10000", web_root, store_timeout_ms = "2000";
-  std::string world_data_dir, world_url;
+  std::string world_data_dir, world_url, load_threshold = "50";
   access_flags access;
   events_flags events;
 };
@@ -75,7 +75,8 @@ int run_edge(const edge_flags& f) {
       .auth = access.auth,
       .rate_per_second = access.per_second,
       .rate_burst = access.burst,
-      .world_url = f.world_url};
+      .world_url = f.world_url,
+      .load_threshold = parse_int("--load-threshold (LOAD_THRESHOLD)", f.load_threshold, 1, 1'000'000'000)};
   const auto health_interval =
       std::chrono::milliseconds(parse_int("--health-interval-ms (HEALTH_INTERVAL_MS)", f.health_interval_ms, 50, 60'000));
   net::client_config client_cfg;
@@ -119,6 +120,7 @@ int run_edge(const edge_flags& f) {
     });
   }
   edge::edge_api api(settings, directory, cache, **sessions, **registry, upstream, clock, *countries, geoip, *trusted, metrics);
+  if (publisher) api.set_events_status([p = publisher.get()] { return p->status_json(); });
   // POST /edge/world/token (edge_world_token.hpp), when the edge knows the world's secret.
   std::unique_ptr<world_token_route> world_tokens;
   if (!f.world_data_dir.empty()) {
@@ -187,6 +189,8 @@ void add_edge_command(CLI::App& app) {
   opt("--session-cache-active-ms", f->cache_active_ms, "SESSION_CACHE_ACTIVE_MS",
       "How long a cached session that was active is answered from the cache (ms): the bound on a stale end");
   opt("--session-cache-max", f->cache_max, "SESSION_CACHE_MAX", "Cached sessions at most");
+  opt("--load-threshold", f->load_threshold, "LOAD_THRESHOLD",
+      "Connections more than the least loaded region's that send a start there instead (no rtt, no named region)");
   opt("--country-regions", f->country_regions, "COUNTRY_REGIONS", "Overrides of the country map: CC=region,...");
   opt("--geoip-db", f->geoip_db, "GEOIP_DB", "GeoIP country database (IPv4)");
   opt("--geoip6-db", f->geoip6_db, "GEOIP6_DB", "GeoIP country database (IPv6)");

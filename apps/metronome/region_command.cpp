@@ -198,6 +198,9 @@ int run_region(const region::region_config& cfg, const store::store_options& sto
   api.set_hooks(region::api_hooks{
       .session_ended = [&ticker](const store::session_record& r) { ticker.session_ended(r); },
       .players = [&ticker](const std::string& id, std::function<void(std::string)> done) { ticker.players(id, std::move(done)); },
+      .session_moved = [&ticker](const std::string& id, const std::string& region,
+                                 const std::string& ws_url) { ticker.session_moved(id, region, ws_url); },
+      .connections = [&ticker] { return ticker.connections(); },
       .events_status =
           publisher ? std::function<std::string()>([p = publisher.get()] { return p->status_json(); }) : std::function<std::string()>()});
   net::http_server server(

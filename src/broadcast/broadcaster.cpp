@@ -3,6 +3,7 @@
 #include <future>
 
 #include "hub.hpp"
+#include "moved_sessions.hpp"
 #include "player_registry.hpp"
 
 namespace metronome::broadcast {
@@ -26,7 +27,8 @@ broadcaster::broadcaster(store::session_store& store, const clock& clk, settings
       region_(std::move(region)),
       params_(std::move(params)),
       metrics_(registry),
-      registry_(std::make_unique<player_registry>()) {}
+      registry_(std::make_unique<player_registry>()),
+      moved_(std::make_unique<moved_sessions>()) {}
 
 broadcaster::~broadcaster() = default;
 
@@ -35,7 +37,7 @@ std::vector<std::string> broadcaster::subprotocols() { return {std::string(binar
 hub& broadcaster::hub_for(net::loop& l) {
   std::lock_guard lock(mutex_);
   auto& h = hubs_[&l];
-  if (!h) h = std::make_unique<hub>(l, store_, clock_, settings_, region_, params_, metrics_, *registry_);
+  if (!h) h = std::make_unique<hub>(l, store_, clock_, settings_, region_, params_, metrics_, *registry_, *moved_);
   return *h;
 }
 
@@ -50,6 +52,19 @@ void broadcaster::session_ended(const store::session_record& record) {
   std::lock_guard lock(mutex_);
   for (auto& [l, h] : hubs_) {
     l->post([hp = h.get(), record] { hp->session_ended(record); });
+  }
+}
+
+std::int64_t broadcaster::connections() const noexcept { return static_cast<std::int64_t>(metrics_.connections_now->value()); }
+
+void broadcaster::session_moved(const std::string& session_id, const std::string& region, const std::string& ws_url) {
+  // Recorded before the hubs hear of it: a join whose record arrives later
+  // is refused by the table, one already attached is moved by its hub.
+  destination to{region, ws_url};
+  moved_->record(session_id, to);
+  std::lock_guard lock(mutex_);
+  for (auto& [l, h] : hubs_) {
+    l->post([hp = h.get(), session_id, to] { hp->session_moved(session_id, to); });
   }
 }
 

@@ -78,6 +78,14 @@ client_message decode_json(std::string_view text) {
     if (!read_id(o, "sessionId", m.session_id) || !read_id(o, "userId", m.user_id)) {
       return bad("bad_field", "join needs sessionId and userId strings of 1 to 128 characters");
     }
+    if (const boost::json::value* after = o.if_contains("after"); after != nullptr && !after->is_null()) {
+      std::int64_t step = 0;
+      if (!after->is_int64() && !after->is_uint64() && !(after->is_double() && std::trunc(after->as_double()) == after->as_double())) {
+        return bad("bad_field", "after must be an integer step, -1 or more");
+      }
+      if (!read_int(o, "after", step) || step < -1) return bad("bad_field", "after must be an integer step, -1 or more");
+      m.after = step;
+    }
     return m;
   }
   if (a == "ping") {

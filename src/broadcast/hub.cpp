@@ -19,8 +19,16 @@ std::string_view state_name(player_state s) noexcept {
 }
 
 hub::hub(net::loop& l, store::session_store& store, const clock& clk, const settings& s, const std::string& region, const params_fn& params,
-         broadcast_metrics& metrics, player_registry& registry)
-    : loop_(l), store_(store), clock_(clk), settings_(s), region_(region), params_(params), metrics_(metrics), registry_(registry) {}
+         broadcast_metrics& metrics, player_registry& registry, moved_sessions& moved)
+    : loop_(l),
+      store_(store),
+      clock_(clk),
+      settings_(s),
+      region_(region),
+      params_(params),
+      metrics_(metrics),
+      registry_(registry),
+      moved_(moved) {}
 
 hub::~hub() { *alive_ = false; }
 
@@ -34,13 +42,18 @@ std::shared_ptr<net::ws_session_handler> hub::open(std::shared_ptr<net::ws_conne
 
 template <class Encode>
 void hub::broadcast(channel& c, Encode&& encode, int coalesce_key, const char* type) {
+  broadcast_to(c, std::forward<Encode>(encode), coalesce_key, type, [](const player&) { return true; });
+}
+
+template <class Encode, class Want>
+void hub::broadcast_to(channel& c, Encode&& encode, int coalesce_key, const char* type, Want&& want) {
   // One complete frame (header + payload) per wire format, shared by every
   // connection: the transport writes these bytes as they are.
   net::ws_frame frames[2];
   std::size_t sent = 0;
   for (auto& [user, p] : c.players) {
     const auto l = p.conn.lock();
-    if (!l || !l->is_open()) continue;
+    if (!l || !l->is_open() || !want(p)) continue;
     const wire w = l->format();
     net::ws_frame& f = frames[static_cast<std::size_t>(w)];
     if (!f.data) f = net::make_ws_frame(encode(w), w == wire::binary, coalesce_key);
@@ -59,7 +72,7 @@ void hub::count(const char* type, std::size_t n) {
   counters_.back().second->inc(n);
 }
 
-void hub::join(const std::shared_ptr<link>& l, const std::string& session_id, std::string user_id) {
+void hub::join(const std::shared_ptr<link>& l, const std::string& session_id, std::string user_id, std::optional<std::int64_t> after) {
   auto it = channels_.find(session_id);
   if (it == channels_.end()) {
     auto c = std::make_unique<channel>();
@@ -75,10 +88,10 @@ void hub::join(const std::shared_ptr<link>& l, const std::string& session_id, st
   }
   channel& c = *it->second;
   if (!c.loaded) {
-    c.waiting.emplace_back(l, std::move(user_id));
+    c.waiting.push_back(waiting_join{l, std::move(user_id), after});
     return;
   }
-  attach(c, l, user_id);
+  attach(c, l, user_id, after);
 }
 
 void hub::loaded(const std::string& id, result<store::session_record> r) {
@@ -100,8 +113,8 @@ void hub::loaded(const std::string& id, result<store::session_record> r) {
     c.params = *params;
   }
   if (!code.empty()) {
-    for (auto& [weak, user] : c.waiting) {
-      if (auto l = weak.lock()) {
+    for (auto& w : c.waiting) {
+      if (auto l = w.conn.lock()) {
         l->refuse(code, message);
         l->close(code == "store_unavailable" ? close_code::try_again_later : close_code::join_refused, code);
       }
@@ -115,16 +128,41 @@ void hub::loaded(const std::string& id, result<store::session_record> r) {
   c.tick_timer = loop_.make_timer();
   c.housekeeping = loop_.make_timer();
   auto waiting = std::move(c.waiting);
-  for (auto& [weak, user] : waiting) {
-    if (auto l = weak.lock(); l && l->is_open()) attach(c, l, user);
+  for (auto& w : waiting) {
+    if (auto l = w.conn.lock(); l && l->is_open()) attach(c, l, w.user, w.after);
   }
   schedule_tick(c);
   c.housekeeping->expire_at_ms(housekeeping_at(c, clock_.now_ms()), [this, id] { on_housekeeping(id); });
   drop_if_empty(id);
 }
 
-void hub::attach(channel& c, const std::shared_ptr<link>& l, const std::string& user) {
+std::optional<destination> hub::moved_from_here(const channel& c) const {
+  auto known = moved_.find(c.id);
+  if (c.record.region == region_) {
+    // Moved back here (or never away): the stale entry goes.
+    if (known && !c.moved_away) moved_.forget(c.id);
+    if (!c.moved_away) return std::nullopt;
+  }
+  if (!known && !c.moved_away) return std::nullopt;  // served here for another region (failover): as always
+  destination d{c.record.region, ""};
+  if (known && (c.moved_away || known->region == c.record.region)) d = *known;
+  return d;
+}
+
+void hub::attach(channel& c, const std::shared_ptr<link>& l, const std::string& user, std::optional<std::int64_t> after) {
   const std::int64_t now = clock_.now_ms();
+  if (const auto gone = moved_from_here(c)) {
+    json::object e{{"type", "error"},
+                   {"code", "session_moved"},
+                   {"message", "the session moved to region " + gone->region},
+                   {"region", gone->region},
+                   {"wsUrl", gone->ws_url.empty() ? json::value(nullptr) : json::value(gone->ws_url)}};
+    metrics_.refused.with({{"code", "session_moved"}}).inc();
+    l->send_document(json::serialize(e), "error");
+    l->close(close_code::migrated, "session moved");
+    drop_if_empty(c.id);
+    return;
+  }
   const auto claim = registry_.claim(c.id, user, this, l->token(), now, settings_.reconnect_grace_ms);
   if (claim.cooldown_left_ms > 0) {
     l->refuse("rejoin_cooldown", "this player was kicked from the session recently; try again later", claim.cooldown_left_ms);
@@ -179,8 +217,21 @@ void hub::attach(channel& c, const std::shared_ptr<link>& l, const std::string& 
   if (now_state.phase == engine::phase::countdown) {
     l->send(encode_countdown(l->format(), now_state.remaining_ms, now), coalesce_countdown, "countdown");
   } else {
-    l->send(encode_tick(l->format(), now_state, now), coalesce_tick, "tick");
+    send_owed_ticks(c, p, *l, now_state, now, after);
   }
+}
+
+void hub::send_owed_ticks(const channel& c, player& p, link& l, const engine::state& now_state, std::int64_t now,
+                          std::optional<std::int64_t> after) {
+  std::int64_t from = now_state.step;
+  if (after) from = std::max({*after + 1, now_state.step - max_resume_steps + 1, std::int64_t{0}});
+  // Owed steps are queued whole (no coalescing: each is a different step);
+  // the current one, like every live tick, may be replaced by a newer one.
+  for (std::int64_t k = from; k < now_state.step; ++k) {
+    l.send(encode_tick(l.format(), engine::state_at_step(c.params, k), now), 0, "tick");
+  }
+  if (from <= now_state.step) l.send(encode_tick(l.format(), now_state, now), coalesce_tick, "tick");
+  p.last_step = std::max(p.last_step, now_state.step);
 }
 
 void hub::schedule_tick(channel& c) {
@@ -212,10 +263,12 @@ void hub::on_tick(const std::string& id) {
   if (st.phase == engine::phase::running && st.step > c.last_step) {
     c.last_step = st.step;
     metrics_.ticks_total->inc();
-    broadcast(
-        c, [&](wire w) { return encode_tick(w, st, now); }, coalesce_tick, "tick");
+    // A player that joined at this step's boundary has it already.
+    broadcast_to(
+        c, [&](wire w) { return encode_tick(w, st, now); }, coalesce_tick, "tick", [&](const player& p) { return p.last_step < st.step; });
     for (auto& [user, p] : c.players) {
       if (p.state == player_state::ready) p.state = player_state::playing;
+      p.last_step = std::max(p.last_step, st.step);
     }
     if (st.broken && c.record.mode == store::session_mode::server && settings_.on_break) {
       settings_.on_break(c.id, st.step, st.round, engine::step_start_ms(c.params, st.step));
@@ -269,8 +322,18 @@ void hub::on_housekeeping(const std::string& id) {
         if (!*alive) return;
         const auto found = channels_.find(id);
         if (found == channels_.end()) return;
-        found->second->polling = false;
-        if (r && r->ended()) end_channel(*found->second, *r);
+        channel& polled = *found->second;
+        polled.polling = false;
+        if (r && r->ended()) return end_channel(polled, *r);
+        if (r && r->region != polled.record.region) {
+          // Moved by someone else (another edge, a lost notice): follow it.
+          polled.record.region = r->region;
+          if (r->region == region_) return moved_.forget(id);
+          auto known = moved_.find(id);
+          destination to{r->region, known && known->region == r->region ? known->ws_url : std::string()};
+          moved_.record(id, to);
+          session_moved(id, to);
+        }
       });
     });
   }
@@ -349,6 +412,33 @@ void hub::drop_player(const std::string& session, const std::string& user, std::
   }
   c.players.erase(p);
   drop_if_empty(session);
+}
+
+void hub::session_moved(const std::string& id, const destination& to) {
+  const auto it = channels_.find(id);
+  if (it == channels_.end()) return;
+  channel& c = *it->second;
+  if (!c.loaded) {
+    c.moved_away = true;  // its joins are refused when the record arrives
+    return;
+  }
+  // lastStep: the last step this region sent; each client resumes after the
+  // last one it received (docs/protocol.md "Migration").
+  json::object m{{"type", "migrate"},
+                 {"sessionId", id},
+                 {"region", to.region},
+                 {"wsUrl", to.ws_url.empty() ? json::value(nullptr) : json::value(to.ws_url)},
+                 {"lastStep", c.last_step}};
+  const std::string doc = json::serialize(m);
+  for (auto& [user, p] : c.players) {
+    if (auto l = p.conn.lock()) {
+      l->send_document(doc, "migrate");
+      l->close(close_code::migrated, "session moved");
+    }
+  }
+  registry_.forget_session(id);
+  channels_.erase(it);
+  metrics_.sessions_now->add(-1);
 }
 
 void hub::session_ended(const store::session_record& record) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "metronome/broadcast/close_codes.hpp"
 #include "metronome/broadcast/codec.hpp"
 #include "metronome/broadcast/latency.hpp"
+#include "moved_sessions.hpp"
 #include "player_registry.hpp"
 
 namespace metronome::broadcast {
@@ -25,16 +27,25 @@ class link;
 class hub {
  public:
   hub(net::loop& l, store::session_store& store, const clock& clk, const settings& s, const std::string& region, const params_fn& params,
-      broadcast_metrics& metrics, player_registry& registry);
+      broadcast_metrics& metrics, player_registry& registry, moved_sessions& moved);
   ~hub();
+
+  /// The most steps a resuming join is sent (older ones come from the
+  /// replay endpoint, or the client computes them: docs/protocol.md).
+  static constexpr std::int64_t max_resume_steps = 1000;
 
   std::shared_ptr<net::ws_session_handler> open(std::shared_ptr<net::ws_connection> conn);
   void session_ended(const store::session_record& record);
+  /// Session `id` moved to another region (the edge's migration, or seen by
+  /// the status poll; already in the moved table): its players get
+  /// `migrate` and close 4007, and this hub stops serving it.
+  void session_moved(const std::string& id, const destination& to);
   std::string players_json(const std::string& session_id);
   void shutdown();
 
   // Called by links.
-  void join(const std::shared_ptr<link>& l, const std::string& session_id, std::string user_id);
+  /// `after`: join_message::after (the resume point), if given.
+  void join(const std::shared_ptr<link>& l, const std::string& session_id, std::string user_id, std::optional<std::int64_t> after);
   /// A pong control frame answering the ping `seq` arrived on `l`.
   void pong(link& l, std::uint32_t seq);
   /// `l`'s player is gone: by an explicit leave (`left_on_purpose`: no
@@ -62,14 +73,21 @@ class hub {
     };
     std::array<sent_ping, 8> pending{};  ///< the last 8 ping control frames, by seq % 8
     std::int64_t disconnected_at_ms = 0;
-    std::uint64_t token = 0;  ///< The link that holds (or last held) this player.
+    std::uint64_t token = 0;      ///< The link that holds (or last held) this player.
+    std::int64_t last_step = -1;  ///< The last tick step queued to it: no step is sent twice.
+  };
+  struct waiting_join {
+    std::weak_ptr<link> conn;
+    std::string user;
+    std::optional<std::int64_t> after;
   };
   struct channel {
     std::string id;
     bool loaded = false;
     store::session_record record;
     engine::session_params params;
-    std::vector<std::pair<std::weak_ptr<link>, std::string>> waiting;  ///< (link, user) until loaded
+    std::vector<waiting_join> waiting;  ///< until loaded
+    bool moved_away = false;            ///< Moved while its record was being read: refuse the waiting joins.
     std::map<std::string, player> players;
     std::unique_ptr<net::timer> tick_timer, housekeeping;
     std::int64_t last_step = -1;
@@ -79,7 +97,15 @@ class hub {
   };
 
   void loaded(const std::string& id, result<store::session_record> r);
-  void attach(channel& c, const std::shared_ptr<link>& l, const std::string& user);
+  void attach(channel& c, const std::shared_ptr<link>& l, const std::string& user, std::optional<std::int64_t> after);
+  /// Where the session went, if it left this region: the moved table says
+  /// so and the record names another region (the record's region wins).
+  std::optional<destination> moved_from_here(const channel& c) const;
+  /// Sends the ticks a joining player is owed: the current one, or with
+  /// `after` every step after it up to the current one (at most
+  /// hub::max_resume_steps).
+  void send_owed_ticks(const channel& c, player& p, link& l, const engine::state& now_state, std::int64_t now,
+                       std::optional<std::int64_t> after);
   void schedule_tick(channel& c);
   void on_tick(const std::string& id);
   void on_housekeeping(const std::string& id);
@@ -92,6 +118,9 @@ class hub {
   /// once per wire format.
   template <class Encode>
   void broadcast(channel& c, Encode&& encode, int coalesce_key, const char* type);
+  /// As above, to the players for which want(player&) is true.
+  template <class Encode, class Want>
+  void broadcast_to(channel& c, Encode&& encode, int coalesce_key, const char* type, Want&& want);
 
  public:
   /// Counts n messages of `type` (a string literal) queued to players.
@@ -108,6 +137,7 @@ class hub {
   const params_fn& params_;
   broadcast_metrics& metrics_;
   player_registry& registry_;
+  moved_sessions& moved_;
   std::unordered_map<std::string, std::unique_ptr<channel>> channels_;
   /// Every open link, joined or not, by token: shutdown closes them all.
   std::unordered_map<std::uint64_t, std::weak_ptr<link>> links_;

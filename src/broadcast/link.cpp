@@ -47,7 +47,7 @@ void link::on_message(std::string_view data, bool binary) {
     }
     joining = true;
     join_deadline_->cancel();
-    hub_.join(shared_from_this(), join->session_id, std::move(join->user_id));
+    hub_.join(shared_from_this(), join->session_id, std::move(join->user_id), join->after);
     return;
   }
   if (auto* ping = std::get_if<ping_message>(&m)) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "metronome/core/time_format.hpp"
@@ -37,6 +38,12 @@ std::string_view content_type_for(const std::filesystem::path& p) {
   return "application/octet-stream";
 }
 
+/// decisions{rule} bound once for each of choice::rules, in that order.
+template <std::size_t... I>
+std::array<obs::handle<obs::counter>, sizeof...(I)> bind_rules(obs::family<obs::counter>& decisions, std::index_sequence<I...>) {
+  return {decisions.bind({{"rule", std::string(edge_api::choice::rules[I])}})...};
+}
+
 }  // namespace
 
 edge_metrics::edge_metrics()
@@ -50,11 +57,7 @@ edge_metrics::edge_metrics()
       cache_hit(cache_lookups.bind({{"result", "hit"}})),
       cache_miss(cache_lookups.bind({{"result", "miss"}})),
       healthy_regions_now(healthy_regions.bind({})),
-      decisions_by_rule{decisions.bind({{"rule", std::string(edge_api::choice::rules[0])}}),
-                        decisions.bind({{"rule", std::string(edge_api::choice::rules[1])}}),
-                        decisions.bind({{"rule", std::string(edge_api::choice::rules[2])}}),
-                        decisions.bind({{"rule", std::string(edge_api::choice::rules[3])}}),
-                        decisions.bind({{"rule", std::string(edge_api::choice::rules[4])}})},
+      decisions_by_rule(bind_rules(decisions, std::make_index_sequence<edge_api::choice::rules.size()>{})),
       instance([] {
         static std::atomic<std::uint64_t> next{1};
         return next.fetch_add(1, std::memory_order_relaxed);
@@ -152,6 +155,7 @@ void edge_api::build_routes() {
       .add("GET", "/health", [this](request&&, const path_params&, reply_fn r) { health("/health", std::move(r)); })
       .add("GET", "/metrics", [this](request&&, const path_params&, reply_fn r) { metrics(std::move(r)); });
   console_.add_routes(router_);
+  add_migrate_routes();
 }
 
 void edge_api::handle(net::request&& req, net::reply_fn reply) {
@@ -225,8 +229,15 @@ void edge_api::health(const char* route, net::reply_fn reply) {
   std::size_t up = 0;
   for (const auto& v : all) up += v.healthy ? 1 : 0;
   const bool ok = up > 0;
-  reply_json(reply, ok ? 200 : 503,
-             json::object{{"status", ok ? "ok" : "degraded"}, {"regions", json::object{{"up", up}, {"total", all.size()}}}}, route);
+  json::object o{{"status", ok ? "ok" : "degraded"}, {"regions", json::object{{"up", up}, {"total", all.size()}}}};
+  // As on a region: events report their state but never make the edge
+  // unhealthy (docs/events.md).
+  if (events_status_) {
+    boost::system::error_code ec;
+    json::value events = json::parse(events_status_(), ec);
+    if (!ec) o["events"] = std::move(events);
+  }
+  reply_json(reply, ok ? 200 : 503, o, route);
 }
 
 void edge_api::probe_regions(std::chrono::milliseconds timeout) {
@@ -241,6 +252,16 @@ void edge_api::probe_regions(std::chrono::milliseconds timeout) {
     client_.request(std::move(cr), [this, name = v.name, started](result<net::client_response> r) {
       const double rtt_ms = static_cast<double>(clock_.monotonic_us() - started) / 1000.0;
       directory_.record_probe(name, r && r->status == 200, rtt_ms);
+      // The region's load, as its answer reports it (docs/openapi.yaml Health).
+      std::int64_t connections = -1;
+      if (r && r->status == 200) {
+        boost::system::error_code ec;
+        const json::value answer = json::parse(r->body, ec);
+        const json::value* load = !ec && answer.is_object() ? answer.as_object().if_contains("load") : nullptr;
+        const json::value* n = load != nullptr && load->is_object() ? load->as_object().if_contains("connections") : nullptr;
+        if (n != nullptr && n->is_int64() && n->as_int64() >= 0) connections = n->as_int64();
+      }
+      directory_.record_load(name, connections);
     });
   }
 }

@@ -2,6 +2,8 @@
 // session cache.
 #include <array>
 #include <boost/json.hpp>
+#include <cmath>
+#include <map>
 
 #include "metronome/core/time_format.hpp"
 #include "metronome/edge/edge_api.hpp"
@@ -59,7 +61,30 @@ json::object edge_view_from_record(const store::session_record& s) {
 
 }  // namespace
 
-result<edge_api::choice> edge_api::choose_region(const net::request& req, const std::string& preferred) const {
+std::string edge_api::session_view_json(const store::session_record& s) { return json::serialize(edge_view_from_record(s)); }
+
+/// The start's "rtt" (docs/openapi.yaml StartRequest): an object of region
+/// name -> the client's measured RTT in ms. Absent or null: empty. Every
+/// value must be a finite number >= 0 (else errc::invalid_argument, whatever
+/// the name); names the edge does not know are dropped by the caller.
+result<std::map<std::string, double>> rtt_field(const json::object& o) {
+  std::map<std::string, double> out;
+  const json::value* v = o.if_contains("rtt");
+  if (v == nullptr || v->is_null()) return out;
+  if (!v->is_object()) return make_error(errc::invalid_argument, "rtt must be an object of region name -> milliseconds");
+  if (v->as_object().size() > 64) return make_error(errc::invalid_argument, "rtt names at most 64 regions");
+  for (const auto& [name, ms] : v->as_object()) {
+    const std::string key(name.substr(0, 32));
+    if (!ms.is_number()) return make_error(errc::invalid_argument, "rtt." + key + " must be a number of milliseconds");
+    const double x = ms.to_number<double>();
+    if (!std::isfinite(x) || x < 0) return make_error(errc::invalid_argument, "rtt." + key + " must be 0 or more");
+    out.emplace(std::string(name), x);
+  }
+  return out;
+}
+
+result<edge_api::choice> edge_api::choose_region(const net::request& req, const std::string& preferred,
+                                                 const std::map<std::string, double>& rtt_ms) const {
   const std::int64_t now = clock_.now_ms();
   auto healthy = [&](const std::string& name) -> std::optional<region_view> {
     if (name.empty()) return std::nullopt;
@@ -69,6 +94,18 @@ result<edge_api::choice> edge_api::choose_region(const net::request& req, const 
   };
   if (auto v = healthy(preferred)) return choice{*v, "preferredRegion", ""};
   if (auto v = healthy(std::string(req.header("x-user-region")))) return choice{*v, "x-user-region", ""};
+  // The caller named none: what the client measured, then where it is, then
+  // load (docs/protocol.md "Region selection").
+  const auto all_healthy = directory_.healthy(now);
+  if (!rtt_ms.empty()) {
+    if (auto v = lowest_rtt(all_healthy, rtt_ms)) return choice{*v, "rtt", ""};
+  }
+  // Geography and the default name a region of their own accord: the least
+  // loaded one takes over when it carries load_threshold fewer connections.
+  auto or_less_loaded = [&](region_view v, const char* rule, const std::string& country) {
+    if (auto lighter = less_loaded(v, all_healthy, settings_.load_threshold)) return choice{*lighter, "load", country};
+    return choice{std::move(v), rule, country};
+  };
   std::string country(req.header("cf-ipcountry"));
   if (country.empty() || country == "XX" || country == "T1") {
     const std::string client = client_address(req.remote_address, req.header("x-forwarded-for"), trusted_);
@@ -76,12 +113,11 @@ result<edge_api::choice> edge_api::choose_region(const net::request& req, const 
   }
   if (!country.empty()) {
     if (const auto region = countries_.region_for(country)) {
-      if (auto v = healthy(*region)) return choice{*v, "geo", country};
+      if (auto v = healthy(*region)) return or_less_loaded(*v, "geo", country);
     }
   }
-  if (auto v = healthy(settings_.default_region)) return choice{*v, "default", country};
-  const auto any = directory_.healthy(now);
-  if (!any.empty()) return choice{any.front(), "fallback", country};
+  if (auto v = healthy(settings_.default_region)) return or_less_loaded(*v, "default", country);
+  if (!all_healthy.empty()) return or_less_loaded(all_healthy.front(), "fallback", country);
   return make_error(errc::unavailable, "no healthy region can take the session");
 }
 
@@ -150,13 +186,16 @@ void edge_api::start(const net::request& req, net::reply_fn reply, const char* r
   if (user->empty()) return reply_error(reply, make_error(errc::invalid_argument, "userId is required"), route);
   auto preferred = string_field(*body, seed002 ? "region" : "preferredRegion", seed002 ? "preferredRegion" : "region");
   if (!preferred) return reply_error(reply, preferred.error(), route);
-  auto chosen = choose_region(req, *preferred);
+  auto rtt = rtt_field(*body);
+  if (!rtt) return reply_error(reply, rtt.error(), route);
+  auto chosen = choose_region(req, *preferred, *rtt);
   if (!chosen) return reply_error(reply, chosen.error(), route);
   metrics_.decision(chosen->rule).inc();
 
   // The region gets the player's request without the routing hints.
   body->erase("preferredRegion");
   body->erase("region");
+  body->erase("rtt");
   auto forwarded = std::make_shared<std::string>(json::serialize(*body));
   auto first = std::make_shared<choice>(std::move(*chosen));
   auto finish = [this, reply, route, first](const region_view& served_by, const net::client_response& res,

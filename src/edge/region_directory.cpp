@@ -53,6 +53,37 @@ void region_directory::record_probe(const std::string& name, bool ok, double rtt
   s.probed = true;
 }
 
+void region_directory::record_load(const std::string& name, std::int64_t connections) {
+  std::lock_guard lock(mutex_);
+  if (const auto it = regions_.find(name); it != regions_.end()) it->second.v.connections = connections;
+}
+
+std::optional<region_view> lowest_rtt(const std::vector<region_view>& healthy, const std::map<std::string, double>& rtt_ms) {
+  const region_view* best = nullptr;
+  double best_ms = 0;
+  for (const auto& v : healthy) {
+    const auto it = rtt_ms.find(v.name);
+    if (it == rtt_ms.end()) continue;
+    if (best == nullptr || it->second < best_ms) {
+      best = &v;
+      best_ms = it->second;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  return *best;
+}
+
+std::optional<region_view> less_loaded(const region_view& chosen, const std::vector<region_view>& healthy, std::int64_t threshold) {
+  if (chosen.connections < 0) return std::nullopt;
+  const region_view* least = nullptr;
+  for (const auto& v : healthy) {
+    if (v.connections < 0 || v.name == chosen.name) continue;
+    if (least == nullptr || v.connections < least->connections) least = &v;
+  }
+  if (least == nullptr || chosen.connections - least->connections < threshold) return std::nullopt;
+  return *least;
+}
+
 void region_directory::record_success(const std::string& name) {
   std::lock_guard lock(mutex_);
   if (auto it = regions_.find(name); it != regions_.end()) {

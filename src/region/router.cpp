@@ -54,7 +54,10 @@ void region_api::build_routes() {
           "POST", "/v1/sessions/{id}/stop", [this](request&& q, const path_params& p, reply_fn r) { stop_session(p[0], q, std::move(r)); },
           body_kind::json_optional)
       .add("GET", "/v1/sessions/{id}/replay", [this](request&& q, const path_params& p, reply_fn r) { replay(p[0], q, std::move(r)); })
-      .add("GET", "/v1/sessions/{id}/players", [this](request&&, const path_params& p, reply_fn r) { players(p[0], std::move(r)); });
+      .add("GET", "/v1/sessions/{id}/players", [this](request&&, const path_params& p, reply_fn r) { players(p[0], std::move(r)); })
+      .add(
+          "POST", "/v1/sessions/{id}/migrated",
+          [this](request&& q, const path_params& p, reply_fn r) { session_migrated(p[0], q, std::move(r)); }, body_kind::json);
 }
 
 void region_api::handle(net::request&& req, net::reply_fn reply) {
@@ -77,6 +80,8 @@ void region_api::health(const char* route, net::reply_fn reply) {
   o["region"] = service_.config().region;
   o["store"] = boost::json::object{{"kind", service_.store().kind()}, {"ok", ok}};
   if (!ok) o["store"].as_object()["error"] = health_.last_error();
+  // The edge's load rule reads this (docs/openapi.yaml Health).
+  if (hooks_.connections) o["load"] = boost::json::object{{"connections", hooks_.connections()}};
   // Events report their own state but never make the node unhealthy: a
   // NATS outage or a full outbox does not stop games (docs/events.md).
   if (hooks_.events_status) o["events"] = boost::json::parse(hooks_.events_status());

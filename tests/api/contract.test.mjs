@@ -409,6 +409,25 @@ async function run() {
   await E('POST', '/edge/game/exit', { body: '{"gameId":"x"}', headers: { 'Content-Type': 'text/plain' }, expect: 415 });
   await E('POST', '/edge/game/exit', { body: 'x'.repeat(70_000), expect: 413 });
 
+  // Session migration (admin token): the edge moves the record and tells the
+  // old region, whose notice route is driven directly too.
+  const mv = created(await R('POST', '/v1/sessions', { body: JSON.stringify({ tick_ms: 100 }), expect: 201 }), 'create to migrate');
+  const migrate = `/edge/admin/sessions/${mv.id}/migrate`;
+  await E('POST', migrate, { body: JSON.stringify({ region: 'us' }), expect: 401, note: 'no admin token' });
+  await E('POST', migrate, { body: JSON.stringify({ region: 'mars' }), headers: admin, expect: 400, note: 'unknown region' });
+  await E('POST', migrate, { body: '{}', headers: admin, expect: 400, validBody: false });
+  await E('POST', `/edge/admin/sessions/${unknownId}/migrate`, { body: JSON.stringify({ region: 'us' }), headers: admin, expect: 404 });
+  await E('POST', migrate, { body: JSON.stringify({ region: 'eu' }), headers: admin, expect: 409, note: 'already there' });
+  await E('POST', migrate, { body: '{}', headers: { ...admin, 'Content-Type': 'text/plain' }, expect: 415 });
+  await E('POST', migrate, { body: JSON.stringify({ region: 'us' }), headers: admin, expect: 200 });
+  const migrated = `/v1/sessions/${mv.id}/migrated`;
+  await R('POST', migrated, { body: JSON.stringify({ region: 'us', wsUrl: 'ws://127.0.0.1:9/ws' }), headers: admin, expect: 200, note: 'a repeated notice' });
+  await R('POST', migrated, { body: JSON.stringify({ region: 'us' }), expect: 401, note: 'no admin token' });
+  await R('POST', migrated, { body: JSON.stringify({ region: 'Not Valid' }), headers: admin, expect: 400, validBody: false });
+  await R('POST', migrated, { body: JSON.stringify({ region: 'asia' }), headers: admin, expect: 409, note: 'the store disagrees' });
+  await R('POST', `/v1/sessions/${unknownId}/migrated`, { body: JSON.stringify({ region: 'us' }), headers: admin, expect: 404 });
+  await R('POST', migrated, { body: '{}', headers: { ...admin, 'Content-Type': 'text/plain' }, expect: 415 });
+
   // The edge's seed 002 routes.
   const m1 = created(await E('POST', '/game/start', { body: JSON.stringify({ user_id: 'contract-m1', region: 'eu' }), expect: 201 }), 'main start');
   await E('POST', '/game/start', { body: '{}', expect: 400, validBody: false });
@@ -506,7 +525,12 @@ async function run() {
   // every documented operation was driven to a 2xx and a 4xx.
   const tables = {
     region: fs.readFileSync(path.join(root, 'src/region/router.cpp'), 'utf8'),
-    edge: fs.readFileSync(path.join(root, 'src/edge/edge_api.cpp'), 'utf8') + fs.readFileSync(path.join(root, 'src/edge/console_api.cpp'), 'utf8'),
+    // edge_api.cpp's table and the route files it calls (src/edge/*_api.cpp: console_api.cpp, migrate_api.cpp).
+    edge: fs
+      .readdirSync(path.join(root, 'src/edge'))
+      .filter((f) => f.endsWith('_api.cpp'))
+      .map((f) => fs.readFileSync(path.join(root, 'src/edge', f), 'utf8'))
+      .join('\n'),
   };
   // The edge's one route composed by the app, beside the edge library's table.
   const worldToken = fs.readFileSync(path.join(root, 'apps/metronome/edge_world_token.hpp'), 'utf8').match(/path = "(\/[^"]+)"/);

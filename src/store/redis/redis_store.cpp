@@ -250,6 +250,34 @@ void redis_store::end(end_request req, callback<end_outcome> done) {
   }
 }
 
+void redis_store::move_region(region_move req, callback<session_record> done) {
+  try {
+    eval(move_region_script(), {session_key(req.id)}, {req.from, req.to}, true, deadline(), [id = req.id, done](result<eval_reply> r) {
+      if (!r) return complete(done, result<session_record>(std::move(r).error()));
+      const reply_view v(r->value.get());
+      const auto tag = v.size() >= 1 ? v.at(0).text() : std::nullopt;
+      if (!tag) return complete(done, result<session_record>(make_error(errc::internal, "move_region answered " + v.describe())));
+      if (*tag == "not_found")
+        return complete(done, result<session_record>(make_error(errc::not_found, "no session with id '" + id + "'")));
+      if (*tag == "ended") return complete(done, result<session_record>(make_error(errc::conflict, "session '" + id + "' has ended")));
+      if (*tag == "elsewhere") {
+        const auto now_in = v.size() >= 2 ? v.at(1).text() : std::nullopt;
+        return complete(done, result<session_record>(make_error(
+                                  errc::conflict, "session '" + id + "' is in region '" + std::string(now_in.value_or("")) + "' now")));
+      }
+      if (*tag != "moved" || v.size() != 2) {
+        return complete(done, result<session_record>(make_error(errc::internal, "move_region answered " + v.describe())));
+      }
+      if (!r->replicated) {
+        return complete(done, result<session_record>(make_error(errc::unavailable, "region move not acknowledged by a replica in time")));
+      }
+      complete(done, decode_session(v.at(1), id));
+    });
+  } catch (const std::exception& e) {
+    complete(done, result<session_record>(make_error(errc::internal, std::string("redis move_region: ") + e.what())));
+  }
+}
+
 void redis_store::list_by_user(page_request req, callback<page> done) {
   if (req.limit < 1 || req.limit > max_page_limit) {
     complete(done, result<page>(make_error(errc::invalid_argument, "limit must be 1 to 100, got " + std::to_string(req.limit))));

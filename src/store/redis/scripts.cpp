@@ -154,7 +154,22 @@ lua_script make_with_outbox(std::string_view name, std::string_view body) {
   return make(name, *bodies.back());
 }
 
+// running in region ARGV[1] -> region ARGV[2], as one compare-and-set.
+constexpr std::string_view move_region_lua = R"lua(
+local f = redis.call('HMGET', KEYS[1], 'region', 'status')
+if not f[2] then return {'not_found'} end
+if f[2] ~= 'running' then return {'ended'} end
+if f[1] ~= ARGV[1] then return {'elsewhere', f[1] or ''} end
+redis.call('HSET', KEYS[1], 'region', ARGV[2])
+return {'moved', redis.call('HGETALL', KEYS[1])}
+)lua";
+
 }  // namespace
+
+const lua_script& move_region_script() {
+  static const lua_script script = make("move_region", move_region_lua);
+  return script;
+}
 
 const script_set& scripts() {
   static const script_set set{

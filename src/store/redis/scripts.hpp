@@ -40,4 +40,9 @@ struct script_set {
 /// Built once (the SHA-1s are computed on first use).
 const script_set& scripts();
 
+/// The region move's compare-and-set (session_store::move_region). KEYS:
+/// session. ARGV: from, to. {'not_found'}, {'ended'}, {'elsewhere', region}
+/// or {'moved', the record's pairs}.
+const lua_script& move_region_script();
+
 }  // namespace metronome::store::detail::redis

@@ -136,6 +136,37 @@ result<end_outcome> end_once(sqlite_connection& c, const end_request& request, s
   return end_outcome{.record = std::move(record), .changed = true, .event_stored = event_stored};
 }
 
+// The region move's compare-and-set: read, check and write under the write
+// lock, so a stop or exit committed first makes it a conflict, and one
+// committed after it sees the moved record. Prepared per call: migrations
+// are rare.
+result<session_record> move_once(sqlite_connection& c, const region_move& request) {
+  write_transaction tx(c);
+  if (auto begun = tx.begin(); !begun) return begun.error();
+  auto found = find_by_id(c, request.id);
+  if (!found) return std::move(found).error();
+  session_record record = std::move(*found);
+  if (record.ended()) return make_error(errc::conflict, "session " + bounded_quote(request.id) + " has ended");
+  if (record.region != request.from) {
+    return make_error(errc::conflict, "session " + bounded_quote(request.id) + " is in region " + bounded_quote(record.region) + " now");
+  }
+  {
+    statement u;  // finalized before the commit
+    if (const int rc = u.prepare(c.db(), "UPDATE sessions SET region = ?2 WHERE id = ?1 AND status = 'running' AND region = ?3");
+        rc != SQLITE_OK) {
+      return c.failure(rc, "prepare region move");
+    }
+    u.bind(1, request.id);
+    u.bind(2, request.to);
+    u.bind(3, request.from);
+    if (const int rc = u.step(); rc != SQLITE_DONE) return c.failure(rc, "move session");
+    if (sqlite3_changes(c.db()) != 1) return make_error(errc::internal, "sqlite: session changed under the write lock");
+  }
+  if (auto committed = tx.commit(); !committed) return committed.error();
+  record.region = request.to;
+  return record;
+}
+
 // Steps a bound list statement asked for `limit` + 1 rows: the extra row
 // only tells whether another page exists, so the last page has an empty
 // cursor instead of leading to an empty page.
@@ -284,6 +315,10 @@ void sqlite_store::end(end_request request, callback<end_outcome> done) {
   }
   on_lane<end_outcome>([this, request = std::move(request)](sqlite_connection& c) { return end_once(c, request, outbox_max_); },
                        std::move(done));
+}
+
+void sqlite_store::move_region(region_move request, callback<session_record> done) {
+  on_lane<session_record>([request = std::move(request)](sqlite_connection& c) { return move_once(c, request); }, std::move(done));
 }
 
 void sqlite_store::list_by_user(page_request request, callback<page> done) {

@@ -45,6 +45,7 @@ class sqlite_store final : public session_store, public outbox_store {
   void create(session_record record, create_options options, callback<create_outcome> done) override;
   void get(std::string id, callback<session_record> done) override;
   void end(end_request request, callback<end_outcome> done) override;
+  void move_region(region_move request, callback<session_record> done) override;
   void list_by_user(page_request request, callback<page> done) override;
   void list_recent(recent_filter filter, callback<page> done) override;
   void ping(callback<void> done) override;

@@ -46,6 +46,9 @@ class fake_store final : public store::session_store {
     }
   }
   void end(store::end_request, store::callback<store::end_outcome> done) override { done(make_error(errc::internal, "not used")); }
+  void move_region(store::region_move, store::callback<store::session_record> done) override {
+    done(make_error(errc::internal, "not used"));
+  }
   void list_by_user(store::page_request, store::callback<store::page> done) override { done(make_error(errc::internal, "not used")); }
   void ping(store::callback<void> done) override { done({}); }
   std::string_view kind() const noexcept override { return "fake"; }
@@ -121,7 +124,8 @@ class hub_test : public ::testing::Test {
   obs::registry metrics_registry_;
   broadcast_metrics metrics_{metrics_registry_};
   player_registry registry_;
-  hub hub_{loop_, store_, clock_, s_, region_, params_, metrics_, registry_};
+  moved_sessions moved_;
+  hub hub_{loop_, store_, clock_, s_, region_, params_, metrics_, registry_, moved_};
   std::vector<client> clients_;
 };
 
@@ -302,6 +306,82 @@ TEST_F(hub_test, joins_to_missing_ended_or_unreachable_sessions_are_refused) {
   const client down = join("srv", "u");
   EXPECT_EQ(down.of_type("error").at(0).at("code").as_string(), "store_unavailable");
   EXPECT_EQ(down.conn->close_code(), close_code::try_again_later);
+}
+
+TEST_F(hub_test, a_join_with_after_gets_every_step_after_it_then_the_live_ticks) {
+  loop_.advance_ms(2000 + 750);  // the session is at step 7
+  client c = connect();
+  c.send(R"({"action":"join","sessionId":"s1","userId":"back","after":3})");
+  loop_.run_ready();
+  loop_.advance_ms(200);  // steps 8 and 9 live
+  std::vector<std::int64_t> steps;
+  for (const auto& t : c.of_type("tick")) steps.push_back(t.at("step").as_int64());
+  EXPECT_EQ(steps, (std::vector<std::int64_t>{4, 5, 6, 7, 8, 9}));
+  // A resume point at or past the current step owes nothing: no repeat.
+  client ahead = connect();
+  ahead.send(R"({"action":"join","sessionId":"s1","userId":"ahead","after":9})");
+  loop_.run_ready();
+  loop_.advance_ms(100);
+  steps.clear();
+  for (const auto& t : ahead.of_type("tick")) steps.push_back(t.at("step").as_int64());
+  EXPECT_EQ(steps, (std::vector<std::int64_t>{10}));
+  // A bad resume point is the client's error.
+  client bad = connect();
+  bad.send(R"({"action":"join","sessionId":"s1","userId":"bad","after":-2})");
+  loop_.run_ready();
+  EXPECT_EQ(bad.of_type("error").at(0).at("code").as_string(), "bad_field");
+}
+
+TEST_F(hub_test, a_join_on_a_step_boundary_before_its_timer_gets_that_step_once) {
+  const client a = join("s1", "a");
+  loop_.advance_ms(2000 + 250);  // steps 0 to 2
+  clock_.advance_ms(50);         // step 3's boundary; its timer has not run yet
+  const client b = join("s1", "b");
+  loop_.advance_ms(1);  // the timer: step 3 for a, not again for b
+  auto steps = [](const client& c) {
+    std::vector<std::int64_t> out;
+    for (const auto& t : c.of_type("tick")) out.push_back(t.at("step").as_int64());
+    return out;
+  };
+  EXPECT_EQ(steps(a), (std::vector<std::int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(steps(b), (std::vector<std::int64_t>{3}));
+}
+
+TEST_F(hub_test, a_moved_session_sends_migrate_closes_4007_and_refuses_later_joins) {
+  const client a = join("s1", "a");
+  loop_.advance_ms(2000 + 250);  // steps 0 to 2
+  moved_.record("s1", {"us", "ws://127.0.0.1:9/ws"});
+  store_.records["s1"].region = "us";
+  hub_.session_moved("s1", {"us", "ws://127.0.0.1:9/ws"});
+  loop_.run_ready();
+  const auto m = a.of_type("migrate");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].at("region").as_string(), "us");
+  EXPECT_EQ(m[0].at("wsUrl").as_string(), "ws://127.0.0.1:9/ws");
+  EXPECT_EQ(m[0].at("lastStep").as_int64(), 2);
+  EXPECT_EQ(a.conn->close_code(), close_code::migrated);
+  const client late = join("s1", "late");
+  const auto e = late.of_type("error");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].at("code").as_string(), "session_moved");
+  EXPECT_EQ(e[0].at("region").as_string(), "us");
+  EXPECT_EQ(late.conn->close_code(), close_code::migrated);
+  // Moved back here: served again.
+  store_.records["s1"].region = "eu";
+  const client home = join("s1", "home");
+  EXPECT_EQ(home.of_type("session_joined").size(), 1u);
+}
+
+TEST_F(hub_test, a_move_seen_by_the_status_poll_moves_the_players_too) {
+  const client a = join("s1", "a");
+  loop_.advance_ms(2000 + 150);
+  store_.records["s1"].region = "asia";
+  loop_.advance_ms(s_.status_poll_ms + s_.ping_interval_ms);
+  const auto m = a.of_type("migrate");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].at("region").as_string(), "asia");
+  EXPECT_TRUE(m[0].at("wsUrl").is_null());  // not known here: ask the edge
+  EXPECT_EQ(a.conn->close_code(), close_code::migrated);
 }
 
 TEST_F(hub_test, players_waiting_for_the_store_all_join_when_it_answers) {

@@ -65,6 +65,13 @@ class fake_sessions final : public store::session_store {
   void end(store::end_request, store::callback<store::end_outcome> done) override {
     done(make_error(errc::internal, "the edge never ends"));
   }
+  void move_region(store::region_move m, store::callback<store::session_record> done) override {
+    const auto it = records.find(m.id);
+    if (it == records.end()) return done(make_error(errc::not_found, "no session " + m.id));
+    if (it->second.ended() || it->second.region != m.from) return done(make_error(errc::conflict, "moved or ended"));
+    it->second.region = m.to;
+    done(it->second);
+  }
   void list_by_user(store::page_request, store::callback<store::page> done) override { done(store::page{}); }
   void ping(store::callback<void> done) override { done(result<void>{}); }
   std::string_view kind() const noexcept override { return "fake"; }

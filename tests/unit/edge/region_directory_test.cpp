@@ -63,5 +63,36 @@ TEST(region_directory, healthy_regions_come_lowest_rtt_first) {
   EXPECT_FALSE(d.find("Bad_Name", 0));
 }
 
+region_view named(const std::string& name, std::int64_t connections = -1) {
+  region_view v;
+  v.name = name;
+  v.healthy = true;
+  v.connections = connections;
+  return v;
+}
+
+TEST(region_selection, lowest_rtt_takes_the_fastest_healthy_measured_region) {
+  const std::vector<region_view> healthy = {named("eu"), named("us"), named("asia")};
+  EXPECT_EQ(lowest_rtt(healthy, {{"eu", 80}, {"us", 31.5}, {"asia", 200}})->name, "us");
+  // Unknown or unhealthy names are ignored; one measured healthy region suffices.
+  EXPECT_EQ(lowest_rtt(healthy, {{"mars", 1}, {"asia", 90}})->name, "asia");
+  EXPECT_EQ(lowest_rtt({named("eu"), named("asia")}, {{"us", 1}, {"asia", 90}})->name, "asia");
+  EXPECT_FALSE(lowest_rtt(healthy, {{"mars", 1}}).has_value());
+  EXPECT_FALSE(lowest_rtt(healthy, {}).has_value());
+  // A tie goes to the first in the directory's order.
+  EXPECT_EQ(lowest_rtt(healthy, {{"asia", 10}, {"us", 10}})->name, "us");
+}
+
+TEST(region_selection, less_loaded_only_when_the_difference_reaches_the_threshold) {
+  const std::vector<region_view> healthy = {named("eu", 120), named("us", 60), named("asia", 75)};
+  EXPECT_EQ(less_loaded(healthy[0], healthy, 50)->name, "us");  // 120 - 60 = 60 >= 50
+  EXPECT_FALSE(less_loaded(healthy[0], healthy, 61).has_value());
+  EXPECT_FALSE(less_loaded(healthy[1], healthy, 1).has_value());  // us is the least loaded
+  EXPECT_EQ(less_loaded(healthy[2], healthy, 15)->name, "us");
+  // Unknown loads never move a start.
+  EXPECT_FALSE(less_loaded(named("eu"), healthy, 1).has_value());
+  EXPECT_FALSE(less_loaded(named("eu", 500), {named("eu", 500), named("us")}, 1).has_value());
+}
+
 }  // namespace
 }  // namespace metronome::edge

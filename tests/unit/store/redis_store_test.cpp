@@ -167,6 +167,28 @@ TEST_P(redis_store_suite, end_is_a_one_time_transition) {
   EXPECT_EQ(exited->record.status, session_status::exited);
 }
 
+TEST_P(redis_store_suite, move_region_is_a_compare_and_set_on_running_and_the_old_region) {
+  sync_store s{*store_};
+  session_record r = make_record("mv1", "alice");
+  r.region = "eu";
+  ASSERT_TRUE(s.create(r));
+  auto move = [&](std::string id, std::string from, std::string to) {
+    return testing::wait_for<session_record>([&](callback<session_record> cb) {
+      store_->move_region({.id = std::move(id), .from = std::move(from), .to = std::move(to)}, std::move(cb));
+    });
+  };
+  auto moved = move("mv1", "eu", "us");
+  ASSERT_TRUE(moved.has_value()) << moved.error().message;
+  EXPECT_EQ(moved->region, "us");
+  EXPECT_EQ(s.get("mv1")->region, "us");
+  EXPECT_EQ(code_of(move("mv1", "eu", "asia")), errc::conflict);
+  EXPECT_EQ(s.get("mv1")->region, "us");
+  ASSERT_TRUE(s.end({.id = "mv1", .owner = std::nullopt, .at_ms = 5}));
+  EXPECT_EQ(code_of(move("mv1", "us", "eu")), errc::conflict);
+  EXPECT_EQ(s.get("mv1")->region, "us");
+  EXPECT_EQ(code_of(move("nope", "eu", "us")), errc::not_found);
+}
+
 TEST_P(redis_store_suite, end_checks_owner_and_target_status) {
   sync_store s{*store_};
   ASSERT_TRUE(s.create(make_record("o1", "alice")));

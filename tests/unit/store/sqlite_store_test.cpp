@@ -202,6 +202,34 @@ TEST_F(sqlite_store_test, get_of_a_missing_id_is_not_found) {
   }
 }
 
+TEST_F(sqlite_store_test, move_region_is_a_compare_and_set_on_running_and_the_old_region) {
+  auto& s = open();
+  session_record r = make_record("m1", "alice", 100);
+  r.region = "eu";
+  ASSERT_TRUE(create(s, r).has_value());
+  auto move = [&](std::string from, std::string to) {
+    return sync<session_record>([&](auto cb) { s.move_region({.id = "m1", .from = std::move(from), .to = std::move(to)}, cb); });
+  };
+  auto moved = move("eu", "us");
+  ASSERT_TRUE(moved.has_value()) << moved.error().message;
+  EXPECT_EQ(moved->region, "us");
+  EXPECT_EQ(get(s, "m1")->region, "us");
+  // A caller that read the old region loses: nothing is written.
+  auto stale = move("eu", "asia");
+  ASSERT_FALSE(stale.has_value());
+  EXPECT_EQ(stale.error().code, errc::conflict);
+  EXPECT_EQ(get(s, "m1")->region, "us");
+  // An ended session does not move.
+  ASSERT_TRUE(end(s, {.id = "m1", .owner = std::nullopt, .at_ms = 5}).has_value());
+  auto ended = move("us", "eu");
+  ASSERT_FALSE(ended.has_value());
+  EXPECT_EQ(ended.error().code, errc::conflict);
+  EXPECT_EQ(get(s, "m1")->region, "us");
+  auto missing = sync<session_record>([&](auto cb) { s.move_region({.id = "nope", .from = "eu", .to = "us"}, cb); });
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, errc::not_found);
+}
+
 TEST_F(sqlite_store_test, end_is_a_one_time_transition_and_keeps_the_first_end) {
   auto& s = open();
   ASSERT_TRUE(create(s, make_record("s1", "alice", 100)).has_value());

@@ -37,6 +37,8 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 
 export interface RegionInfo {
   readonly name: string;
+  /** The region's own HTTP URL (http://HOST:PORT): where the client measures its RTT. */
+  readonly baseUrl: string;
   readonly wsUrl: string;
   readonly up: boolean;
   /** The edge's last health-probe round trip (ms), when known. */
@@ -48,12 +50,14 @@ export interface StartRequest {
   readonly preferredRegion?: string;
   readonly mode: 'client' | 'server';
   readonly rule?: 'rounds' | 'lcg-counter';
+  /** The client's measured RTT per region (ms; region_rtt.ts): the edge picks the lowest. */
+  readonly rtt?: Readonly<Record<string, number>>;
 }
 
 /** A start's answer: the session, plus how the edge routed it. */
 export interface StartedGame {
   readonly session: SessionInfo;
-  /** The selection rule that chose the region: preferredRegion, x-user-region, geo, default, fallback. */
+  /** The selection rule that chose the region: preferredRegion, x-user-region, rtt, geo, load, default, fallback. */
   readonly routedBy: string;
   readonly wsEndpoint: string;
   /** True when the edge returned the user's already running session instead of a new one. */
@@ -100,6 +104,7 @@ export class EdgeClient {
     if (list === null) throw new EdgeError('bad_answer', 'The server sent an unreadable list of regions.');
     return list.filter(isObject).map((r) => ({
       name: String(r.region ?? ''),
+      baseUrl: typeof r.base_url === 'string' ? r.base_url : '',
       wsUrl: typeof r.ws_url === 'string' ? r.ws_url : '',
       up: r.status === 'up',
       rttMs: typeof r.rtt_ms === 'number' && Number.isFinite(r.rtt_ms) ? r.rtt_ms : null,
@@ -107,9 +112,10 @@ export class EdgeClient {
   }
 
   async start(req: StartRequest): Promise<StartedGame> {
-    const payload: Record<string, string> = { userId: req.userId, mode: req.mode };
+    const payload: Record<string, unknown> = { userId: req.userId, mode: req.mode };
     if (req.preferredRegion) payload.preferredRegion = req.preferredRegion;
     if (req.rule) payload.rule = req.rule;
+    if (req.rtt && Object.keys(req.rtt).length > 0) payload.rtt = req.rtt;
     const body = await this.request('POST', '/edge/game/start', payload);
     const session = parseSession(body);
     if (!isObject(body) || session === null) throw new EdgeError('bad_answer', 'The server sent an unreadable session.');

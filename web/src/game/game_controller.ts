@@ -418,6 +418,7 @@ export class GameController {
         if (this.snap_.end === null) void this.pollStatus_();
         return;
       case 'refused':
+      case 'moved': // moved and the region did not say where: the edge knows
         if (this.snap_.end === null) void this.pollStatus_(true);
         return;
       case 'lost':

@@ -31,10 +31,14 @@ export type ServerMessage =
   | { type: 'latency_status'; status: 'ok' | 'warning'; rttMs: number; jitterMs: number }
   | { type: 'kicked'; reason: string; rttMs: number | null; jitterMs: number | null }
   | { type: 'stopped'; reason: string; seed: string | null; salt: string | null }
-  | { type: 'error'; code: string; message: string };
+  /** The session moved to another region: reconnect to `wsUrl` (null: ask the edge) and join with `after`. */
+  | { type: 'migrate'; sessionId: string; region: string; wsUrl: string | null; lastStep: number }
+  /** `session_moved` adds where the session went (`region`, `wsUrl`, null when the region does not know it). */
+  | { type: 'error'; code: string; message: string; region?: string; wsUrl?: string | null };
 
 export type ClientMessage =
-  | { action: 'join'; sessionId: string; userId: string }
+  /** `after`: the last step received; the server sends every later one (docs/protocol.md "Migration"). */
+  | { action: 'join'; sessionId: string; userId: string; after?: number }
   | { action: 'ping'; clientTimestamp: number }
   | { action: 'pong'; seq: number; serverTimestamp: number }
   | { action: 'leave' };
@@ -52,6 +56,7 @@ export const Close = {
   refused: 4004,
   replaced: 4005,
   rejoinCooldown: 4006,
+  migrated: 4007,
 } as const;
 
 type Obj = Record<string, unknown>;
@@ -68,7 +73,7 @@ export type FrameResult =
   | { readonly kind: 'malformed'; readonly error: string };
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set([
-  'session_joined', 'pong', 'ping', 'countdown', 'tick', 'latency_status', 'kicked', 'stopped', 'error',
+  'session_joined', 'pong', 'ping', 'countdown', 'tick', 'latency_status', 'kicked', 'stopped', 'error', 'migrate',
 ]);
 
 /** A JSON document from the server (a text frame, or the binary 0x7F envelope). Never throws. */
@@ -143,8 +148,24 @@ function readServerObject(m: Obj): ServerMessage | null {
         seed: typeof m.seed === 'string' || isInt(m.seed) ? String(m.seed) : null,
         salt: typeof m.salt === 'string' ? m.salt : null,
       };
+    case 'migrate':
+      if (!isInt(m.lastStep) || typeof m.region !== 'string') return null;
+      return {
+        type: 'migrate',
+        sessionId: str(m.sessionId),
+        region: m.region,
+        wsUrl: typeof m.wsUrl === 'string' && m.wsUrl !== '' ? m.wsUrl : null,
+        lastStep: m.lastStep,
+      };
     case 'error':
-      return { type: 'error', code: str(m.code), message: str(m.message) };
+      if (m.code !== 'session_moved') return { type: 'error', code: str(m.code), message: str(m.message) };
+      return {
+        type: 'error',
+        code: 'session_moved',
+        message: str(m.message),
+        region: str(m.region),
+        wsUrl: typeof m.wsUrl === 'string' && m.wsUrl !== '' ? m.wsUrl : null,
+      };
     default:
       return null;
   }

@@ -5,6 +5,13 @@
 // (RECONNECT_GRACE_MS). Closes that end the player's part (kicked, replaced,
 // refused, the session ended) are final and never retried.
 //
+// Migration (docs/protocol.md "Migration"): on `migrate` (or a join refused
+// with `error` session_moved) the next connection goes to the message's
+// wsUrl at once, and every join after the first tick carries `after` = the
+// last step received, so the new region sends every step after it: none is
+// missed or repeated. Without a wsUrl the connection ends as 'moved' (ask the
+// edge where the session is).
+//
 // Subprotocols: both are offered, binary first (`wire: 'json'` offers only
 // JSON); the one the server selects (`protocol` once open; none means JSON)
 // decides how this side encodes. Frames are decoded by their own kind (text
@@ -60,6 +67,7 @@ export type EndReason =
   | 'kicked' // 4001; 4006: kicked from this session moments ago, refused until REJOIN_COOLDOWN_MS has passed
   | 'replaced' // 4005: the same player joined elsewhere
   | 'refused' // 4004: no such session, or it ended
+  | 'moved' // 4007 without a URL to follow: the session moved, ask the edge where
   | 'protocol' // 1008, 1009, 4003: the server refused how the client spoke
   | 'lost' // dropped and not back within the grace period
   | 'unavailable'; // never joined: no broadcaster answers at this address
@@ -129,9 +137,21 @@ export class TickConnection {
   private connectTimer_: unknown = null;
   private silenceTimer_: unknown = null;
   private pingTimer_: unknown = null;
+  /** Where the next socket goes: the options' url, then where a migration points. */
+  private url_: string;
+  /** The last tick step received; joins resume after it. */
+  private lastStep_: number | null = null;
+  /** Set by `migrate` / `session_moved`: the coming close 4007 reconnects there at once. */
+  private movedTo_: string | null = null;
 
   constructor(options: TickConnectionOptions) {
     this.o_ = options;
+    this.url_ = options.url;
+  }
+
+  /** The URL of the current (or next) socket: it changes when the session migrates. */
+  get url(): string {
+    return this.url_;
   }
 
   start(): void {
@@ -157,7 +177,7 @@ export class TickConnection {
 
   private open_(): void {
     const offered = this.o_.wire === 'json' ? [JSON_SUBPROTOCOL] : [BINARY_SUBPROTOCOL, JSON_SUBPROTOCOL];
-    const ws = this.o_.createSocket(this.o_.url, offered);
+    const ws = this.o_.createSocket(this.url_, offered);
     ws.binaryType = 'arraybuffer';
     this.socket_ = ws;
     this.wire_ = 'json';
@@ -169,7 +189,11 @@ export class TickConnection {
       if (this.socket_ !== ws) return;
       this.clear_('connectTimer_');
       this.wire_ = ws.protocol === BINARY_SUBPROTOCOL ? 'binary' : 'json';
-      this.send_({ action: 'join', sessionId: this.o_.sessionId, userId: this.o_.userId });
+      this.send_(
+        this.lastStep_ === null
+          ? { action: 'join', sessionId: this.o_.sessionId, userId: this.o_.userId }
+          : { action: 'join', sessionId: this.o_.sessionId, userId: this.o_.userId, after: this.lastStep_ },
+      );
       this.armSilence_(ws);
     };
     ws.onmessage = (ev: MessageEvent) => {
@@ -184,6 +208,15 @@ export class TickConnection {
       const m = r.message;
       if (m.type === 'ping') {
         this.echo_(ws, m.seq, m.serverTimestamp);
+      } else if (m.type === 'tick') {
+        // A repeat (never sent by a region that got `after`) is dropped here all the same.
+        if (this.lastStep_ !== null && m.step <= this.lastStep_) return;
+        this.lastStep_ = m.step;
+      } else if (m.type === 'migrate') {
+        this.movedTo_ = m.wsUrl;
+      } else if (m.type === 'error' && m.code === 'session_moved') {
+        this.movedTo_ = m.wsUrl ?? null;
+        return; // handled here: not an error for the game
       } else if (m.type === 'session_joined') {
         this.attempt_ = 0;
         this.droppedAt_ = null;
@@ -225,6 +258,16 @@ export class TickConnection {
     this.clear_('pingTimer_');
     ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
     if (ws.readyState !== 3 /* CLOSED */) ws.close(Close.normal, 'abandoned');
+    if (code === Close.migrated) {
+      const to = this.movedTo_;
+      this.movedTo_ = null;
+      if (to === null) return this.finish_('moved', code);
+      // Not an outage: straight to the new region, no backoff.
+      this.url_ = to;
+      this.attempt_ = 0;
+      this.droppedAt_ = null;
+      return this.open_();
+    }
     const final = FINAL_CLOSES.get(code);
     if (final !== undefined) return this.finish_(final, code);
     const now = this.o_.now();

@@ -1,6 +1,7 @@
 // The start screen: user id, mode, rule and region, then POST /edge/game/start.
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { EdgeClient, RegionInfo, StartedGame } from '../api/edge.ts';
+import { measureRegionRtts } from '../api/region_rtt.ts';
 import type { Mode } from '../api/session.ts';
 import { ErrorNotice } from './ErrorNotice.tsx';
 
@@ -42,7 +43,12 @@ export function StartScreen({ edge, initialUserId, onStarted }: Props) {
     setError(null);
     performance.mark('metronome:start');
     try {
-      const game = await edge.start({ userId: id, mode, rule, preferredRegion: region || undefined });
+      // No region chosen: measure ours to each, and let the edge pick the lowest.
+      const rtt =
+        region || regions.kind !== 'ok'
+          ? undefined
+          : await measureRegionRtts(regions.regions, { now: () => performance.now(), fetch: (u, init) => fetch(u, init) });
+      const game = await edge.start({ userId: id, mode, rule, preferredRegion: region || undefined, rtt });
       onStarted(game, id);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));

@@ -65,14 +65,14 @@ describe('EdgeClient', () => {
     const edge = new EdgeClient(
       answering(200, {
         regions: [
-          { region: 'eu', ws_url: 'ws://127.0.0.1:8081/ws', status: 'up', rtt_ms: 6.9 },
+          { region: 'eu', base_url: 'http://127.0.0.1:8081', ws_url: 'ws://127.0.0.1:8081/ws', status: 'up', rtt_ms: 6.9 },
           { region: 'us', ws_url: '', status: 'down', rtt_ms: null },
         ],
       }),
     );
     expect(await edge.regions()).toEqual([
-      { name: 'eu', wsUrl: 'ws://127.0.0.1:8081/ws', up: true, rttMs: 6.9 },
-      { name: 'us', wsUrl: '', up: false, rttMs: null },
+      { name: 'eu', baseUrl: 'http://127.0.0.1:8081', wsUrl: 'ws://127.0.0.1:8081/ws', up: true, rttMs: 6.9 },
+      { name: 'us', baseUrl: '', wsUrl: '', up: false, rttMs: null },
     ]);
   });
 });

@@ -288,4 +288,47 @@ describe('TickConnection', () => {
     ws.deliver({ type: 'tick', step: 5, value: 6, round: 0, broken: false, serverTimestamp: 9 });
     expect(t.messages).toEqual([{ type: 'tick', step: 5, value: 6, round: 0, broken: false, serverTimestamp: 9 }]);
   });
+
+  it('follows migrate to the new region at once and resumes after the last step it got', async () => {
+    const t = setup();
+    const eu = t.joinedSocket();
+    const tick = (step: number) => ({ type: 'tick', step, value: step + 1, round: 0, broken: false, serverTimestamp: 10 + step });
+    eu.deliver(tick(4));
+    eu.deliver(tick(5));
+    eu.deliver({ type: 'migrate', sessionId: 'S1', region: 'us', wsUrl: 'ws://127.0.0.1:9090/ws', lastStep: 5 });
+    eu.serverClose(4007);
+    // No backoff: the next socket is already there, at the new region.
+    const us = t.factory.last();
+    expect(us).not.toBe(eu);
+    expect(us.url).toBe('ws://127.0.0.1:9090/ws');
+    expect(t.conn.url).toBe('ws://127.0.0.1:9090/ws');
+    us.open();
+    expect(us.sent[0]).toEqual({ action: 'join', sessionId: 'S1', userId: 'alice', after: 5 });
+    us.deliver({ ...t.joined(true), region: 'us' });
+    // A repeated step is dropped; the next ones come through once each.
+    us.deliver(tick(5));
+    us.deliver(tick(6));
+    us.deliver(tick(7));
+    const steps = t.messages.filter((m) => m.type === 'tick').map((m) => (m.type === 'tick' ? m.step : -1));
+    expect(steps).toEqual([4, 5, 6, 7]);
+    expect(t.messages.some((m) => m.type === 'migrate')).toBe(true);
+    expect(t.last()).toEqual({ state: 'open', resumed: true, wire: 'json' });
+  });
+
+  it('a join refused with session_moved goes where it names; without a URL the connection ends as moved', () => {
+    const t = setup();
+    t.conn.start();
+    const old = t.factory.last();
+    old.open();
+    old.deliver({ type: 'error', code: 'session_moved', message: 'moved', region: 'us', wsUrl: 'ws://127.0.0.1:9091/ws' });
+    old.serverClose(4007);
+    expect(t.messages.some((m) => m.type === 'error')).toBe(false); // not a game error
+    const next = t.factory.last();
+    expect(next.url).toBe('ws://127.0.0.1:9091/ws');
+    next.open();
+    expect(next.sent[0]).toEqual({ action: 'join', sessionId: 'S1', userId: 'alice' });
+    next.deliver({ type: 'migrate', sessionId: 'S1', region: 'asia', wsUrl: null, lastStep: 3 });
+    next.serverClose(4007);
+    expect(t.last()).toEqual({ state: 'closed', reason: 'moved', code: 4007 });
+  });
 });

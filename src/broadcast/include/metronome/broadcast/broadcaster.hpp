@@ -24,6 +24,7 @@ namespace metronome::broadcast {
 
 class hub;
 class player_registry;
+class moved_sessions;
 
 /// The engine parameters of a stored session (the region's rule decoding).
 using params_fn = std::function<result<engine::session_params>(const store::session_record&)>;
@@ -59,9 +60,20 @@ class broadcaster {
   /// thread. (Sessions ended elsewhere are noticed by the status poll.)
   void session_ended(const store::session_record& record);
 
+  /// The session moved to region `region` (the edge's migration): this
+  /// node stops serving it; its players get `migrate` (with `ws_url`, ""
+  /// when unknown) and close 4007, later joins `error` session_moved. Any
+  /// thread. (Moves made without telling this node are noticed by the
+  /// status poll.)
+  void session_moved(const std::string& session_id, const std::string& region, const std::string& ws_url);
+
   /// The players of a session on this node, as a JSON array (any thread;
   /// `done` runs on an I/O thread).
   void players(const std::string& session_id, std::function<void(std::string json_array)> done);
+
+  /// Open WebSocket connections now (this node's load, reported in
+  /// /healthz for the edge's load rule). Any thread.
+  std::int64_t connections() const noexcept;
 
   /// Closes every connection with 1001 and releases the hubs' timers. Call
   /// before stopping the HTTP server. Waits for every hub.
@@ -77,6 +89,7 @@ class broadcaster {
   params_fn params_;
   broadcast_metrics metrics_;
   std::unique_ptr<player_registry> registry_;
+  std::unique_ptr<moved_sessions> moved_;
   std::mutex mutex_;
   std::map<net::loop*, std::unique_ptr<hub>> hubs_;
 };

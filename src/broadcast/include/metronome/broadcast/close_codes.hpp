@@ -22,5 +22,6 @@ inline constexpr std::uint16_t join_timeout = 4003;     ///< No join within join
 inline constexpr std::uint16_t join_refused = 4004;     ///< No such session, it has ended, or it is unreadable (after `error`).
 inline constexpr std::uint16_t replaced = 4005;         ///< A newer connection of the same player took over (after `kicked` replaced).
 inline constexpr std::uint16_t rejoin_cooldown = 4006;  ///< Kicked recently: joins refused for REJOIN_COOLDOWN_MS (after `error`).
+inline constexpr std::uint16_t migrated = 4007;  ///< The session moved to another region (after `migrate`, or `error` session_moved).
 
 }  // namespace metronome::broadcast::close_code

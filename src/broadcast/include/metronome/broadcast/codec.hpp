@@ -39,6 +39,11 @@ std::string encode_document(wire w, std::string json_object);
 
 struct join_message {
   std::string session_id, user_id;
+  /// `after`: the last step the client received (a resume after `migrate`
+  /// or a reconnection): the server sends every step after it, up to the
+  /// current one, before the live ticks. -1: none yet. Absent: only the
+  /// current step, as seed 001.
+  std::optional<std::int64_t> after;
 };
 struct ping_message {
   std::int64_t client_ms = 0;

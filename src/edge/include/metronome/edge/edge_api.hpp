@@ -4,6 +4,7 @@
 //   GET /edge/sessions/{id}/replay (proxied to the session's region), GET /edge/time
 //   POST /game/start, POST /game/exit   (seed 002's main server, proxied)
 //   POST /api/regions/register, GET /api/regions
+//   POST /edge/admin/sessions/{id}/migrate (admin token; migrate_api.cpp)
 //   GET /healthz, GET /health, GET /metrics, and the web client's files at /
 //   (/console: the operator console's page; its API: console_api.hpp).
 #pragma once
@@ -11,6 +12,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -43,6 +46,10 @@ struct edge_settings {
   double rate_per_second = 0;                  ///< RATE_LIMIT_PER_SECOND: starts and exits per client address; 0: off.
   double rate_burst = 20;                      ///< RATE_LIMIT_BURST.
   std::string world_url{};                     ///< WORLD_URL (ws://HOST:PORT/world): the console's world metrics. Default none.
+  /// LOAD_THRESHOLD: a start goes to the least loaded region instead of the
+  /// one geography or the default picked when that one carries at least this
+  /// many more WebSocket connections. Default 50; at least 1.
+  std::int64_t load_threshold = 50;
 };
 
 struct edge_metrics {
@@ -61,7 +68,7 @@ struct edge_metrics {
   obs::handle<obs::counter> cache_hit, cache_miss;
   obs::handle<obs::gauge> healthy_regions_now;
   /// decisions{rule} for each of choice::rules, in that order.
-  std::array<obs::handle<obs::counter>, 5> decisions_by_rule;
+  std::array<obs::handle<obs::counter>, 7> decisions_by_rule;
   obs::counter& decision(std::string_view rule) const noexcept;
   /// proxied{region, outcome} and proxy_latency{region} for one proxied
   /// request, through a per-thread cache of the metrics (no lock, no label
@@ -77,6 +84,9 @@ class edge_api {
            const address_set& trusted_proxies, edge_metrics& metrics);
 
   void handle(net::request&& req, net::reply_fn reply);
+  /// The events publisher's state as a JSON object, for /health's `events`
+  /// (unset, the default: no events, no section). Set before serving.
+  void set_events_status(std::function<std::string()> status) { events_status_ = std::move(status); }
   void observe(const net::exchange_summary& x, bool access_log) { metrics_.http.observe(x, access_log); }
   /// The edge's /metrics text (also the console's source=edge).
   std::string metrics_text();
@@ -91,11 +101,14 @@ class edge_api {
   struct choice {
     region_view region;
     std::string rule;  ///< One of rules.
-    static constexpr std::array<std::string_view, 5> rules{"preferredRegion", "x-user-region", "geo", "default", "fallback"};
+    static constexpr std::array<std::string_view, 7> rules{"preferredRegion", "x-user-region", "rtt", "geo", "load", "default", "fallback"};
     std::string country;
   };
-  /// The selection rules in order; errc::unavailable when no region is healthy.
-  result<choice> choose_region(const net::request& req, const std::string& preferred) const;
+  /// The selection rules in order; errc::unavailable when no region is
+  /// healthy. `rtt_ms`: the client's measured RTT per region (the start's
+  /// "rtt"), empty when it sent none.
+  result<choice> choose_region(const net::request& req, const std::string& preferred,
+                               const std::map<std::string, double>& rtt_ms = {}) const;
 
  private:
   struct start_input;
@@ -108,6 +121,13 @@ class edge_api {
   void register_region(const net::request& req, net::reply_fn reply);
   void list_regions(net::reply_fn reply);
   void health(const char* route, net::reply_fn reply);
+  // migrate_api.cpp: POST /edge/admin/sessions/{id}/migrate.
+  void add_migrate_routes();
+  void migrate(const std::string& id, const net::request& req, net::reply_fn reply);
+  /// The region's WebSocket URL: its registered ws_url, else ws://HOST:PORT/ws.
+  static std::string ws_url_of(const region_view& v);
+  /// The edge's view of a stored session (GET /edge/sessions/{id}), as JSON text.
+  static std::string session_view_json(const store::session_record& s);
   bool serve_file(const net::request& req, const net::reply_fn& reply);
 
   /// What a proxied request carries over from the client's request, kept
@@ -141,6 +161,7 @@ class edge_api {
 
   net::rate_limiter limiter_;
   console_api console_;  ///< The operator console's routes, added to router_.
+  std::function<std::string()> events_status_;
   net::router router_;   ///< Built once in the constructor; read-only after.
   obs::logger log_{"edge"};
 };

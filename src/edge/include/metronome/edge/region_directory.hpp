@@ -33,8 +33,24 @@ struct region_view {
   std::string breaker = "closed";  ///< closed, open, half-open.
   std::int64_t inflight = 0;       ///< Requests this edge is proxying to it now.
   std::int64_t proxied_total = 0;
+  /// The region's own load as its /healthz reports it (open WebSocket
+  /// connections of its tick broadcaster); -1 until a probe tells.
+  std::int64_t connections = -1;
   bool healthy = false;  ///< Eligible for new sessions.
 };
+
+// Seed 000 extension 4's measured rules, pure (edge_routes.cpp applies them
+// in their order; docs/protocol.md "Region selection").
+
+/// The healthy region with the lowest RTT the client measured (`rtt_ms`:
+/// region -> ms; regions not in `healthy` are ignored; ties go to the first
+/// in `healthy`). nullopt when no measured region is healthy.
+std::optional<region_view> lowest_rtt(const std::vector<region_view>& healthy, const std::map<std::string, double>& rtt_ms);
+
+/// The least loaded healthy region when it carries at least `threshold`
+/// fewer connections than `chosen` (the region the other rules picked);
+/// nullopt when loads are unknown or closer than that.
+std::optional<region_view> less_loaded(const region_view& chosen, const std::vector<region_view>& healthy, std::int64_t threshold);
 
 class region_directory {
  public:
@@ -47,6 +63,8 @@ class region_directory {
   void merge_registered(const std::vector<store::region_record>& records);
 
   void record_probe(const std::string& name, bool ok, double rtt_ms);
+  /// The load a probe's answer reported (-1: it reported none).
+  void record_load(const std::string& name, std::int64_t connections);
   /// Request outcomes, for the circuit breaker.
   void record_success(const std::string& name);
   void record_failure(const std::string& name, std::int64_t now_ms);

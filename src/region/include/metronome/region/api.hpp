@@ -36,6 +36,10 @@ struct api_hooks {
   std::function<void(const store::session_record&)> session_ended;
   /// The players connected to a session on this node, as a JSON array.
   std::function<void(const std::string& id, std::function<void(std::string)> done)> players;
+  /// The session moved to (region, wsUrl) and no longer lives here (routes_migrate.cpp).
+  std::function<void(const std::string& id, const std::string& region, const std::string& ws_url)> session_moved;
+  /// This node's load for /healthz: open WebSocket connections (unset: no load section).
+  std::function<std::int64_t()> connections;
   /// The events publisher's state as a JSON object, for /health (unset: no events).
   std::function<std::string()> events_status;
 };
@@ -71,6 +75,7 @@ class region_api {
   void stop_session(const std::string& id, const net::request& req, net::reply_fn reply);
   void replay(const std::string& id, const net::request& req, net::reply_fn reply);
   void players(const std::string& id, net::reply_fn reply);
+  void session_migrated(const std::string& id, const net::request& req, net::reply_fn reply);
   void game_start(const net::request& req, net::reply_fn reply);
   void game_exit(const net::request& req, net::reply_fn reply);
   void health(const char* route, net::reply_fn reply);

@@ -61,6 +61,14 @@ struct end_outcome {
   bool event_stored = false;  ///< As create_outcome::event_stored.
 };
 
+/// Moves a running session to another region (session migration,
+/// docs/openapi.yaml): a compare-and-set on (status running, region from).
+struct region_move {
+  std::string id;
+  std::string from;  ///< The region the caller read; another one gives errc::conflict.
+  std::string to;
+};
+
 struct page_request {
   std::string user_id;
   std::size_t limit = 20;  ///< 1 to 100.
@@ -94,6 +102,12 @@ class session_store {
   /// errc::not_found, errc::forbidden (owner mismatch). Ending an ended
   /// session changes nothing and reports changed = false.
   virtual void end(end_request request, callback<end_outcome> done) = 0;
+
+  /// Sets the region of a running session from `from` to `to`, atomically
+  /// (region_move): the record after the change. errc::not_found;
+  /// errc::conflict when it has ended or its region is no longer `from`
+  /// (a concurrent stop, exit or move wins, and nothing is written).
+  virtual void move_region(region_move request, callback<session_record> done) = 0;
 
   /// A user's sessions, newest first. errc::invalid_argument for a bad cursor.
   virtual void list_by_user(page_request request, callback<page> done) = 0;
