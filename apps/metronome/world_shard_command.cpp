@@ -104,6 +104,7 @@ void run_drive(const drive_flags& f) {
     std::printf(R"({"tick":%llu,"hash":"%016llx"})"
                 "\n",
                 static_cast<unsigned long long>(t.tick), static_cast<unsigned long long>(t.hash));
+    std::fflush(stdout);  // a tick line is out when its tick is done (tests follow the run by it)
     wall.push_back(t.wall_ms);
     compute.push_back(*std::max_element(t.compute_ms.begin(), t.compute_ms.end()));
     wait.insert(wait.end(), t.wait_ms.begin(), t.wait_ms.end());
