@@ -1,5 +1,7 @@
 #include "world_command.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -31,7 +33,7 @@ constexpr std::int64_t max_cli_ticks = 1'000'000;
 struct run_flags {
   world_flags world;
   std::string ticks, commands_file;
-  bool positions = false, aoi = false;
+  bool positions = false, aoi = false, timing = false;
   durable_flags durable;
 };
 
@@ -81,6 +83,12 @@ world::world_config world_config_of(const world_flags& f, world::population& pop
   return c;
 }
 
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
 void add_world_flags(CLI::App& cmd, world_flags& f) {
   cmd.add_option("--seed", f.seed, "World seed: a decimal unsigned 64-bit integer, or any other string (hashed)")->required();
   cmd.add_option("--entities", f.entities, "Entities, 0 to 1000000 (ids 0..N-1)")->required();
@@ -121,10 +129,13 @@ void run_world(const run_flags& f) {
                  c.max_speed, c.entity_radius, c.cell_size);
   out.append(recovered);
   const std::vector<world::command> none;
+  std::vector<double> step_ms;
   for (auto t = static_cast<std::int64_t>(w.tick()) + 1; t <= ticks; ++t) {
     const auto it = by_tick.find(static_cast<std::uint64_t>(t));
     const auto& cmds = it == by_tick.end() ? none : it->second;
+    const auto stepping = std::chrono::steady_clock::now();
     const auto& report = durable ? step_durable(*durable, cmds, threads) : plain->step(cmds, threads);
+    if (f.timing) step_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stepping).count());
     fmt::format_to(std::back_inserter(out),
                    R"({{"tick":{},"hash":"{:016x}"}})"
                    "\n",
@@ -176,6 +187,12 @@ void run_world(const run_flags& f) {
       }
     }
     flush_if_big(out);
+  }
+  if (f.timing && !step_ms.empty()) {
+    fmt::format_to(std::back_inserter(out),
+                   R"({{"timing":{{"ticks":{},"tickMs":{{"p50":{:.3f},"p99":{:.3f},"max":{:.3f}}}}}}})"
+                   "\n",
+                   step_ms.size(), percentile(step_ms, 0.5), percentile(step_ms, 0.99), percentile(step_ms, 1.0));
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
@@ -237,6 +254,7 @@ void add_world_command(CLI::App& app) {
   run->add_option("--commands", f->commands_file, "JSON-lines command file (docs/world.md)");
   run->add_flag("--positions", f->positions, "Print every entity's position every tick");
   run->add_flag("--aoi", f->aoi, "Print every player's visible set every tick");
+  run->add_flag("--timing", f->timing, "Print the step time percentiles at the end (a timing line)");
   add_durable_run_options(*run, f->durable);
   run->callback([f] { run_world(*f); });
   add_world_replay_command(*world_cmd);

@@ -24,6 +24,8 @@ void add_world_flags(CLI::App& cmd, world_flags& f);
 /// The world's config from the flags, or usage_error naming the flag
 /// (`shards_flag` names the flag that gave f.shards).
 world::world_config world_config_of(const world_flags& f, world::population& pop, std::string_view shards_flag);
+/// The p-quantile (0..1; 1 is the largest) of `v` by rank; 0 when empty.
+double percentile(std::vector<double> v, double p);
 /// A command file (docs/world.md), or usage_error naming the file and line.
 std::vector<world::command> read_world_commands(const std::string& path);
 

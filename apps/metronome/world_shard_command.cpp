@@ -80,12 +80,6 @@ struct drive_flags {
   net_flags net;
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
 void run_drive(const drive_flags& f) {
   world::shardnet::drive_options o;
   o.shards = static_cast<std::uint32_t>(parse_int("--shard-processes", f.shards, 1, world::max_shards));

@@ -56,12 +56,21 @@ std::uint32_t get_held_id(reader& in, const world_state& w, std::uint32_t sender
 
 std::string encode_move_output(const world_state& w, std::uint32_t self) {
   const shard_state& s = w.shards[self];
+  // What the others read: the tentative positions in the strip's first and
+  // last columns (their ghosts), and every motion the phase changed (so that
+  // every replica holds every entity's motion for the hash and hand-overs).
+  std::vector<std::uint32_t> sent;
+  for (const std::uint32_t e : s.held) {
+    const std::uint32_t col = w.cells.column_of_cell(w.cells.cell_of(e));
+    const bool border = col == s.first_column || col + 1 == s.end_column;
+    if (border || !(s.prior[e] == motion_state{w.vel[e], w.target[e], w.speed[e], w.mode[e]})) sent.push_back(e);
+  }
   std::string out;
-  out.reserve(shard_output_header_bytes + 4 + s.held.size() * moved_bytes);
+  out.reserve(shard_output_header_bytes + 4 + sent.size() * moved_bytes);
   writer o(out);
   put_header(o, w, shard_phase::move, self);
-  o.put(static_cast<std::uint32_t>(s.held.size()));
-  for (const std::uint32_t e : s.held) {
+  o.put(static_cast<std::uint32_t>(sent.size()));
+  for (const std::uint32_t e : sent) {
     o.put(e);
     o.put(w.tentative[e]);
     o.put(w.vel[e]);

@@ -458,6 +458,8 @@ const step_report& world::step_shard(std::span<const command> commands, std::uin
   if (self >= w.shards.size()) throw std::out_of_range("step_shard: no such shard");
   detail::begin_step(w, commands);
   detail::shard_state& me = w.shards[self];
+  me.prior.resize(w.count);
+  for (std::uint32_t e = 0; e < w.count; ++e) me.prior[e] = {w.vel[e], w.target[e], w.speed[e], w.mode[e]};
   detail::move_phase(w, me);
   const auto moves = detail::gather(w, ex, shard_phase::move, self, detail::encode_move_output(w, self));
   for (const auto& m : moves) detail::apply_move_output(w, m);

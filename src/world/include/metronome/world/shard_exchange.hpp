@@ -8,7 +8,9 @@
 //
 // A shard output (little-endian): u8 phase (1 move, 2 settle), u64 tick,
 // u32 sender shard, u32 shard count, then the phase's body:
-//   move:   u32 n, then per entity the sender holds, ascending ids:
+//   move:   u32 n, then per entity the sender holds in the first or last
+//           column of its strip (the neighbours' ghosts) or whose motion the
+//           move phase changed, ascending ids:
 //           u32 id, i32 tentative x, y, i32 vx, vy, u8 mode, i32 target x, y, i32 speed
 //   settle: u32 n, then per entity that moved, ascending: u32 id, i32 x, y (its
 //           committed position); u32 v, then per player handed over to another

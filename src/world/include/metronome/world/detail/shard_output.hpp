@@ -36,7 +36,8 @@ struct shard_output {
   std::vector<handed_view> views;           // settle
 };
 
-/// Shard `self`'s move output: every entity it holds (s.held), as move_phase left it.
+/// Shard `self`'s move output, as move_phase left it: the entities it holds
+/// in its strip's border columns, and those whose motion changed from s.prior.
 std::string encode_move_output(const world_state& w, std::uint32_t self);
 /// Shard `self`'s settle output (after settle_phase): the entities whose
 /// position changed and the views of the players in its outboxes; those
