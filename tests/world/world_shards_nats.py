@@ -16,6 +16,9 @@ Starts nats-server on 127.0.0.1 (tests/support/nats_server.py) and requires:
   - a shard stopped (SIGSTOP) past the deadline is reported by the driver
     (a missedDeadline line naming it), the world waits for it, and after
     SIGCONT the hashes are still those of the in-process run.
+  - nats-server stopped and started again mid-run (what was in flight is
+    lost): the processes reconnect, say hello again, and the run ends with
+    the in-process hashes.
 Every process is started and stopped by PID; every wait is bounded.
 """
 import json
@@ -137,7 +140,11 @@ def run_world(binary, url, tmp, name, k, ticks, cmds, want, chaos=None):
         if chaos:
             chaos(shards, out, restart)
         check(out.wait_for(lambda line: line.startswith('{"drive"'), 240), f"{name}: the driver did not finish")
-        check(driver.wait(timeout=30) == 0, f"{name}: driver exit {driver.returncode}; see {name}-drive.log")
+        try:
+            check(driver.wait(timeout=30) == 0, f"{name}: driver exit {driver.returncode}; see {name}-drive.log")
+        except subprocess.TimeoutExpired:
+            check(False, f"{name}: the driver did not exit; see {name}-drive.log")
+            return None, out
         got = out.hashes()
         check(got == want, f"{name}: {len(got)} hash lines, {sum(a != b for a, b in zip(got, want))} differ from world run "
                            f"(first: {next(((a, b) for a, b in zip(got, want) if a != b), None)})")
@@ -204,6 +211,15 @@ def main():
 
             s, out = run_world(binary, nats.url, tmp, "paused", 2, ticks, cmds, want, pause)
             check(s is not None and s["deadlineMisses"] >= 1, f"paused: summary {s}")
+
+            def outage(shards, out, restart):
+                if not check(out.wait_for(lambda line: line.startswith('{"tick":30,"hash"'), 120), "outage: tick 30 not reached"):
+                    return
+                nats.stop()
+                nats.start()
+
+            s, out = run_world(binary, nats.url, tmp, "outage", 2, ticks, cmds, want, outage)
+            check(s is not None, "outage: no summary")
         finally:
             nats.stop()
     print(f"world_shards_nats: {len(FAILURES)} failure(s)")

@@ -119,8 +119,16 @@ class driver {
                      waited.count(), o_.deadline.count());
         }
         next_deadline = now + o_.deadline;
+        // The batch may be what was lost: a shard that already reported the tick reports it again.
+        if (auto r = send_batch(); !r) return r.error();
       }
-      auto m = bus_.next(std::chrono::duration_cast<std::chrono::milliseconds>(next_deadline - now) + std::chrono::milliseconds(1));
+      if (bus_.take_reconnected()) {  // what was in flight may be lost: the batch again
+        fmt::print(stderr, "metronome: world drive: NATS reconnected at tick {}; sending the tick again\n", t);
+        if (auto r = send_batch(); !r) return r.error();
+      }
+      auto m = bus_.next(std::min<std::chrono::milliseconds>(
+          std::chrono::milliseconds(200),
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_deadline - now) + std::chrono::milliseconds(1)));
       if (!m) return m.error();
       if (!*m) continue;
       const std::string& data = (*m)->data;

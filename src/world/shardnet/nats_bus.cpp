@@ -2,6 +2,8 @@
 
 #include <nats/nats.h>
 
+#include <atomic>
+
 namespace metronome::world::shardnet {
 namespace {
 
@@ -11,12 +13,21 @@ metronome::error nats_failure(natsStatus s, const std::string& what) {
   return metronome::error{s == NATS_TIMEOUT ? errc::timeout : errc::unavailable, std::move(message)};
 }
 
+/// While the client reconnects, a publish or flush that fails is not an error
+/// of the caller's: what it sent is lost or sent later, and the hello after
+/// the reconnection (take_reconnected) makes the peers send theirs again.
+bool reconnecting(natsConnection* c) {
+  const natsConnStatus st = natsConnection_Status(c);
+  return st == NATS_CONN_STATUS_RECONNECTING || st == NATS_CONN_STATUS_DISCONNECTED;
+}
+
 }  // namespace
 
 struct nats_bus::state {
   natsConnection* connection = nullptr;
   natsSubscription* sub = nullptr;
   std::int64_t timeout_ms = 2000;
+  std::atomic<bool> reconnected{false};  // set on the client's thread
   ~state() {
     natsSubscription_Destroy(sub);
     natsConnection_Destroy(connection);
@@ -37,6 +48,10 @@ result<std::unique_ptr<nats_bus>> nats_bus::connect(const std::string& url, std:
   if (s == NATS_OK) s = natsOptions_SetNoEcho(raw, true);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(raw, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(raw, 200);
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectedCB(
+        raw, [](natsConnection*, void* closure) { static_cast<state*>(closure)->reconnected = true; }, st.get());
+  }
   if (s != NATS_OK) return nats_failure(s, "options for '" + url + "'");
   if (s = natsConnection_Connect(&st->connection, raw); s != NATS_OK) return nats_failure(s, "connect to '" + url + "'");
   return std::unique_ptr<nats_bus>(new nats_bus(std::move(st)));
@@ -57,12 +72,13 @@ result<void> nats_bus::publish(const std::string& subject, const std::string& da
                                                   " exceeds the server's max_payload (" + std::to_string(max_payload()) + ")");
   }
   const natsStatus s = natsConnection_Publish(s_->connection, subject.c_str(), data.data(), static_cast<int>(data.size()));
-  if (s != NATS_OK) return nats_failure(s, "publish " + subject);
+  if (s != NATS_OK && !reconnecting(s_->connection)) return nats_failure(s, "publish " + subject);
   return {};
 }
 
 result<void> nats_bus::flush() {
-  if (natsStatus s = natsConnection_FlushTimeout(s_->connection, s_->timeout_ms); s != NATS_OK) return nats_failure(s, "flush");
+  const natsStatus s = natsConnection_FlushTimeout(s_->connection, s_->timeout_ms);
+  if (s != NATS_OK && !reconnecting(s_->connection)) return nats_failure(s, "flush");
   return {};
 }
 
@@ -75,6 +91,8 @@ result<std::optional<bus_message>> nats_bus::next(std::chrono::milliseconds wait
   natsMsg_Destroy(msg);
   return std::optional<bus_message>(std::move(m));
 }
+
+bool nats_bus::take_reconnected() { return s_->reconnected.exchange(false); }
 
 std::int64_t nats_bus::max_payload() const { return natsConnection_GetMaxPayload(s_->connection); }
 

@@ -93,6 +93,8 @@ class node final : public shard_exchange {
         fmt::print(stderr, "metronome: world shard {}: tick {} {}: waiting for shards [{}] ({} ms)\n", o_.index, tick,
                    phase == shard_phase::move ? "move" : "settle", missing,
                    std::chrono::duration_cast<std::chrono::milliseconds>(reported - started).count());
+        // A message lost (a NATS outage, a peer restarting): hello makes the peers send theirs again.
+        if (auto r = say_hello(); !r) throw step_failure(r.error().message);
       }
     }
     wait_ns_ += nanos_since(started);
@@ -152,14 +154,21 @@ class node final : public shard_exchange {
   }
 
   result<void> pump(std::chrono::milliseconds wait) {
+    if (bus_.take_reconnected()) {  // after a NATS outage: as after a restart
+      fmt::print(stderr, "metronome: world shard {}: NATS reconnected; saying hello again\n", o_.index);
+      if (auto r = say_hello(); !r) return r;
+    }
     auto msg = bus_.next(wait);
     if (!msg) return msg.error();
     if (!*msg) return {};
     const bus_message& m = **msg;
     if (m.subject == subjects_.out) {
       const auto h = peek_shard_output(m.data);
-      if (!h || h->shard >= shards_ || h->shard == o_.index) {
+      if (!h || h->shard >= shards_) {
         fmt::print(stderr, "metronome: world shard {}: dropped a malformed shard output\n", o_.index);
+      } else if (h->shard == o_.index) {
+        fmt::print(stderr, "metronome: world shard {}: another process runs as shard {} of world {}: its output dropped\n", o_.index,
+                   o_.index, o_.world_name);
       } else if (h->tick >= floor_) {
         inbox_[{h->tick, static_cast<int>(h->phase)}].emplace(h->shard, m.data);
       }

@@ -32,11 +32,17 @@ class nats_bus {
 
   /// Subscribes to `subject` (wildcards allowed) and waits until the server has it.
   result<void> subscribe(const std::string& subject);
-  /// Publishes (buffered by the client; flush() sends now). Refuses a payload over max_payload().
+  /// Publishes (buffered by the client; flush() sends now). Refuses a payload
+  /// over max_payload(). While the client reconnects, publish and flush
+  /// succeed and what they sent may be lost (see take_reconnected).
   result<void> publish(const std::string& subject, const std::string& data);
   result<void> flush();
   /// The next message of the subscription; nullopt when none came within `wait`.
   result<std::optional<bus_message>> next(std::chrono::milliseconds wait);
+  /// Whether the connection came back since the last call (after an outage
+  /// the subscription is renewed, but what was in flight is lost: the caller
+  /// says hello again or sends its batch again).
+  bool take_reconnected();
   std::int64_t max_payload() const;
   bus_counts counts() const;
 
