@@ -1,5 +1,7 @@
 #include "world_command.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -19,6 +21,7 @@
 #include "world_command_durable.hpp"
 #include "world_command_file.hpp"
 #include "world_serve_command.hpp"
+#include "world_shard_command.hpp"
 
 namespace metronome::cli {
 namespace {
@@ -28,8 +31,9 @@ constexpr std::int64_t max_cli_entities = 1'000'000;
 constexpr std::int64_t max_cli_ticks = 1'000'000;
 
 struct run_flags {
-  std::string seed, entities, players, size, radius, margin, ticks, shards = "1", commands_file;
-  bool positions = false, aoi = false;
+  world_flags world;
+  std::string ticks, commands_file;
+  bool positions = false, aoi = false, timing = false;
   durable_flags durable;
 };
 
@@ -39,7 +43,9 @@ void flush_if_big(fmt::memory_buffer& out) {
   out.clear();
 }
 
-std::vector<world::command> read_commands(const std::string& path) {
+}  // namespace
+
+std::vector<world::command> read_world_commands(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw usage_error(fmt::format("--commands: cannot read '{}'", path));
   constexpr std::size_t max_bytes = 64u << 20;
@@ -53,8 +59,7 @@ std::vector<world::command> read_commands(const std::string& path) {
   return std::move(f.commands);
 }
 
-/// The world's config from the flags, or usage_error naming the flag.
-world::world_config config_of(const run_flags& f, world::population& pop, std::int64_t& ticks) {
+world::world_config world_config_of(const world_flags& f, world::population& pop, std::string_view shards_flag) {
   world::world_config c;
   const auto seed = engine::parse_seed(f.seed);
   if (!seed) throw usage_error("--seed: must not be empty");
@@ -69,22 +74,38 @@ world::world_config config_of(const run_flags& f, world::population& pop, std::i
   c.aoi_radius = static_cast<std::int32_t>(parse_int("--radius", f.radius, 1, 4 * half) * u);
   c.aoi_margin = static_cast<std::int32_t>(parse_int("--leave-margin", f.margin, 0, 255) * u);
   c.aoi_skin = std::min<std::int32_t>(40 * u, static_cast<std::int32_t>(65534 - c.aoi_margin));
-  ticks = parse_int("--ticks", f.ticks, 1, max_cli_ticks);
   // Cells of 32 world units, larger in big worlds so that the grid stays within its cell budget.
   // (and no wider than the world).
   c.cell_size = static_cast<std::int32_t>(std::min(std::max<std::int64_t>(32 * u, (2 * half * u + 2047) / 2048 + 1), 2 * half * u + 1));
   const auto columns = (2 * std::int64_t{c.half_size} + c.cell_size) / c.cell_size;
-  c.shards = static_cast<std::uint32_t>(parse_int("--shards", f.shards, 1, std::min<std::int64_t>(world::max_shards, columns)));
+  c.shards = static_cast<std::uint32_t>(parse_int(shards_flag, f.shards, 1, std::min<std::int64_t>(world::max_shards, columns)));
   if (auto error = world::validate(c, pop)) throw usage_error(*error);
   return c;
 }
 
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+void add_world_flags(CLI::App& cmd, world_flags& f) {
+  cmd.add_option("--seed", f.seed, "World seed: a decimal unsigned 64-bit integer, or any other string (hashed)")->required();
+  cmd.add_option("--entities", f.entities, "Entities, 0 to 1000000 (ids 0..N-1)")->required();
+  cmd.add_option("--players", f.players, "The first P entities are players, the rest NPCs")->required();
+  cmd.add_option("--size", f.size, "HALF: the world is [-HALF, HALF]^2 world units, 1 to 1000000")->required();
+  cmd.add_option("--radius", f.radius, "Area-of-interest radius, world units")->required();
+  cmd.add_option("--leave-margin", f.margin, "Leave only beyond radius + margin, world units, 0 to 255")->required();
+}
+
+namespace {
+
 void run_world(const run_flags& f) {
   world::population pop;
-  std::int64_t ticks = 0;
-  const world::world_config c = config_of(f, pop, ticks);
+  const world::world_config c = world_config_of(f.world, pop, "--shards");
+  const std::int64_t ticks = parse_int("--ticks", f.ticks, 1, max_cli_ticks);
   std::vector<world::command> commands;
-  if (!f.commands_file.empty()) commands = read_commands(f.commands_file);
+  if (!f.commands_file.empty()) commands = read_world_commands(f.commands_file);
   // Commands by tick; those for ticks the run never reaches are simply not applied.
   std::map<std::uint64_t, std::vector<world::command>> by_tick;
   for (auto& cmd : commands) by_tick[cmd.tick].push_back(std::move(cmd));
@@ -108,10 +129,13 @@ void run_world(const run_flags& f) {
                  c.max_speed, c.entity_radius, c.cell_size);
   out.append(recovered);
   const std::vector<world::command> none;
+  std::vector<double> step_ms;
   for (auto t = static_cast<std::int64_t>(w.tick()) + 1; t <= ticks; ++t) {
     const auto it = by_tick.find(static_cast<std::uint64_t>(t));
     const auto& cmds = it == by_tick.end() ? none : it->second;
+    const auto stepping = std::chrono::steady_clock::now();
     const auto& report = durable ? step_durable(*durable, cmds, threads) : plain->step(cmds, threads);
+    if (f.timing) step_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stepping).count());
     fmt::format_to(std::back_inserter(out),
                    R"({{"tick":{},"hash":"{:016x}"}})"
                    "\n",
@@ -163,6 +187,12 @@ void run_world(const run_flags& f) {
       }
     }
     flush_if_big(out);
+  }
+  if (f.timing && !step_ms.empty()) {
+    fmt::format_to(std::back_inserter(out),
+                   R"({{"timing":{{"ticks":{},"tickMs":{{"p50":{:.3f},"p99":{:.3f},"max":{:.3f}}}}}}})"
+                   "\n",
+                   step_ms.size(), percentile(step_ms, 0.5), percentile(step_ms, 0.99), percentile(step_ms, 1.0));
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
 }
@@ -218,17 +248,13 @@ void add_world_command(CLI::App& app) {
 
   auto* run = world_cmd->add_subcommand("run", "Step a seeded world and print JSON lines (docs/world.md)");
   auto f = std::make_shared<run_flags>();
-  run->add_option("--seed", f->seed, "World seed: a decimal unsigned 64-bit integer, or any other string (hashed)")->required();
-  run->add_option("--entities", f->entities, "Entities, 0 to 1000000 (ids 0..N-1)")->required();
-  run->add_option("--players", f->players, "The first P entities are players, the rest NPCs")->required();
-  run->add_option("--size", f->size, "HALF: the world is [-HALF, HALF]^2 world units, 1 to 1000000")->required();
-  run->add_option("--radius", f->radius, "Area-of-interest radius, world units")->required();
-  run->add_option("--leave-margin", f->margin, "Leave only beyond radius + margin, world units, 0 to 255")->required();
+  add_world_flags(*run, f->world);
   run->add_option("--ticks", f->ticks, "Ticks to step, 1 to 1000000")->required();
-  run->add_option("--shards", f->shards, "Shards (vertical strips), each stepped by its own thread")->capture_default_str();
+  run->add_option("--shards", f->world.shards, "Shards (vertical strips), each stepped by its own thread")->capture_default_str();
   run->add_option("--commands", f->commands_file, "JSON-lines command file (docs/world.md)");
   run->add_flag("--positions", f->positions, "Print every entity's position every tick");
   run->add_flag("--aoi", f->aoi, "Print every player's visible set every tick");
+  run->add_flag("--timing", f->timing, "Print the step time percentiles at the end (a timing line)");
   add_durable_run_options(*run, f->durable);
   run->callback([f] { run_world(*f); });
   add_world_replay_command(*world_cmd);
@@ -245,6 +271,7 @@ void add_world_command(CLI::App& app) {
   bench->callback([only, ticks, seed] { bench_world(*only, *ticks, *seed); });
 
   add_world_online_commands(*world_cmd);
+  add_world_shard_commands(*world_cmd);
 }
 
 }  // namespace metronome::cli

@@ -2,10 +2,9 @@
 #include "metronome/world/snapshot.hpp"
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 #include <stdexcept>
 
+#include "metronome/world/detail/byte_codec.hpp"
 #include "metronome/world/detail/snapshot_codec.hpp"
 
 namespace metronome::world {
@@ -16,65 +15,7 @@ constexpr std::string_view magic{"MTWORLD\0", 8};
 // alive, kind, owner, pos, vel, target, speed, mode, moved, last sequence, key length.
 constexpr std::size_t entity_bytes = 1 + 1 + 4 + 8 + 8 + 8 + 4 + 1 + 1 + 8 + 4;
 
-static_assert(std::endian::native == std::endian::little, "the codec copies little-endian integers");
-
-class writer {
- public:
-  explicit writer(std::string& out) : out_(out) {}
-  template <class T>
-  void put(T v) {
-    char b[sizeof(T)];
-    std::memcpy(b, &v, sizeof(T));
-    out_.append(b, sizeof(T));
-  }
-  void put(vec2 v) {
-    put(v.x);
-    put(v.y);
-  }
-  void put_ids(const std::vector<std::uint32_t>& ids) {
-    put(static_cast<std::uint32_t>(ids.size()));
-    for (const std::uint32_t id : ids) put(id);
-  }
-
- private:
-  std::string& out_;
-};
-
 [[noreturn]] void fail(const std::string& what) { throw std::invalid_argument("snapshot: " + what); }
-
-class reader {
- public:
-  explicit reader(std::string_view in) : in_(in) {}
-  std::size_t left() const noexcept { return in_.size() - at_; }
-  template <class T>
-  T get(const char* what) {
-    if (left() < sizeof(T)) fail(std::string("ends inside ") + what);
-    T v;
-    std::memcpy(&v, in_.data() + at_, sizeof(T));
-    at_ += sizeof(T);
-    return v;
-  }
-  vec2 get_vec(const char* what) {
-    const auto x = get<std::int32_t>(what);
-    return {x, get<std::int32_t>(what)};
-  }
-  std::string_view take(std::size_t n, const char* what) {
-    if (left() < n) fail(std::string("ends inside ") + what);
-    const std::string_view s = in_.substr(at_, n);
-    at_ += n;
-    return s;
-  }
-  /// A count of items of `item_bytes` each, refused when the input cannot hold them.
-  std::uint32_t get_count(std::size_t item_bytes, const char* what) {
-    const auto n = get<std::uint32_t>(what);
-    if (std::uint64_t{n} * item_bytes > left()) fail(std::string(what) + " count " + std::to_string(n) + " exceeds the input");
-    return n;
-  }
-
- private:
-  std::string_view in_;
-  std::size_t at_ = 0;
-};
 
 void put_config(writer& o, const world_config& c) {
   o.put(c.seed);
@@ -199,7 +140,7 @@ std::string encode_state(const world_state& w) {
 }
 
 void decode_state(std::string_view bytes, const std::function<world_state&(world_config, std::uint32_t)>& make) {
-  reader in(bytes);
+  reader in(bytes, "snapshot: ");
   if (in.take(magic.size(), "the magic") != magic) fail("not a world snapshot (bad magic)");
   if (const auto v = in.get<std::uint32_t>("the version"); v != snapshot_version) {
     fail("version " + std::to_string(v) + " is not " + std::to_string(snapshot_version));

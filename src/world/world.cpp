@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "metronome/engine/detail/splitmix.hpp"
+#include "metronome/world/detail/shard_output.hpp"
 #include "metronome/world/detail/snapshot_codec.hpp"
 #include "metronome/world/detail/world_state.hpp"
 
@@ -74,6 +75,29 @@ void move_phase(world_state& w, shard_state& s) {
   }
 }
 
+/// Commits the settled position f of entity e, which shard `self` (state s)
+/// holds: its moved flag and position, and its cell, or a hand-over through
+/// the outbox of the shard whose strip it entered.
+inline void commit(world_state& w, shard_state& s, std::uint32_t self, std::uint32_t e, vec2 f) {
+  const vec2 p = w.pos[e];
+  const bool moved = f != p;
+  w.moved[e] = moved ? 1 : 0;
+  if (!moved) return;
+  ++s.moved;
+  s.max_step2 = std::max(s.max_step2, distance2(f, p));
+  w.pos[e] = f;
+  const std::uint32_t cell = w.cells.cell_at(f);
+  if (cell == w.cells.cell_of(e)) return;
+  const std::uint32_t to = w.column_shard[w.cells.column_of_cell(cell)];
+  if (to == self) {
+    w.cells.move(e, cell);
+  } else {
+    w.cells.remove(e);
+    s.outbox[to].push_back(e);
+    ++s.handovers;
+  }
+}
+
 void settle_phase(world_state& w, shard_state& s, std::uint32_t self) {
   const world_config& c = w.config;
   const std::int32_t lim = c.half_size - c.entity_radius;
@@ -98,24 +122,7 @@ void settle_phase(world_state& w, shard_state& s, std::uint32_t self) {
         }
       }
     }
-    f = {std::clamp(f.x, -lim, lim), std::clamp(f.y, -lim, lim)};
-    const vec2 p = w.pos[e];
-    const bool moved = f != p;
-    w.moved[e] = moved ? 1 : 0;
-    if (!moved) continue;
-    ++s.moved;
-    s.max_step2 = std::max(s.max_step2, distance2(f, p));
-    w.pos[e] = f;
-    const std::uint32_t cell = w.cells.cell_at(f);
-    if (cell == w.cells.cell_of(e)) continue;
-    const std::uint32_t to = w.column_shard[w.cells.column_of_cell(cell)];
-    if (to == self) {
-      w.cells.move(e, cell);
-    } else {
-      w.cells.remove(e);
-      s.outbox[to].push_back(e);
-      ++s.handovers;
-    }
+    commit(w, s, self, e, {std::clamp(f.x, -lim, lim), std::clamp(f.y, -lim, lim)});
   }
 }
 
@@ -201,6 +208,96 @@ void run_shards(world_state& w, executor& ex, F phase) {
         (*c->phase)(c->w->shards[i], i);
       },
       &ctx);
+}
+
+void begin_step(world_state& w, std::span<const command> commands) {
+  w.tick += 1;
+  w.report = step_report{};
+  w.report.tick = w.tick;
+  apply_commands(w, commands);
+}
+
+/// After receive: the shards' settle figures into the report, the reach clock
+/// advanced. Returns whether nothing can have changed in any view ("still").
+bool advance_reach(world_state& w) {
+  std::int64_t max_step2 = 0;
+  for (shard_state& s : w.shards) {
+    max_step2 = std::max(max_step2, s.max_step2);
+    w.report.moved += s.moved;
+    w.report.handovers += s.handovers;
+    s.counters = {};
+  }
+  // isqrt + 1 > the longest step, so no pair's distance changed by more than
+  // the growth of the reach clock.
+  const std::int64_t max_step = max_step2 == 0 ? 0 : isqrt(max_step2) + 1;
+  w.reach += 2 * max_step;
+  return max_step == 0 && w.joined_now.empty() && w.departed_now.empty();
+}
+
+void end_step(world_state& w) {
+  for (const shard_state& s : w.shards) {
+    w.report.aoi_checks += s.counters.checks;
+    w.report.aoi_rebuilds += s.counters.rebuilds;
+    w.report.aoi_candidates += s.counters.candidates;
+  }
+  // Every view has dropped this tick's departed: their ids may be reused from the next tick.
+  for (const std::uint32_t e : w.departed_now) {
+    w.departing[e] = 0;
+    w.free_ids.insert(e);
+  }
+  w.departed_now.clear();
+  w.joined_now.clear();
+}
+
+/// Hands this shard's output of a phase to the exchange and decodes the
+/// others' (all of them checked before any is applied).
+std::vector<shard_output> gather(const world_state& w, shard_exchange& ex, shard_phase phase, std::uint32_t self, const std::string& mine) {
+  const auto theirs = ex.exchange(w.tick, phase, mine);
+  if (theirs.size() + 1 != w.shards.size()) throw std::invalid_argument("shard exchange: not one output from every other shard");
+  std::vector<shard_output> out;
+  std::vector<std::uint8_t> from(w.shards.size(), 0);
+  for (const std::string& bytes : theirs) {
+    out.push_back(decode_shard_output(w, bytes, phase, w.tick, self));
+    if (from[out.back().header.shard]++ != 0) throw std::invalid_argument("shard exchange: two outputs from one shard");
+  }
+  return out;
+}
+
+void apply_move_output(world_state& w, const shard_output& m) {
+  for (const moved_entity& e : m.moved) {
+    w.tentative[e.id] = e.tentative;
+    w.vel[e.id] = e.vel;
+    w.mode[e.id] = e.mode;
+    w.target[e.id] = e.target;
+    w.speed[e.id] = e.speed;
+  }
+}
+
+/// The other shards' settle outputs applied as their own settle phase would
+/// have: moved flags, positions, their cells and outboxes, their figures; and
+/// the views handed over to this shard.
+void apply_settle_outputs(world_state& w, std::uint32_t self, const std::vector<shard_output>& settles) {
+  const shard_state& me = w.shards[self];
+  std::size_t mine = 0;
+  for (std::uint32_t e = 0; e < w.count; ++e) {  // an entity not listed did not move
+    if (mine < me.held.size() && me.held[mine] == e) {
+      ++mine;
+    } else if (w.alive[e]) {
+      w.moved[e] = 0;
+    }
+  }
+  for (const shard_output& m : settles) {
+    const std::uint32_t from = m.header.shard;
+    shard_state& s = w.shards[from];
+    for (auto& out : s.outbox) out.clear();
+    s.max_step2 = 0;
+    s.moved = 0;
+    s.handovers = 0;
+    for (const committed_entity& e : m.committed) commit(w, s, from, e.id, e.pos);
+    for (const handed_view& v : m.views) {
+      if (w.column_shard[w.cells.column_of_cell(w.cells.cell_at(w.pos[v.id]))] == self) w.views[v.id] = v.view;
+    }
+  }
 }
 
 }  // namespace
@@ -346,39 +443,56 @@ const step_report& world::step(std::span<const command> commands) {
 
 const step_report& world::step(std::span<const command> commands, executor& ex) {
   detail::world_state& w = *impl_;
-  w.tick += 1;
-  w.report = step_report{};
-  w.report.tick = w.tick;
-  detail::apply_commands(w, commands);
+  detail::begin_step(w, commands);
   detail::run_shards(w, ex, [&w](detail::shard_state& s, std::uint32_t) { detail::move_phase(w, s); });
   detail::run_shards(w, ex, [&w](detail::shard_state& s, std::uint32_t i) { detail::settle_phase(w, s, i); });
   detail::run_shards(w, ex, [&w](detail::shard_state&, std::uint32_t i) { detail::receive_phase(w, i); });
-  std::int64_t max_step2 = 0;
-  for (detail::shard_state& s : w.shards) {
-    max_step2 = std::max(max_step2, s.max_step2);
-    w.report.moved += s.moved;
-    w.report.handovers += s.handovers;
-    s.counters = {};
-  }
-  // isqrt + 1 > the longest step, so no pair's distance changed by more than
-  // the growth of the reach clock.
-  const std::int64_t max_step = max_step2 == 0 ? 0 : isqrt(max_step2) + 1;
-  w.reach += 2 * max_step;
-  const bool still = max_step == 0 && w.joined_now.empty() && w.departed_now.empty();
+  const bool still = detail::advance_reach(w);
   detail::run_shards(w, ex, [&w, still](detail::shard_state& s, std::uint32_t i) { detail::see_phase(w, s, i, still); });
-  for (const detail::shard_state& s : w.shards) {
-    w.report.aoi_checks += s.counters.checks;
-    w.report.aoi_rebuilds += s.counters.rebuilds;
-    w.report.aoi_candidates += s.counters.candidates;
-  }
-  // Every view has dropped this tick's departed: their ids may be reused from the next tick.
-  for (const std::uint32_t e : w.departed_now) {
-    w.departing[e] = 0;
-    w.free_ids.insert(e);
-  }
-  w.departed_now.clear();
-  w.joined_now.clear();
+  detail::end_step(w);
   return w.report;
+}
+
+const step_report& world::step_shard(std::span<const command> commands, std::uint32_t self, shard_exchange& ex) {
+  detail::world_state& w = *impl_;
+  if (self >= w.shards.size()) throw std::out_of_range("step_shard: no such shard");
+  detail::begin_step(w, commands);
+  detail::shard_state& me = w.shards[self];
+  me.prior.resize(w.count);
+  for (std::uint32_t e = 0; e < w.count; ++e) me.prior[e] = {w.vel[e], w.target[e], w.speed[e], w.mode[e]};
+  detail::move_phase(w, me);
+  const auto moves = detail::gather(w, ex, shard_phase::move, self, detail::encode_move_output(w, self));
+  for (const auto& m : moves) detail::apply_move_output(w, m);
+  detail::settle_phase(w, me, self);
+  const auto settles = detail::gather(w, ex, shard_phase::settle, self, detail::encode_settle_output(w, self));
+  detail::apply_settle_outputs(w, self, settles);
+  // Every replica keeps the whole grid: it inserts every shard's hand-overs.
+  for (std::uint32_t i = 0; i < w.shards.size(); ++i) detail::receive_phase(w, i);
+  const bool still = detail::advance_reach(w);
+  detail::see_phase(w, me, self, still);
+  detail::end_step(w);
+  return w.report;
+}
+
+void world::keep_views_of(std::uint32_t self) {
+  detail::world_state& w = *impl_;
+  for (const std::uint32_t p : w.players) {
+    if (w.column_shard[w.cells.column_of_cell(w.cells.cell_of(p))] == self) continue;
+    w.views[p] = detail::interest{};
+    w.entered[p].clear();
+    w.left[p].clear();
+  }
+}
+
+std::optional<std::string> world::check_shard_output(std::string_view bytes, std::uint32_t self) const {
+  const auto h = peek_shard_output(bytes);
+  if (!h) return "shard output: no header";
+  try {
+    detail::decode_shard_output(*impl_, bytes, h->phase, impl_->tick + 1, self);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return std::nullopt;
 }
 
 entity_kind world::kind(std::uint32_t id) const { return impl_->kind.at(id); }

@@ -134,16 +134,25 @@ result<const step_report*> durable_world::step(std::span<const command> commands
   return step(commands, serial);
 }
 
-result<const step_report*> durable_world::step(std::span<const command> commands, executor& ex) {
+template <class Step>
+result<const step_report*> durable_world::logged_step(std::span<const command> commands, Step step) {
   const std::uint64_t tick = world_.tick() + 1;
   record_.clear();
   encode_commands(commands, record_);
   if (auto r = log_->append(tick, record_); !r) return r.error();
-  const step_report& report = world_.step(commands, ex);
+  const step_report& report = step();
   if (tick % options_.snapshot_every == 0) {
     if (auto r = snapshot(); !r) return r.error();
   }
   return &report;
+}
+
+result<const step_report*> durable_world::step(std::span<const command> commands, executor& ex) {
+  return logged_step(commands, [&]() -> const step_report& { return world_.step(commands, ex); });
+}
+
+result<const step_report*> durable_world::step_shard(std::span<const command> commands, std::uint32_t self, shard_exchange& ex) {
+  return logged_step(commands, [&]() -> const step_report& { return world_.step_shard(commands, self, ex); });
 }
 
 result<void> durable_world::flush() { return log_->flush(); }

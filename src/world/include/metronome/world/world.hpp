@@ -34,6 +34,7 @@
 #include "metronome/world/detail/view_entry.hpp"
 #include "metronome/world/executor.hpp"
 #include "metronome/world/fixed.hpp"
+#include "metronome/world/shard_exchange.hpp"
 
 namespace metronome::world {
 
@@ -87,6 +88,24 @@ class world {
   /// rejected as wrong_tick). The report stays valid until the next step.
   const step_report& step(std::span<const command> commands, executor& ex);
   const step_report& step(std::span<const command> commands);  ///< serial
+
+  /// Applies tick() + 1 as shard `self` of config().shards, one process per
+  /// shard (shard_exchange.hpp): the commands applied here, the move and
+  /// settle phases computed for this shard's strip only, the other shards'
+  /// results taken from `ex`, the receive phase for every strip, the see
+  /// phase for the players this shard holds. Afterwards the state is the one
+  /// step() gives (same hash), except the views and event lists of players
+  /// other shards hold (empty here) and the report's aoi counters (this
+  /// shard's). Throws std::out_of_range when self >= shards, and
+  /// std::invalid_argument when an imported output is malformed (the world
+  /// is then unusable: restore it).
+  const step_report& step_shard(std::span<const command> commands, std::uint32_t self, shard_exchange& ex);
+  /// Empties the views and event lists of the players shard `self` does not
+  /// hold (after a world was stepped whole, e.g. replayed, to run as that shard).
+  void keep_views_of(std::uint32_t self);
+  /// Why `bytes` is not an output another shard could send shard `self` for
+  /// the next tick (nullopt when it is). For tests and fuzzing.
+  std::optional<std::string> check_shard_output(std::string_view bytes, std::uint32_t self) const;
 
   entity_kind kind(std::uint32_t id) const;
   std::uint32_t owner(std::uint32_t id) const;

@@ -25,6 +25,14 @@ namespace metronome::world::detail {
 
 enum class motion : std::uint8_t { velocity = 0, move_to = 1 };
 
+/// An entity's motion components (what the move phase may change besides its tentative position).
+struct motion_state {
+  vec2 vel, target;
+  std::int32_t speed = 0;
+  motion mode = motion::velocity;
+  bool operator==(const motion_state&) const = default;
+};
+
 struct shard_state {
   std::uint32_t first_column = 0, end_column = 0;  // the strip [first, end)
   std::vector<std::uint32_t> held;                 // entities held at the start of the tick
@@ -36,6 +44,7 @@ struct shard_state {
   aoi_counters counters;
   std::int64_t max_step2 = 0;  // largest squared displacement this tick
   std::uint64_t moved = 0, handovers = 0;
+  std::vector<motion_state> prior;  // step_shard only: every entity's motion before the move phase
 };
 
 struct world_state {

@@ -73,6 +73,11 @@ class durable_world {
   /// writer refuses further ticks (reopen to continue).
   result<const step_report*> step(std::span<const command> commands, executor& ex);
   result<const step_report*> step(std::span<const command> commands);
+  /// The same, stepping the world as shard `self` (world::step_shard; the
+  /// log is the same: the commands). Recovery (open) replays whole, so call
+  /// keep_views_of(self) after it.
+  result<const step_report*> step_shard(std::span<const command> commands, std::uint32_t self, shard_exchange& ex);
+  void keep_views_of(std::uint32_t self) { world_.keep_views_of(self); }
 
   const world& state() const noexcept { return world_; }
   /// The last tick whose record is written (and synced, with fsync on).
@@ -88,6 +93,8 @@ class durable_world {
 
  private:
   durable_world(durable_options options, world w, std::unique_ptr<journal::log_writer> log);
+  template <class Step>
+  result<const step_report*> logged_step(std::span<const command> commands, Step step);
 
   durable_options options_;
   world world_;
