@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "metronome/events/event.hpp"
+#include "metronome/nats/nats_client.hpp"
 
 namespace metronome::events::detail {
 namespace {
@@ -14,11 +15,7 @@ namespace {
 constexpr std::array<const char*, 3> stream_subjects{"game.>", "region.>", "player.>"};
 
 metronome::error nats_failure(natsStatus s, std::string_view what, jsErrCode js_code = static_cast<jsErrCode>(0)) {
-  std::string message = "nats: " + std::string(what) + ": " + natsStatus_GetText(s);
-  if (const char* detail = nats_GetLastError(nullptr); detail != nullptr && *detail != '\0') message += std::string(" (") + detail + ")";
-  if (js_code != 0) message += " [JetStream error " + std::to_string(static_cast<int>(js_code)) + "]";
-  const bool timeout = s == NATS_TIMEOUT;
-  return metronome::error{timeout ? errc::timeout : errc::unavailable, std::move(message)};
+  return nats::failure(s, what, static_cast<int>(js_code));
 }
 
 std::int64_t nanos(std::chrono::nanoseconds d) { return static_cast<std::int64_t>(d.count()); }
@@ -42,19 +39,14 @@ nats_link::nats_link(std::unique_ptr<state> s) : s_(std::move(s)) {}
 nats_link::~nats_link() = default;
 
 result<std::unique_ptr<nats_link>> nats_link::connect(const std::string& url, std::chrono::milliseconds timeout) {
-  natsOptions* raw = nullptr;
-  if (natsStatus s = natsOptions_Create(&raw); s != NATS_OK) return nats_failure(s, "options");
-  const std::unique_ptr<natsOptions, decltype(&natsOptions_Destroy)> opts(raw, &natsOptions_Destroy);
-  auto st = std::make_unique<state>();
-  st->wait_ms = timeout.count();
-  natsStatus s = natsOptions_SetURL(raw, url.c_str());
-  if (s == NATS_OK) s = natsOptions_SetTimeout(raw, timeout.count());
   // Once connected, reconnect without end: the publisher's backoff decides
   // what to do meanwhile (publishes fail and the events stay in the outbox).
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(raw, -1);
-  if (s == NATS_OK) s = natsOptions_SetReconnectWait(raw, 200);
-  if (s != NATS_OK) return nats_failure(s, "options for '" + url + "'");
-  if (s = natsConnection_Connect(&st->connection, raw); s != NATS_OK) return nats_failure(s, "connect to '" + url + "'");
+  auto opts = nats::reconnecting_options(url, timeout);
+  if (!opts) return std::move(opts).error();
+  auto st = std::make_unique<state>();
+  st->wait_ms = timeout.count();
+  natsStatus s = natsConnection_Connect(&st->connection, opts->get());
+  if (s != NATS_OK) return nats_failure(s, "connect to '" + url + "'");
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.Wait = timeout.count();

@@ -4,14 +4,10 @@
 
 #include <atomic>
 
+#include "metronome/nats/nats_client.hpp"
+
 namespace metronome::world::shardnet {
 namespace {
-
-metronome::error nats_failure(natsStatus s, const std::string& what) {
-  std::string message = "nats: " + what + ": " + natsStatus_GetText(s);
-  if (const char* detail = nats_GetLastError(nullptr); detail != nullptr && *detail != '\0') message += std::string(" (") + detail + ")";
-  return metronome::error{s == NATS_TIMEOUT ? errc::timeout : errc::unavailable, std::move(message)};
-}
 
 /// While the client reconnects, a publish or flush that fails is not an error
 /// of the caller's: what it sent is lost or sent later, and the hello after
@@ -38,31 +34,27 @@ nats_bus::nats_bus(std::unique_ptr<state> s) : s_(std::move(s)) {}
 nats_bus::~nats_bus() = default;
 
 result<std::unique_ptr<nats_bus>> nats_bus::connect(const std::string& url, std::chrono::milliseconds timeout) {
-  natsOptions* raw = nullptr;
-  if (natsStatus s = natsOptions_Create(&raw); s != NATS_OK) return nats_failure(s, "options");
-  const std::unique_ptr<natsOptions, decltype(&natsOptions_Destroy)> opts(raw, &natsOptions_Destroy);
+  auto opts = nats::reconnecting_options(url, timeout);
+  if (!opts) return std::move(opts).error();
   auto st = std::make_unique<state>();
   st->timeout_ms = timeout.count();
-  natsStatus s = natsOptions_SetURL(raw, url.c_str());
-  if (s == NATS_OK) s = natsOptions_SetTimeout(raw, timeout.count());
-  if (s == NATS_OK) s = natsOptions_SetNoEcho(raw, true);
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(raw, -1);
-  if (s == NATS_OK) s = natsOptions_SetReconnectWait(raw, 200);
+  natsOptions* raw = opts->get();
+  natsStatus s = natsOptions_SetNoEcho(raw, true);
   if (s == NATS_OK) {
     s = natsOptions_SetReconnectedCB(
         raw, [](natsConnection*, void* closure) { static_cast<state*>(closure)->reconnected = true; }, st.get());
   }
-  if (s != NATS_OK) return nats_failure(s, "options for '" + url + "'");
-  if (s = natsConnection_Connect(&st->connection, raw); s != NATS_OK) return nats_failure(s, "connect to '" + url + "'");
+  if (s != NATS_OK) return nats::failure(s, "options for '" + url + "'");
+  if (s = natsConnection_Connect(&st->connection, raw); s != NATS_OK) return nats::failure(s, "connect to '" + url + "'");
   return std::unique_ptr<nats_bus>(new nats_bus(std::move(st)));
 }
 
 result<void> nats_bus::subscribe(const std::string& subject) {
   if (natsStatus s = natsConnection_SubscribeSync(&s_->sub, s_->connection, subject.c_str()); s != NATS_OK) {
-    return nats_failure(s, "subscribe " + subject);
+    return nats::failure(s, "subscribe " + subject);
   }
   // Bounded by the server (it drops a slow consumer), not by the client.
-  if (natsStatus s = natsSubscription_SetPendingLimits(s_->sub, -1, -1); s != NATS_OK) return nats_failure(s, "pending limits");
+  if (natsStatus s = natsSubscription_SetPendingLimits(s_->sub, -1, -1); s != NATS_OK) return nats::failure(s, "pending limits");
   return flush();
 }
 
@@ -72,13 +64,13 @@ result<void> nats_bus::publish(const std::string& subject, const std::string& da
                                                   " exceeds the server's max_payload (" + std::to_string(max_payload()) + ")");
   }
   const natsStatus s = natsConnection_Publish(s_->connection, subject.c_str(), data.data(), static_cast<int>(data.size()));
-  if (s != NATS_OK && !reconnecting(s_->connection)) return nats_failure(s, "publish " + subject);
+  if (s != NATS_OK && !reconnecting(s_->connection)) return nats::failure(s, "publish " + subject);
   return {};
 }
 
 result<void> nats_bus::flush() {
   const natsStatus s = natsConnection_FlushTimeout(s_->connection, s_->timeout_ms);
-  if (s != NATS_OK && !reconnecting(s_->connection)) return nats_failure(s, "flush");
+  if (s != NATS_OK && !reconnecting(s_->connection)) return nats::failure(s, "flush");
   return {};
 }
 
@@ -86,7 +78,7 @@ result<std::optional<bus_message>> nats_bus::next(std::chrono::milliseconds wait
   natsMsg* msg = nullptr;
   const natsStatus s = natsSubscription_NextMsg(&msg, s_->sub, std::max<std::int64_t>(1, wait.count()));
   if (s == NATS_TIMEOUT) return std::optional<bus_message>{};
-  if (s != NATS_OK) return nats_failure(s, "read");
+  if (s != NATS_OK) return nats::failure(s, "read");
   bus_message m{natsMsg_GetSubject(msg), std::string(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)))};
   natsMsg_Destroy(msg);
   return std::optional<bus_message>(std::move(m));
