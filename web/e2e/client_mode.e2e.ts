@@ -59,7 +59,7 @@ describe('client mode', () => {
     // The skewed browser found its offset: about −2 h.
     await expect.poll(() => b.page.getByTestId('clock').textContent()).toMatch(/^−120\.0 min from the server/);
     expect(await b.page.getByTestId('region').textContent()).toContain('joined by link');
-    expect(await a.page.getByTestId('region').textContent()).toMatch(/chosen by rule (default|geo|fallback)/);
+    expect(await a.page.getByTestId('region').textContent()).toMatch(/chosen by rule (rtt|default|geo|fallback)/);
 
     const seen = await expectSameState(a.page, b.page);
     expect(seen.some((s) => s.step > 0)).toBe(true);
