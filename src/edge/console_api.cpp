@@ -66,8 +66,8 @@ json::object region_json(const region_view& v) {
                  {"breaker", v.breaker},
                  {"rtt_ms", v.rtt_ms},
                  {"load", json::object{{"inflight", v.inflight},
-                                         {"proxied_total", v.proxied_total},
-                                         {"connections", v.connections < 0 ? json::value(nullptr) : json::value(v.connections)}}}};
+                                       {"proxied_total", v.proxied_total},
+                                       {"connections", v.connections < 0 ? json::value(nullptr) : json::value(v.connections)}}}};
   o["last_seen"] = v.last_seen_ms > 0 ? json::value(rfc3339_ms(v.last_seen_ms)) : json::value(nullptr);
   return o;
 }

@@ -162,7 +162,7 @@ class edge_api {
   net::rate_limiter limiter_;
   console_api console_;  ///< The operator console's routes, added to router_.
   std::function<std::string()> events_status_;
-  net::router router_;   ///< Built once in the constructor; read-only after.
+  net::router router_;  ///< Built once in the constructor; read-only after.
   obs::logger log_{"edge"};
 };
 
