@@ -46,6 +46,7 @@ struct edge_settings {
   double rate_per_second = 0;                  ///< RATE_LIMIT_PER_SECOND: starts and exits per client address; 0: off.
   double rate_burst = 20;                      ///< RATE_LIMIT_BURST.
   std::string world_url{};                     ///< WORLD_URL (ws://HOST:PORT/world): the console's world metrics. Default none.
+  std::string world_operator_secret{};         ///< The world's operator secret (WORLD_DATA_DIR): the console's world map.
   /// LOAD_THRESHOLD: a start goes to the least loaded region instead of the
   /// one geography or the default picked when that one carries at least this
   /// many more WebSocket connections. Default 50; at least 1.
@@ -162,7 +163,7 @@ class edge_api {
   net::rate_limiter limiter_;
   console_api console_;  ///< The operator console's routes, added to router_.
   std::function<std::string()> events_status_;
-  net::router router_;   ///< Built once in the constructor; read-only after.
+  net::router router_;  ///< Built once in the constructor; read-only after.
   obs::logger log_{"edge"};
 };
 
