@@ -457,6 +457,7 @@ async function run() {
     ['GET', `/edge/admin/sessions/${unknownId}`],
     ['POST', `/edge/admin/sessions/${unknownId}/stop`],
     ['GET', '/edge/admin/metrics'],
+    ['GET', '/edge/admin/world/map'],
   ]) {
     await E(method, target, { expect: 401, note: 'no token' });
     await E(method, target, { headers: { Authorization: 'Bearer wrong' }, expect: 401, note: 'wrong token' });
@@ -478,6 +479,7 @@ async function run() {
   await E('GET', '/edge/admin/metrics?source=region:eu', { headers: admin, expect: 200 });
   await E('GET', '/edge/admin/metrics?source=region:mars', { headers: admin, expect: 404 });
   await E('GET', '/edge/admin/metrics?source=world', { headers: admin, expect: 404, note: 'no WORLD_URL' });
+  await E('GET', '/edge/admin/world/map', { headers: admin, expect: 404, note: 'no WORLD_URL' });
 
   // Unknown routes, and paths the other server serves.
   await R('GET', '/nope', { expect: 404 });
