@@ -11,7 +11,7 @@ interface Props {
   readonly refreshMs: number;
 }
 
-const SIZE = 480;  // CSS pixels, square
+const SIZE = 480; // CSS pixels, square
 
 export function WorldPanel({ token, refreshMs }: Props) {
   const [map, setMap] = useState<WorldMap | null>(null);
@@ -87,7 +87,7 @@ export function WorldPanel({ token, refreshMs }: Props) {
             tick {map.tick} · <span style={{ color: MAP_COLOURS.player }}>■</span> {counts.players} players ·{' '}
             <span style={{ color: MAP_COLOURS.npc }}>■</span> {counts.npcs} NPCs · {map.shards} shards (
             <span style={{ color: MAP_COLOURS.border }}>|</span> borders) · drawn {counts.drawn} of {counts.live}
-            {map.stride > 1 ? ` (every ${map.stride}th)` : ''}
+            {map.stride > 1 ? ` (1 in ${map.stride}, by id)` : ''}
           </p>
           <canvas
             ref={canvas}
