@@ -64,6 +64,17 @@ int run_edge(const edge_flags& f) {
   auto countries = edge::country_map::with_overrides(f.country_regions);
   if (!countries) throw usage_error("--country-regions (COUNTRY_REGIONS): " + countries.error().message);
   const access_flags::parsed access = f.access.parse();
+  // The world's token secret (WORLD_DATA_DIR): world tokens, and the console's
+  // map as the world's operator secret (the same unless the world runs with
+  // --operator-secret-file).
+  std::string world_secret;
+  if (!f.world_data_dir.empty()) {
+    try {
+      world_secret = gateway::load_or_create_secret(f.world_data_dir);
+    } catch (const std::exception& e) {
+      throw usage_error(std::string("--world-data-dir (WORLD_DATA_DIR): ") + e.what());
+    }
+  }
   const edge::edge_settings settings{
       .default_region = f.default_region,
       .registry_token = f.registry_token,
@@ -76,6 +87,7 @@ int run_edge(const edge_flags& f) {
       .rate_per_second = access.per_second,
       .rate_burst = access.burst,
       .world_url = f.world_url,
+      .world_operator_secret = world_secret,
       .load_threshold = parse_int("--load-threshold (LOAD_THRESHOLD)", f.load_threshold, 1, 1'000'000'000)};
   const auto health_interval =
       std::chrono::milliseconds(parse_int("--health-interval-ms (HEALTH_INTERVAL_MS)", f.health_interval_ms, 50, 60'000));
@@ -123,18 +135,14 @@ int run_edge(const edge_flags& f) {
   if (publisher) api.set_events_status([p = publisher.get()] { return p->status_json(); });
   // POST /edge/world/token (edge_world_token.hpp), when the edge knows the world's secret.
   std::unique_ptr<world_token_route> world_tokens;
-  if (!f.world_data_dir.empty()) {
-    try {
-      world_tokens = std::make_unique<world_token_route>(world_token_settings{
-          .tokens = {.secret = gateway::load_or_create_secret(f.world_data_dir)},
-          .gateway_url = f.world_url,
-          .auth = access.auth,
-          .rate_per_second = access.per_second,
-          .rate_burst = access.burst,
-      });
-    } catch (const std::exception& e) {
-      throw usage_error(std::string("--world-data-dir (WORLD_DATA_DIR): ") + e.what());
-    }
+  if (!world_secret.empty()) {
+    world_tokens = std::make_unique<world_token_route>(world_token_settings{
+        .tokens = {.secret = world_secret},
+        .gateway_url = f.world_url,
+        .auth = access.auth,
+        .rate_per_second = access.per_second,
+        .rate_burst = access.burst,
+    });
   }
   net::http_server server(
       http,
@@ -203,7 +211,7 @@ void add_edge_command(CLI::App& app) {
   opt("--web-root", f->web_root, "WEB_ROOT", "Directory of the web client to serve at /");
   opt("--store-timeout-ms", f->store_timeout_ms, "STORE_TIMEOUT_MS", "Longest a store operation may take (ms)");
   opt("--world-data-dir", f->world_data_dir, "WORLD_DATA_DIR",
-      "The world gateway's data directory (its token secret): enables POST /edge/world/token");
+      "The world gateway's data directory (its token secret): enables POST /edge/world/token and the console's world map");
   opt("--world-url", f->world_url, "WORLD_URL", "The world gateway's ws:// URL, returned with each world token");
   cmd->callback([f] {
     const int code = run_edge(*f);

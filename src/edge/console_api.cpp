@@ -103,8 +103,12 @@ void console_api::add_routes(net::router& r) {
             if (admit(q, out, "/edge/admin/sessions/{id}/stop")) stop(p[0], q, std::move(out));
           },
           net::body_kind::json_optional)
-      .add("GET", "/edge/admin/metrics", [this](request&& q, const path_params&, reply_fn out) {
-        if (admit(q, out, "/edge/admin/metrics")) metrics(q, std::move(out));
+      .add("GET", "/edge/admin/metrics",
+           [this](request&& q, const path_params&, reply_fn out) {
+             if (admit(q, out, "/edge/admin/metrics")) metrics(q, std::move(out));
+           })
+      .add("GET", "/edge/admin/world/map", [this](request&& q, const path_params&, reply_fn out) {
+        if (admit(q, out, "/edge/admin/world/map")) world_map(q, std::move(out));
       });
 }
 
@@ -193,7 +197,7 @@ std::optional<region_view> console_api::owner_of(const store::session_record& s)
 }
 
 void console_api::send(const std::string& host, std::uint16_t port, std::string method, std::string target, const std::string& request_id,
-                       bool as_admin, net::client_callback done) {
+                       bool as_admin, net::client_callback done, const std::string& bearer) {
   net::client_request cr;
   cr.method = std::move(method);
   cr.host = host;
@@ -201,6 +205,7 @@ void console_api::send(const std::string& host, std::uint16_t port, std::string 
   cr.target = std::move(target);
   cr.headers.emplace_back("X-Request-Id", request_id);
   if (as_admin) cr.headers.emplace_back("Authorization", "Bearer " + settings_.auth.admin_token);
+  if (!bearer.empty()) cr.headers.emplace_back("Authorization", "Bearer " + bearer);
   client_.request(std::move(cr), std::move(done));
 }
 
@@ -278,6 +283,37 @@ void console_api::metrics(const net::request& req, net::reply_fn reply) {
                 [reply, name](const result<net::client_response>& p) { relay(reply, p, "region " + name, route); });
   }
   reply_error(reply, make_error(errc::invalid_argument, "source must be edge, world or region:NAME"), route);
+}
+
+void console_api::world_map(const net::request& req, net::reply_fn reply) {
+  constexpr const char* route = "/edge/admin/world/map";
+  if (settings_.world_url.empty()) {
+    return reply_error(reply, make_error(errc::not_found, "this edge knows no world gateway (start it with --world-url, WORLD_URL)"),
+                       route);
+  }
+  if (settings_.world_operator_secret.empty()) {
+    return reply_error(reply,
+                       make_error(errc::unavailable,
+                                  "this edge does not know the world's operator secret (start it with --world-data-dir, WORLD_DATA_DIR)"),
+                       route);
+  }
+  auto at = world_http_address(settings_.world_url);
+  if (!at) return reply_error(reply, at.error(), route);
+  send(
+      at->first, at->second, "GET", "/world/map", req.request_id, false,
+      [reply](const result<net::client_response>& p) {
+        if (!p) return reply_error(reply, make_error(errc::unavailable, "the world gateway did not answer: " + p.error().message), route);
+        // The world's refusals are the edge's configuration, not the caller's: 503 saying which.
+        if (p->status != 200) {
+          return reply_error(
+              reply,
+              make_error(errc::unavailable, "the world gateway answered HTTP " + std::to_string(p->status) +
+                                                (p->status == 401 ? " (its operator secret is not the one in WORLD_DATA_DIR)" : "")),
+              route);
+        }
+        relay(reply, p, "the world gateway", route);
+      },
+      settings_.world_operator_secret);
 }
 
 }  // namespace metronome::edge

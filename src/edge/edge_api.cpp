@@ -113,8 +113,10 @@ edge_api::edge_api(edge_settings settings, region_directory& directory, session_
       trusted_(trusted_proxies),
       metrics_(metrics),
       limiter_(settings_.rate_per_second, settings_.rate_burst),
-      console_(console_settings{.auth = settings_.auth, .world_url = settings_.world_url}, directory, sessions, client, clk,
-               [this] { return metrics_text(); }) {
+      console_(
+          console_settings{
+              .auth = settings_.auth, .world_url = settings_.world_url, .world_operator_secret = settings_.world_operator_secret},
+          directory, sessions, client, clk, [this] { return metrics_text(); }) {
   build_routes();
 }
 

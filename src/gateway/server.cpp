@@ -102,6 +102,23 @@ bool offers_subprotocol(const net::request& req) {
   return false;
 }
 
+/// The most entities GET /world/map lists (docs/console.md): about 40 KB.
+constexpr std::uint32_t map_max_entities = 2000;
+
+/// One entity as the operator endpoints list it: [id, kind, x, y].
+void append_entity(std::string& body, const world::world& w, std::uint32_t e) {
+  const world::vec2 p = w.position(e);
+  body += '[';
+  body += std::to_string(e);
+  body += ',';
+  body += std::to_string(static_cast<int>(w.kind(e)));
+  body += ',';
+  body += std::to_string(p.x);
+  body += ',';
+  body += std::to_string(p.y);
+  body += ']';
+}
+
 }  // namespace
 
 class connection;
@@ -129,7 +146,8 @@ class world_gateway::impl {
   std::optional<net::response> accept(const net::request& req);
   std::shared_ptr<net::ws_session_handler> open(std::shared_ptr<net::ws_connection> conn, const net::request& req);
   void handle_http(net::request&& req, net::reply_fn reply);
-  void handle_truth(const net::request& req, net::reply_fn reply);
+  /// GET /world/truth and GET /world/map (operator secret): queued for the tick thread.
+  void handle_operator(const net::request& req, net::reply_fn reply, bool map);
 
   const gateway_config config_;
   std::atomic<std::size_t> open_connections_{0};
@@ -175,6 +193,8 @@ class world_gateway::impl {
   void send(const std::shared_ptr<connection>& conn, std::string bytes);
   void close(const std::shared_ptr<connection>& conn, std::uint16_t code, std::string_view err, std::string_view message);
   void answer_truth();
+  std::string truth_body() const;
+  std::string map_body() const;
 
   std::unique_ptr<net::http_server> server_;
   std::optional<world::world> memory_world_;                // without persistence
@@ -195,7 +215,11 @@ class world_gateway::impl {
   std::mutex wake_mu_;
   std::condition_variable wake_;
   std::mutex truth_mu_;
-  std::vector<net::reply_fn> truth_waiters_;  // answered by the tick thread after its next step
+  struct operator_waiter {
+    net::reply_fn reply;
+    bool map = false;  // GET /world/map, else /world/truth
+  };
+  std::vector<operator_waiter> truth_waiters_;  // answered by the tick thread after its next step
   // Tick thread only.
   std::map<std::string, player> players_;                     // by sub
   std::unordered_map<std::uint32_t, std::string> by_entity_;  // entity -> sub
@@ -350,7 +374,8 @@ void world_gateway::impl::handle_http(net::request&& req, net::reply_fn reply) {
     r.route = "/metrics";
     return reply(std::move(r));
   }
-  if (req.path == "/world/truth") return handle_truth(req, std::move(reply));
+  if (req.path == "/world/truth") return handle_operator(req, std::move(reply), false);
+  if (req.path == "/world/map") return handle_operator(req, std::move(reply), true);
   if (req.path == "/health") {
     net::response r;
     r.body = health();
@@ -361,34 +386,49 @@ void world_gateway::impl::handle_http(net::request&& req, net::reply_fn reply) {
   reply(refusal(404, "not_found", "no such route"));
 }
 
-void world_gateway::impl::handle_truth(const net::request& req, net::reply_fn reply) {
+void world_gateway::impl::handle_operator(const net::request& req, net::reply_fn reply, bool map) {
+  const std::string route = map ? "/world/map" : "/world/truth";
   const std::string_view secret = config_.operator_secret.empty() ? config_.token.secret : config_.operator_secret;
   const std::string_view auth = req.header("authorization");
   constexpr std::string_view bearer = "Bearer ";
   if (auth.size() <= bearer.size() || auth.substr(0, bearer.size()) != bearer || !same_secret(auth.substr(bearer.size()), secret)) {
     refused_->with({{"reason", "bad_operator_secret"}}).inc();
-    return reply(refusal(401, "unauthorized", "GET /world/truth needs Authorization: Bearer OPERATOR_SECRET"));
+    return reply(refusal(401, "unauthorized", "GET " + route + " needs Authorization: Bearer OPERATOR_SECRET"));
   }
   if (req.method != "GET") {
-    net::response r = refusal(405, "method_not_allowed", "only GET /world/truth");
+    net::response r = refusal(405, "method_not_allowed", "only GET " + route);
     r.headers.emplace_back("Allow", "GET");
     return reply(std::move(r));
   }
   std::lock_guard lock(truth_mu_);
   if (stopping_) return reply(refusal(503, "stopping", "the gateway is shutting down"));
   if (truth_waiters_.size() >= config_.max_truth_waiters) return reply(refusal(503, "busy", "too many truth requests waiting"));
-  truth_waiters_.push_back(std::move(reply));
+  truth_waiters_.push_back({std::move(reply), map});
 }
 
-/// Every live entity at the tick just stepped, in fixed-point units
-/// (docs/protocol.md, "Operator endpoint"); built only when someone asked.
+/// Answers the operator requests queued before this step, each body built
+/// once (only when someone asked), on the tick thread after its step.
 void world_gateway::impl::answer_truth() {
-  std::vector<net::reply_fn> waiters;
+  std::vector<operator_waiter> waiters;
   {
     std::lock_guard lock(truth_mu_);
     if (truth_waiters_.empty()) return;
     waiters.swap(truth_waiters_);
   }
+  std::optional<std::string> truth, map;
+  for (operator_waiter& wt : waiters) {
+    std::optional<std::string>& body = wt.map ? map : truth;
+    if (!body) body = wt.map ? map_body() : truth_body();
+    net::response r;
+    r.body = *body;
+    r.route = wt.map ? "/world/map" : "/world/truth";
+    wt.reply(std::move(r));
+  }
+}
+
+/// Every live entity at the tick just stepped, in fixed-point units
+/// (docs/protocol.md, "Operator endpoint").
+std::string world_gateway::impl::truth_body() const {
   const world::world& w = state();
   const auto& c = w.config();
   std::string body;
@@ -400,26 +440,49 @@ void world_gateway::impl::answer_truth() {
   bool first = true;
   for (std::uint32_t e = 0; e < w.entity_count(); ++e) {
     if (!w.alive(e)) continue;
-    const world::vec2 p = w.position(e);
     if (!first) body += ',';
     first = false;
-    body += '[';
-    body += std::to_string(e);
-    body += ',';
-    body += std::to_string(static_cast<int>(w.kind(e)));
-    body += ',';
-    body += std::to_string(p.x);
-    body += ',';
-    body += std::to_string(p.y);
-    body += ']';
+    append_entity(body, w, e);
   }
   body += "]}";
-  for (net::reply_fn& reply : waiters) {
-    net::response r;
-    r.body = body;
-    r.route = "/world/truth";
-    reply(std::move(r));
+  return body;
+}
+
+/// What the console's map draws (docs/console.md, "World"): the world's
+/// geometry, the shards' borders, counts per shard and kind, and at most
+/// map_max_entities live entities taken evenly by id (every stride-th).
+std::string world_gateway::impl::map_body() const {
+  const world::world& w = state();
+  const auto& c = w.config();
+  std::vector<std::uint32_t> players(c.shards, 0), npcs(c.shards, 0);
+  for (std::uint32_t e = 0; e < w.entity_count(); ++e) {
+    if (!w.alive(e)) continue;
+    ++(w.kind(e) == world::entity_kind::player ? players : npcs)[w.shard_of(e)];
   }
+  const std::uint32_t live = w.live_count();
+  const std::uint32_t stride = std::max<std::uint32_t>(1, (live + map_max_entities - 1) / map_max_entities);
+  auto list = [](const std::vector<std::uint32_t>& v) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + std::to_string(v[i]);
+    return out + "]";
+  };
+  std::string body;
+  body.reserve(256 + std::size_t{map_max_entities} * 24);
+  body += "{\"tick\":" + std::to_string(w.tick()) + ",\"half\":" + std::to_string(c.half_size) +
+          ",\"cellSize\":" + std::to_string(c.cell_size) + ",\"unitsPerWorldUnit\":" + std::to_string(world::units_per_world_unit) +
+          ",\"shards\":" + std::to_string(c.shards) + ",\"borders\":[";
+  const std::vector<std::int32_t> b = w.shard_borders();
+  for (std::size_t i = 0; i < b.size(); ++i) body += (i ? "," : "") + std::to_string(b[i]);
+  body += "],\"players\":" + list(players) + ",\"npcs\":" + list(npcs) + ",\"live\":" + std::to_string(live) +
+          ",\"limit\":" + std::to_string(map_max_entities) + ",\"stride\":" + std::to_string(stride) + ",\"entities\":[";
+  std::uint32_t seen = 0, taken = 0;
+  for (std::uint32_t e = 0; e < w.entity_count() && taken < map_max_entities; ++e) {
+    if (!w.alive(e) || seen++ % stride != 0) continue;
+    if (taken++ > 0) body += ',';
+    append_entity(body, w, e);
+  }
+  body += "]}";
+  return body;
 }
 
 result<void> world_gateway::impl::start() {
@@ -465,12 +528,12 @@ void world_gateway::impl::stop() {
   players_.clear();
   by_entity_.clear();
   {
-    std::vector<net::reply_fn> waiters;
+    std::vector<operator_waiter> waiters;
     {
       std::lock_guard lock(truth_mu_);
       waiters.swap(truth_waiters_);
     }
-    for (net::reply_fn& reply : waiters) reply(refusal(503, "stopping", "the gateway is shutting down"));
+    for (operator_waiter& wt : waiters) wt.reply(refusal(503, "stopping", "the gateway is shutting down"));
   }
   {
     std::lock_guard lock(inbox_mu_);

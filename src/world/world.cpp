@@ -507,6 +507,16 @@ std::uint32_t world::shard_of(std::uint32_t id) const {
   return w.column_shard[w.cells.column_of_cell(w.cells.cell_of(id))];
 }
 
+std::vector<std::int32_t> world::shard_borders() const {
+  const auto& w = *impl_;
+  std::vector<std::int32_t> out;
+  for (std::uint32_t col = 1; col < w.column_shard.size(); ++col) {
+    if (w.column_shard[col] == w.column_shard[col - 1]) continue;
+    out.push_back(static_cast<std::int32_t>(std::int64_t{col} * w.config.cell_size - w.config.half_size));
+  }
+  return out;
+}
+
 std::span<const std::uint32_t> world::tracked(std::uint32_t player) const { return impl_->views.at(player).entries; }
 
 std::vector<std::uint32_t> world::visible(std::uint32_t player) const {

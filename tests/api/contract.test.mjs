@@ -186,7 +186,7 @@ async function call(c) {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'metronome-contract-'));
 const store = `sqlite:${work}/sessions.db`;
-const ports = { region: await freePort(), us: await freePort(), edge: await freePort() };
+const ports = { region: await freePort(), us: await freePort(), edge: await freePort(), world: await freePort() };
 const common = {
   THREADS: '2',
   LOG_LEVEL: 'warn',
@@ -213,6 +213,10 @@ process.on('exit', () => {
 try {
   children.push(new Child(bin, 'region', { ...common, PORT: String(ports.region), REGION: 'eu', COUNTDOWN_MS: '0' }, `${work}/eu.log`));
   children.push(new Child(bin, 'region', { ...common, PORT: String(ports.us), REGION: 'us', COUNTDOWN_MS: '0' }, `${work}/us.log`));
+  // A small world for the console's world routes (metrics source=world, world/map).
+  children.push(
+    new Child(bin, ['world', 'serve', '--port', String(ports.world), '--data-dir', `${work}/world`, '--npcs', '20', '--size', '100'], {}, `${work}/world.log`),
+  );
   children.push(
     new Child(
       bin,
@@ -226,6 +230,7 @@ try {
         HEALTH_INTERVAL_MS: '200',
         WEB_ROOT: '',
         WORLD_DATA_DIR: `${work}/world`, // POST /edge/world/token signs with the secret kept there
+        WORLD_URL: `ws://127.0.0.1:${ports.world}/world`,
       },
       `${work}/edge.log`,
     ),
@@ -233,7 +238,8 @@ try {
   const up = await eventually(async () => {
     const r = await request(ports.edge, 'GET', '/healthz');
     const regions = await request(ports.edge, 'GET', '/api/regions');
-    return r.status === 200 && JSON.parse(regions.body).regions.every((x) => x.status === 'up');
+    const world = await request(ports.world, 'GET', '/health').catch(() => ({ status: 0 }));
+    return r.status === 200 && world.status === 200 && JSON.parse(regions.body).regions.every((x) => x.status === 'up');
   });
   if (!up) throw new Error(`the processes did not come up; logs in ${work}`);
   await run();
@@ -457,6 +463,7 @@ async function run() {
     ['GET', `/edge/admin/sessions/${unknownId}`],
     ['POST', `/edge/admin/sessions/${unknownId}/stop`],
     ['GET', '/edge/admin/metrics'],
+    ['GET', '/edge/admin/world/map'],
   ]) {
     await E(method, target, { expect: 401, note: 'no token' });
     await E(method, target, { headers: { Authorization: 'Bearer wrong' }, expect: 401, note: 'wrong token' });
@@ -477,7 +484,8 @@ async function run() {
   await E('GET', '/edge/admin/metrics', { headers: admin, expect: 200 });
   await E('GET', '/edge/admin/metrics?source=region:eu', { headers: admin, expect: 200 });
   await E('GET', '/edge/admin/metrics?source=region:mars', { headers: admin, expect: 404 });
-  await E('GET', '/edge/admin/metrics?source=world', { headers: admin, expect: 404, note: 'no WORLD_URL' });
+  await E('GET', '/edge/admin/metrics?source=world', { headers: admin, expect: 200 });
+  await E('GET', '/edge/admin/world/map', { headers: admin, expect: 200 });
 
   // Unknown routes, and paths the other server serves.
   await R('GET', '/nope', { expect: 404 });

@@ -85,7 +85,7 @@ export class Child {
   constructor(bin, command, env, log) {
     this.log = log;
     const fd = fs.openSync(log, 'w');
-    this.proc = spawn(bin, [command], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+    this.proc = spawn(bin, Array.isArray(command) ? command : [command], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
     fs.closeSync(fd);
     this.exited = new Promise((r) => this.proc.on('exit', (code, signal) => r({ code, signal })));
   }

@@ -1,7 +1,7 @@
 // The operator console (/console) in Chromium against `metronome up`: the
 // admin API refuses requests without the token, the page signs in with the
 // token up printed, shows the three regions, finds a session started through
-// the edge, stops it, and draws its charts from the metrics.
+// the edge, stops it, draws its charts from the metrics, and maps the world.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchBrowser, requireStack, type TestBrowser } from './support/browser.ts';
@@ -121,6 +121,47 @@ describe('console', () => {
     expect(Math.min(...ys)).toBeLessThan(Math.max(...ys));
     const latency = await drawn(page, 'chart-latency');
     expect(latency.paths.some((d) => d.startsWith('M'))).toBe(true);
+
+    // The world map: a player joins through the player's page (a token from the edge), then
+    // the console's map draws NPCs and that player in their two colours, and the shard borders.
+    const issued = await fetch(`${edgeUrl}/edge/world/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ userId: `mapper-${run}` }),
+    });
+    expect(issued.status).toBe(200);
+    const world = (await issued.json()) as { token: string; gateway: string };
+    const player = await browser.page({ width: 800, height: 600 });
+    await player.page.goto(`${edgeUrl}/?world&gateway=${encodeURIComponent(world.gateway)}&token=${encodeURIComponent(world.token)}`);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="world-counts"]')?.getAttribute('data-players') ?? 0) >= 1, null, {
+      timeout: 30_000,
+    });
+    const counts = await page.getByTestId('world-counts').evaluate((el) => ({
+      npcs: Number(el.getAttribute('data-npcs')),
+      drawn: Number(el.getAttribute('data-drawn')),
+      borders: Number(el.getAttribute('data-borders')),
+    }));
+    expect(counts.npcs).toBeGreaterThan(0);
+    expect(counts.drawn).toBeGreaterThan(counts.npcs / 2);
+    // The canvas's pixels of each colour (world_map.ts MAP_COLOURS): NPCs, players, borders.
+    const pixels = await page.getByTestId('world-map').evaluate((el) => {
+      const c = el as HTMLCanvasElement;
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const n = { npc: 0, player: 0, border: 0 };
+      for (let i = 0; i < data.length; i += 4) {
+        const rgb = `${data[i]},${data[i + 1]},${data[i + 2]}`;
+        if (rgb === '130,80,223') n.npc++;
+        else if (rgb === '26,127,55') n.player++;
+        else if (rgb === '207,34,46') n.border++;
+      }
+      return n;
+    });
+    expect(pixels.npc).toBeGreaterThan(counts.npcs);
+    expect(pixels.player).toBeGreaterThan(0);
+    // `metronome up` runs its world as one shard: no border, so none drawn; with more, lines.
+    if (counts.borders === 0) expect(pixels.border).toBe(0);
+    else expect(pixels.border).toBeGreaterThan(counts.borders * 100);
+    await player.page.close();
     await page.screenshot({ path: `${outputDir}/console.png`, fullPage: true });
     // Only the refused sign-in's 401 may be in the console.
     expect(errors.filter((e) => !/401/.test(e))).toEqual([]);

@@ -9,6 +9,7 @@ import { Monitor } from './monitor.ts';
 import { parsePrometheus } from './prometheus.ts';
 import { RegionsPanel } from './RegionsPanel.tsx';
 import { SessionsPanel } from './SessionsPanel.tsx';
+import { WorldPanel } from './WorldPanel.tsx';
 
 /** How often the regions and metrics are read again (ms). */
 export const REFRESH_MS = 2000;
@@ -127,6 +128,7 @@ export function ConsoleApp() {
       <RegionsPanel regions={regions ?? []} monitor={monitor.current} />
       <SessionsPanel token={token} regions={names} />
       <ChartsPanel monitor={monitor.current} regions={names} hasWorld={hasWorld} now={now} />
+      <WorldPanel token={token} refreshMs={REFRESH_MS} />
     </div>
   );
 }

@@ -6,6 +6,7 @@
 //   GET  /edge/admin/sessions/{id}          the record and its players (from the owning region)
 //   POST /edge/admin/sessions/{id}/stop     proxied to the owning region with the admin token
 //   GET  /edge/admin/metrics?source=...     Prometheus text: edge, region:NAME or world
+//   GET  /edge/admin/world/map              the world's GET /world/map (its operator secret), as it answered
 // The page itself (/console, web/console.html) is public: it holds no data,
 // and keeps the token the operator types in sessionStorage.
 #pragma once
@@ -27,6 +28,9 @@ namespace metronome::edge {
 struct console_settings {
   net::access_config auth;  ///< ADMIN_TOKEN: empty turns the console's routes off (403). Sent to regions for stops.
   std::string world_url;    ///< WORLD_URL (ws://HOST:PORT/world): source=world reads http://HOST:PORT/metrics. Empty: no world.
+  /// The world's operator secret (its token secret unless it runs with
+  /// --operator-secret-file), sent with GET /world/map. Empty: no map (503).
+  std::string world_operator_secret;
 };
 
 /// A region as /api/regions and /edge/admin/regions show it (one home).
@@ -49,11 +53,12 @@ class console_api {
   void session(const std::string& id, const net::request& req, net::reply_fn reply);
   void stop(const std::string& id, const net::request& req, net::reply_fn reply);
   void metrics(const net::request& req, net::reply_fn reply);
+  void world_map(const net::request& req, net::reply_fn reply);
 
   /// Sends `method target` to `host:port` with the request id and, when
-  /// `as_admin`, the admin token.
+  /// `as_admin`, the admin token (else `bearer`, when not empty).
   void send(const std::string& host, std::uint16_t port, std::string method, std::string target, const std::string& request_id,
-            bool as_admin, net::client_callback done);
+            bool as_admin, net::client_callback done, const std::string& bearer = {});
   /// The region that owns a session, healthy or not; nullopt when unknown.
   std::optional<region_view> owner_of(const store::session_record& s) const;
 

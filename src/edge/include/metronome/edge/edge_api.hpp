@@ -46,6 +46,7 @@ struct edge_settings {
   double rate_per_second = 0;                  ///< RATE_LIMIT_PER_SECOND: starts and exits per client address; 0: off.
   double rate_burst = 20;                      ///< RATE_LIMIT_BURST.
   std::string world_url{};                     ///< WORLD_URL (ws://HOST:PORT/world): the console's world metrics. Default none.
+  std::string world_operator_secret{};         ///< The world's operator secret (WORLD_DATA_DIR): the console's world map.
   /// LOAD_THRESHOLD: a start goes to the least loaded region instead of the
   /// one geography or the default picked when that one carries at least this
   /// many more WebSocket connections. Default 50; at least 1.

@@ -117,6 +117,11 @@ class world {
   /// The shard that holds the entity now (the strip of grid columns it is in).
   /// Precondition: alive(id).
   std::uint32_t shard_of(std::uint32_t id) const;
+  /// Where the shards' strips meet, west to east, in fixed-point units: the
+  /// x of the first column of every strip but the first (config().shards - 1
+  /// values, increasing): shard s holds the entities whose x lies in
+  /// [borders[s-1], borders[s]), the first and last strips reaching the edges.
+  std::vector<std::int32_t> shard_borders() const;
 
   /// The entities a player sees after the last step, sorted by id.
   std::vector<std::uint32_t> visible(std::uint32_t player) const;
