@@ -100,10 +100,13 @@ describe('console', () => {
     }
     expect(stored).toBe('stopped');
 
-    // Traffic for the charts: starts through the edge, over a few refreshes.
+    // Traffic for the charts: starts through the edge, one per refresh (the
+    // requests chart gains a point when the console has sampled the metrics).
+    const rpsPoints = async () => Number((await page.getByTestId('chart-rps').getAttribute('data-points')) ?? 0);
     for (let i = 0; i < 6; i++) {
+      const before = await rpsPoints();
       await startSession(`console-load-${run}-${i}`, ['eu', 'us', 'asia'][i % 3]);
-      await page.waitForTimeout(700);
+      await expect.poll(rpsPoints, { timeout: 15_000 }).toBeGreaterThan(before);
     }
     await page.waitForFunction(
       () => {
