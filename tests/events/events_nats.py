@@ -36,8 +36,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "protocol"))
 from nats_server import NatsServer, free_port, terminate  # noqa: E402
-# The protocol document's client, and its check() and FAILURES.
-from doc_client import FAILURES, Closed, WebSocket, check, decode  # noqa: E402
+# The protocol document's client, and its check() and verdict().
+from doc_client import Closed, WebSocket, check, decode, verdict  # noqa: E402
 
 # docs/events.md, "Payloads": the fields of each subject's data.
 ENVELOPE = {"id", "subject", "time", "atMs", "source", "data"}
@@ -376,11 +376,7 @@ def main():
         for p in reversed(procs):
             p.stop()
         nats.stop()
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed; logs in {tmp}")
-        return 1
-    print("events_nats: every check passed")
-    return 0
+    return verdict("events_nats", tmp)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "protocol"))
 from nats_server import NatsServer, free_port, terminate  # noqa: E402
-from doc_client import FAILURES, check  # noqa: E402
+from doc_client import check, verdict  # noqa: E402
 
 
 def http(port, path):
@@ -103,11 +103,7 @@ def main():
         for p in reversed(procs):
             terminate(p, 15)
         nats.stop()
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed; logs in {tmp}")
-        return 1
-    print("edge /health events: all checks passed")
-    return 0
+    return verdict("edge /health events", tmp)
 
 
 if __name__ == "__main__":

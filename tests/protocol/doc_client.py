@@ -33,6 +33,15 @@ def check(cond, what):
     return cond
 
 
+def verdict(label, logs=None):
+    """A test script's exit code from its checks, with its closing line."""
+    if FAILURES:
+        print(f"{label}: {len(FAILURES)} check(s) failed" + (f"; logs in {logs}" if logs else ""), flush=True)
+        return 1
+    print(f"{label}: every check passed", flush=True)
+    return 0
+
+
 class Closed(Exception):
     pass
 

@@ -25,7 +25,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world_client as wc  # noqa: E402
 
-from world_client import FAILURES, check  # noqa: E402
+from world_client import check, verdict  # noqa: E402
 
 
 def post(port, body, content_type="application/json", method="POST", headers=None):
@@ -140,11 +140,7 @@ def main():
         finally:
             for p in procs:
                 wc.terminate(p)
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed", flush=True)
-        return 1
-    print("edge world tokens: every check passed", flush=True)
-    return 0
+    return verdict("edge world tokens")
 
 
 if __name__ == "__main__":

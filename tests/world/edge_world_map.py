@@ -27,7 +27,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world_client as wc  # noqa: E402
 
-from world_client import FAILURES, check  # noqa: E402
+from world_client import check, verdict  # noqa: E402
 
 ADMIN = "map-test-admin-token-0123"
 MAP_LIMIT = 2000  # docs/console.md: the most entities GET /world/map lists
@@ -158,11 +158,7 @@ def main():
             for p in procs:
                 if p.poll() is None:
                     wc.terminate(p)
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed", flush=True)
-        return 1
-    print("edge world map: every check passed", flush=True)
-    return 0
+    return verdict("edge world map")
 
 
 if __name__ == "__main__":

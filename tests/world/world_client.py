@@ -15,7 +15,7 @@ SUBPROTOCOL = "metronome.world.v1"
 # What failed, for the test scripts here: the protocol client's check() and
 # FAILURES (tests/protocol/doc_client.py), the one home of that rule.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "protocol"))
-from doc_client import FAILURES, check  # noqa: E402,F401
+from doc_client import FAILURES, check, verdict  # noqa: E402,F401
 
 
 def free_port():
